@@ -1,0 +1,418 @@
+/**
+ * Type inference, one builder per column.
+ *
+ *   field text ──► candidate kind (integer/number, date, boolean) ──► stored as numbers
+ *                      │ a value that does not round-trip
+ *                      ▼
+ *                  string kind: earlier values rebuilt exactly from their numbers
+ *
+ * A column stays numeric (or date, or boolean) only while every value seen so far
+ * comes back exactly through `formatValue`. Values are converted as they arrive,
+ * so a numeric column never holds a million short strings; if a later value
+ * breaks the type, the earlier ones are rebuilt from the stored numbers (each
+ * numeric value remembers its count of decimals, so `toFixed` restores its text).
+ */
+
+import { CsvParseError, ErrorCode } from '../errors.js';
+import { type ColumnInfo, ColumnType } from './types.js';
+
+const K_NULL = 0; // only missing values so far
+const K_NUM = 1;
+const K_DATE = 2;
+const K_BOOL = 3;
+const K_STR = 4;
+
+const POW10: number[] = [];
+for (let i = 0; i <= 22; i++) POW10.push(10 ** i);
+
+const MS_PER_DAY = 86_400_000;
+const EMPTY_F64 = new Float64Array(0);
+const EMPTY_U8 = new Uint8Array(0);
+
+// Results of scanNumber, kept in module variables so scanning allocates nothing.
+let gValue = 0;
+let gDec = 0;
+let gShortest = false;
+
+/**
+ * Classify `s[start, end)` as a canonical number.
+ * @returns 0 not a canonical number, 1 a safe integer written canonically,
+ *   2 a decimal `d.ddd` that `toFixed(gDec)` reproduces (gShortest: so does `String`)
+ */
+function scanNumber(s: string, start: number, end: number): number {
+  let i = start;
+  let neg = false;
+  if (i < end && s.charCodeAt(i) === 45) {
+    neg = true;
+    i++;
+  }
+  const intStart = i;
+  let m = 0;
+  let sig = 0;
+  let c = 0;
+  while (i < end) {
+    c = s.charCodeAt(i);
+    const d = c - 48;
+    if (d < 0 || d > 9) break;
+    if (sig > 0 || d !== 0) sig++;
+    m = m * 10 + d;
+    i++;
+  }
+  const intDigits = i - intStart;
+  if (intDigits === 0) return 0;
+  if (intDigits > 1 && s.charCodeAt(intStart) === 48) return 0; // leading zero: 00501
+  if (i === end) {
+    // Past 2^53 the running product stays unsafe, so the check is exact.
+    if (sig > 16 || !Number.isSafeInteger(m) || (neg && m === 0)) return 0;
+    gValue = neg ? -m : m;
+    gDec = 0;
+    gShortest = true;
+    return 1;
+  }
+  if (c !== 46) return 0;
+  i++;
+  const fracStart = i;
+  while (i < end) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) break;
+    if (sig > 0 || d !== 0) sig++;
+    m = m * 10 + d;
+    i++;
+  }
+  const fracDigits = i - fracStart;
+  if (fracDigits === 0 || i !== end) return 0;
+  if (neg && m === 0) return 0; // -0.0 prints as 0.0
+  let v: number;
+  let shortest: boolean;
+  if (sig <= 15 && fracDigits <= 22) {
+    // m < 10^15 and 10^f are exact, and IEEE division rounds correctly, so this
+    // is Number(text); 15 significant digits always round-trip (DBL_DIG).
+    v = m / (POW10[fracDigits] as number);
+    shortest = s.charCodeAt(end - 1) !== 48 && v >= 1e-6;
+    if (neg) v = -v;
+  } else {
+    const text = s.substring(start, end);
+    v = Number(text);
+    if (fracDigits > 100 || v.toFixed(fracDigits) !== text) return 0;
+    shortest = String(v) === text;
+  }
+  gValue = v;
+  gDec = fracDigits;
+  gShortest = shortest;
+  return 2;
+}
+
+/** Milliseconds of `YYYY-MM-DD` (a real calendar date) at UTC midnight, or NaN. */
+function scanDate(s: string, start: number, end: number): number {
+  if (end - start !== 10 || s.charCodeAt(start + 4) !== 45 || s.charCodeAt(start + 7) !== 45) return Number.NaN;
+  let y = 0;
+  for (let i = start; i < start + 4; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return Number.NaN;
+    y = y * 10 + d;
+  }
+  const m1 = s.charCodeAt(start + 5) - 48;
+  const m2 = s.charCodeAt(start + 6) - 48;
+  const d1 = s.charCodeAt(start + 8) - 48;
+  const d2 = s.charCodeAt(start + 9) - 48;
+  if (m1 < 0 || m1 > 9 || m2 < 0 || m2 > 9 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9) return Number.NaN;
+  const m = m1 * 10 + m2;
+  const d = d1 * 10 + d2;
+  if (m < 1 || m > 12 || d < 1 || d > daysInMonth(y, m)) return Number.NaN;
+  return daysFromCivil(y, m, d) * MS_PER_DAY;
+}
+
+function daysInMonth(y: number, m: number): number {
+  if (m === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
+  return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
+}
+
+// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm);
+// Date.UTC would map years 0–99 to 1900–1999.
+function daysFromCivil(year: number, m: number, d: number): number {
+  const y = m <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const mp = (m + 9) % 12;
+  const doy = Math.floor((153 * mp + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+/**
+ * `YYYY-MM-DD` of a Date at UTC midnight (years 0000–9999).
+ * @param date - a Date
+ * @returns the ISO calendar date
+ * @example
+ * ```ts
+ * isoDate(new Date(Date.UTC(2021, 1, 3))) // '2021-02-03'
+ * ```
+ */
+export function isoDate(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}
+
+const LENIENT_INTEGER = /^[+-]?\d+$/;
+const LENIENT_NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * Collects one column's values and infers its type (see the module comment).
+ * Internal: used by the parser, one instance per column.
+ *
+ * @example
+ * ```ts
+ * const b = new ColumnBuilder('a', undefined, undefined)
+ * b.add('12', 0, 2, 2); b.addNull(); b.finish() // values [12, null], type integer
+ * ```
+ */
+export class ColumnBuilder {
+  private kind = K_NULL;
+  private n = 0;
+  private nulls = 0;
+  private nums: Float64Array = EMPTY_F64;
+  private decs: Uint8Array = EMPTY_U8;
+  private strs: Array<string | null> = [];
+  private hasInt = false;
+  private hasDecimal = false;
+  private fixedDec = -1; // common count of decimals; -2 when they differ
+  private allShortest = true;
+  private lossy = false;
+  private readonly forced: ColumnType | undefined;
+
+  /**
+   * @param name - the final column name (for error messages)
+   * @param header - the original header text when renamed
+   * @param forced - the type from `options.types`, if any
+   */
+  constructor(
+    readonly name: string,
+    readonly header: string | undefined,
+    forced: ColumnType | undefined,
+  ) {
+    this.forced = forced;
+    if (forced === ColumnType.string) this.kind = K_STR;
+    else if (forced === ColumnType.integer || forced === ColumnType.number) this.startTyped(K_NUM);
+    else if (forced === ColumnType.date) this.startTyped(K_DATE);
+    else if (forced === ColumnType.boolean) this.startTyped(K_BOOL);
+  }
+
+  /** Add a missing value (an unquoted empty field). */
+  addNull(): void {
+    const n = this.n;
+    this.nulls++;
+    if (this.kind === K_STR) this.strs.push(null);
+    else if (this.kind !== K_NULL) {
+      if (n === this.nums.length) this.grow();
+      this.nums[n] = Number.NaN;
+    }
+    this.n = n + 1;
+  }
+
+  /**
+   * Add the text `s[start, end)` (already unquoted and unescaped).
+   * @param line - the physical line of the field, for `CSVS_PARSE_BAD_TYPE`
+   */
+  add(s: string, start: number, end: number, line: number): void {
+    const kind = this.kind;
+    if (kind === K_STR) {
+      this.strs.push(s.substring(start, end));
+      this.n++;
+      return;
+    }
+    if (kind === K_NULL && this.decide(s, start, end) === K_STR) {
+      this.strs.push(s.substring(start, end));
+      this.n++;
+      return;
+    }
+    if (this.n === this.nums.length) this.grow();
+    if (this.kind === K_NUM) this.addNumber(s, start, end, line);
+    else if (this.kind === K_DATE) {
+      const ms = scanDate(s, start, end);
+      if (ms === ms) this.nums[this.n++] = ms;
+      else this.mismatch(s, start, end, line);
+    } else if (this.kind === K_BOOL) {
+      const len = end - start;
+      if (len === 4 && s.startsWith('true', start)) this.nums[this.n++] = 1;
+      else if (len === 5 && s.startsWith('false', start)) this.nums[this.n++] = 0;
+      else this.mismatch(s, start, end, line);
+    } else {
+      this.strs.push(s.substring(start, end));
+      this.n++;
+    }
+  }
+
+  private addNumber(s: string, start: number, end: number, line: number): void {
+    const st = scanNumber(s, start, end);
+    if (st === 0 || (st === 2 && this.forced === ColumnType.integer)) {
+      this.mismatch(s, start, end, line);
+      return;
+    }
+    if (st === 1) this.hasInt = true;
+    else {
+      this.hasDecimal = true;
+      if (this.fixedDec === -1) this.fixedDec = gDec;
+      else if (this.fixedDec !== gDec) this.fixedDec = -2;
+    }
+    if (!gShortest) this.allShortest = false;
+    const n = this.n;
+    this.nums[n] = gValue;
+    this.decs[n] = gDec;
+    this.n = n + 1;
+    // Neither "same decimals everywhere" nor "shortest form everywhere" can hold any more.
+    if (!this.allShortest && (this.hasInt || this.fixedDec === -2) && this.forced === undefined) this.toStrings();
+  }
+
+  /** A value that does not fit the current kind: degrade to strings, or fail a forced type. */
+  private mismatch(s: string, start: number, end: number, line: number): void {
+    const forced = this.forced;
+    if (forced === undefined) {
+      this.toStrings();
+      this.strs.push(s.substring(start, end));
+      this.n++;
+      return;
+    }
+    const text = s.substring(start, end);
+    let v = Number.NaN;
+    if (text === '') v = Number.NaN; // `""` in a forced non-string column reads as missing
+    else if (forced === ColumnType.integer && LENIENT_INTEGER.test(text)) {
+      v = Number(text) + 0;
+      if (!Number.isSafeInteger(v)) this.badType(text, line, 'a safe integer (at most 9007199254740991)');
+    } else if (forced === ColumnType.number && LENIENT_NUMBER.test(text)) v = Number(text) + 0;
+    else if (forced === ColumnType.boolean && /^(true|false)$/i.test(text)) v = text.length === 4 ? 1 : 0;
+    else {
+      const want = forced === ColumnType.date ? 'a calendar date written YYYY-MM-DD' : `a value of type ${forced}`;
+      this.badType(text, line, want);
+    }
+    if (text === '') this.nulls++;
+    this.lossy = true;
+    this.nums[this.n] = v;
+    this.decs[this.n] = 0;
+    this.n++;
+  }
+
+  private badType(text: string, line: number, want: string): never {
+    const shown = text.length > 40 ? `${text.slice(0, 40)}…` : text;
+    throw new CsvParseError(
+      ErrorCode.PARSE_BAD_TYPE,
+      `line ${line}, column "${this.name}": ${JSON.stringify(shown)} is not ${want}, but options.types makes the column ${this.forced}; fix the value or drop the override`,
+      { line },
+    );
+  }
+
+  /** Pick the candidate kind from the first non-missing value. */
+  private decide(s: string, start: number, end: number): number {
+    const len = end - start;
+    let kind = K_STR;
+    if (len === 10 && s.charCodeAt(start + 4) === 45) kind = Number.isNaN(scanDate(s, start, end)) ? K_STR : K_DATE;
+    else if (len === 4 && s.startsWith('true', start)) kind = K_BOOL;
+    else if (len === 5 && s.startsWith('false', start)) kind = K_BOOL;
+    else if (len > 0) {
+      const c = s.charCodeAt(start);
+      if (c === 45 || (c >= 48 && c <= 57)) kind = K_NUM;
+    }
+    if (kind === K_STR) {
+      this.kind = K_STR;
+      this.strs = new Array<string | null>(this.n).fill(null);
+    } else this.startTyped(kind);
+    return kind;
+  }
+
+  private startTyped(kind: number): void {
+    this.kind = kind;
+    const cap = Math.max(1024, this.n * 2);
+    this.nums = new Float64Array(cap).fill(Number.NaN);
+    if (kind === K_NUM) this.decs = new Uint8Array(cap);
+  }
+
+  private grow(): void {
+    const cap = Math.max(1024, this.nums.length * 2);
+    const nums = new Float64Array(cap);
+    nums.set(this.nums);
+    this.nums = nums;
+    if (this.kind === K_NUM) {
+      const decs = new Uint8Array(cap);
+      decs.set(this.decs);
+      this.decs = decs;
+    }
+  }
+
+  /** Rebuild every value so far as its original text and continue as a string column. */
+  private toStrings(): void {
+    const n = this.n;
+    const strs = new Array<string | null>(n);
+    const { nums, decs, kind } = this;
+    for (let i = 0; i < n; i++) {
+      const v = nums[i] as number;
+      if (v !== v) strs[i] = null;
+      else if (kind === K_NUM) {
+        const d = decs[i] as number;
+        strs[i] = d === 0 ? String(v) : v.toFixed(d);
+      } else if (kind === K_DATE) strs[i] = isoDate(new Date(v));
+      else strs[i] = v === 1 ? 'true' : 'false';
+    }
+    this.strs = strs;
+    this.kind = K_STR;
+    this.nums = EMPTY_F64;
+    this.decs = EMPTY_U8;
+  }
+
+  /**
+   * The column's info and values.
+   * @returns `{ info, values }` in the shape of {@link ParsedCsv}
+   */
+  finish(): { info: ColumnInfo; values: ArrayLike<unknown> } {
+    if (this.kind === K_NUM && this.forced === undefined) {
+      const fixed = !this.hasInt && this.fixedDec > 0;
+      if (!this.hasDecimal || fixed || this.allShortest) {
+        // stays numeric
+      } else this.toStrings();
+    }
+    const n = this.n;
+    const info: ColumnInfo = { name: this.name, type: ColumnType.string };
+    if (this.header !== undefined) info.header = this.header;
+    let values: ArrayLike<unknown>;
+    switch (this.kind) {
+      case K_NUM: {
+        info.type = this.forced ?? (this.hasDecimal ? ColumnType.number : ColumnType.integer);
+        if (info.type === ColumnType.number && !this.lossy && !this.hasInt && this.fixedDec > 0) info.decimals = this.fixedDec;
+        const nums = this.nums;
+        if (this.nulls === 0) values = nums.slice(0, n);
+        else {
+          const out = new Array<number | null>(n);
+          for (let i = 0; i < n; i++) {
+            const v = nums[i] as number;
+            out[i] = v === v ? v : null;
+          }
+          values = out;
+        }
+        break;
+      }
+      case K_DATE: {
+        info.type = ColumnType.date;
+        const out = new Array<Date | null>(n);
+        for (let i = 0; i < n; i++) {
+          const v = this.nums[i] as number;
+          out[i] = v === v ? new Date(v) : null;
+        }
+        values = out;
+        break;
+      }
+      case K_BOOL: {
+        info.type = ColumnType.boolean;
+        const out = new Array<boolean | null>(n);
+        for (let i = 0; i < n; i++) {
+          const v = this.nums[i] as number;
+          out[i] = v === v ? v === 1 : null;
+        }
+        values = out;
+        break;
+      }
+      case K_NULL:
+        values = new Array<string | null>(n).fill(null);
+        break;
+      default:
+        values = this.strs;
+    }
+    return { info, values };
+  }
+}
