@@ -22,8 +22,9 @@
  * {@link parseSortExpression} and {@link parseRollupExpression} into the same
  * data, so the CLI sends exactly what any other client could.
  */
-import * as aq from 'arquero';
+
 import type { ColumnTable } from 'arquero';
+import * as aq from 'arquero';
 import { z } from 'zod';
 import { ArgumentError, ErrorCode, QueryError } from './errors.js';
 
@@ -147,12 +148,19 @@ export const defaultQueryLimits: Readonly<Required<QueryLimits>> = Object.freeze
 
 // ───────────────────────────── schema ─────────────────────────────
 
-const ColumnName = z.string({ invalid_type_error: 'expected a column name (string)' });
+const ColumnName = z.string({
+  invalid_type_error: 'expected a column name (string)',
+  required_error: 'expected a column name (string)',
+});
 const ScalarSchema = z.union([z.string(), z.number().finite(), z.boolean(), z.null()]);
 
-const CompareLeaf = z.object({ column: ColumnName, op: z.enum(['=', '!=', '<', '<=', '>', '>=']), value: ScalarSchema }).strict();
+const CompareLeaf = z
+  .object({ column: ColumnName, op: z.enum(['=', '!=', '<', '<=', '>', '>=']), value: ScalarSchema })
+  .strict();
 const InLeaf = z.object({ column: ColumnName, op: z.literal('in'), value: z.array(ScalarSchema) }).strict();
-const TextLeaf = z.object({ column: ColumnName, op: z.enum(['contains', 'startsWith', 'endsWith']), value: z.string() }).strict();
+const TextLeaf = z
+  .object({ column: ColumnName, op: z.enum(['contains', 'startsWith', 'endsWith']), value: z.string() })
+  .strict();
 const NullLeaf = z.object({ column: ColumnName, op: z.enum(['isNull', 'notNull']) }).strict();
 const LeafSchema = z.discriminatedUnion('op', [CompareLeaf, InLeaf, TextLeaf, NullLeaf]);
 
@@ -170,7 +178,10 @@ const FilterSchema: z.ZodType<Filter> = z.lazy(() =>
 const RollupSchema = z
   .object({ op: z.enum(['count', 'sum', 'mean', 'min', 'max', 'distinct']), column: ColumnName.optional() })
   .strict()
-  .refine((r) => r.op === 'count' || r.column !== undefined, { message: 'expected a "column" (only count may omit it)', path: ['column'] });
+  .refine((r) => r.op === 'count' || r.column !== undefined, {
+    message: 'expected a "column" (only count may omit it)',
+    path: ['column'],
+  });
 
 const Count = z.number().int('expected an integer').nonnegative('expected a non-negative integer');
 
@@ -205,7 +216,10 @@ function resolveLimits(limits: QueryLimits | undefined): Required<QueryLimits> {
     const v = limits[key];
     if (v === undefined) continue;
     if (typeof v !== 'number' || Number.isNaN(v) || v < 0) {
-      throw new ArgumentError(ErrorCode.BAD_ARGUMENT, `QueryLimits.${key} must be a non-negative number; got ${String(v)}`);
+      throw new ArgumentError(
+        ErrorCode.BAD_ARGUMENT,
+        `QueryLimits.${key} must be a non-negative number; got ${String(v)}`,
+      );
     }
     out[key] = v;
   }
@@ -234,17 +248,26 @@ function checkLimits(input: unknown, lim: Required<QueryLimits>): void {
     const [value, path] = stack.pop() as [unknown, Array<string | number>];
     if (typeof value === 'string') {
       if (value.length > lim.maxStringLength) {
-        throw tooComplex(`Query string at ${pathText(path)} has ${value.length} characters; the limit is ${lim.maxStringLength}`, lim.maxStringLength);
+        throw tooComplex(
+          `Query string at ${pathText(path)} has ${value.length} characters; the limit is ${lim.maxStringLength}`,
+          lim.maxStringLength,
+        );
       }
     } else if (Array.isArray(value)) {
       for (let i = value.length - 1; i >= 0; i--) stack.push([value[i], [...path, i]]);
     } else if (typeof value === 'object' && value !== null) {
       for (const key of Object.keys(value)) {
         if (key === '__proto__') {
-          throw new QueryError(ErrorCode.QUERY_INVALID, `Invalid query at ${pathText(path)}: the key "__proto__" is not allowed`);
+          throw new QueryError(
+            ErrorCode.QUERY_INVALID,
+            `Invalid query at ${pathText(path)}: the key "__proto__" is not allowed`,
+          );
         }
         if (key.length > lim.maxStringLength) {
-          throw tooComplex(`Query key at ${pathText(path)} has ${key.length} characters; the limit is ${lim.maxStringLength}`, lim.maxStringLength);
+          throw tooComplex(
+            `Query key at ${pathText(path)} has ${key.length} characters; the limit is ${lim.maxStringLength}`,
+            lim.maxStringLength,
+          );
         }
         stack.push([(value as Record<string, unknown>)[key], [...path, key]]);
       }
@@ -260,7 +283,8 @@ function checkLimits(input: unknown, lim: Required<QueryLimits>): void {
   }
   if (typeof q.rollup === 'object' && q.rollup !== null) {
     const n = Object.keys(q.rollup).length;
-    if (n > lim.maxColumns) throw tooComplex(`Query rollup has ${n} entries; the limit is ${lim.maxColumns}`, lim.maxColumns);
+    if (n > lim.maxColumns)
+      throw tooComplex(`Query rollup has ${n} entries; the limit is ${lim.maxColumns}`, lim.maxColumns);
   }
   if (typeof q.limit === 'number' && q.limit > lim.maxRows) {
     throw tooComplex(`Query limit ${q.limit} is above the server's maximum of ${lim.maxRows} rows`, lim.maxRows);
@@ -272,16 +296,24 @@ function checkLimits(input: unknown, lim: Required<QueryLimits>): void {
   while (nodes.length > 0) {
     const [node, depth, path] = nodes.pop() as [unknown, number, Array<string | number>];
     if (typeof node !== 'object' || node === null || Array.isArray(node)) continue; // zod reports it
-    if (depth > lim.maxDepth) throw tooComplex(`Query filter is nested deeper than ${lim.maxDepth} levels (at ${pathText(path)})`, lim.maxDepth);
+    if (depth > lim.maxDepth)
+      throw tooComplex(
+        `Query filter is nested deeper than ${lim.maxDepth} levels (at ${pathText(path)})`,
+        lim.maxDepth,
+      );
     if (++count > lim.maxNodes) throw tooComplex(`Query filter has more than ${lim.maxNodes} nodes`, lim.maxNodes);
     const n = node as Record<string, unknown>;
     for (const key of ['and', 'or'] as const) {
       const kids = n[key];
-      if (Array.isArray(kids)) for (let i = kids.length - 1; i >= 0; i--) nodes.push([kids[i], depth + 1, [...path, key, i]]);
+      if (Array.isArray(kids))
+        for (let i = kids.length - 1; i >= 0; i--) nodes.push([kids[i], depth + 1, [...path, key, i]]);
     }
     if (n.not !== undefined) nodes.push([n.not, depth + 1, [...path, 'not']]);
     if (n.op === 'in' && Array.isArray(n.value) && n.value.length > lim.maxInValues) {
-      throw tooComplex(`Query "in" list at ${pathText(path)} has ${n.value.length} values; the limit is ${lim.maxInValues}`, lim.maxInValues);
+      throw tooComplex(
+        `Query "in" list at ${pathText(path)} has ${n.value.length} values; the limit is ${lim.maxInValues}`,
+        lim.maxInValues,
+      );
     }
   }
 }
@@ -312,15 +344,27 @@ function issueText(issue: z.ZodIssue, input: unknown): string {
   const got = valueAt(input, issue.path);
   switch (issue.code) {
     case 'invalid_union': {
+      // Two unions exist: a filter node (and / or / not / leaf) and a scalar.
+      // A scalar union's branches each fail with a plain type mismatch.
+      const firsts = issue.unionErrors.map((e) => e.issues[0]);
+      const scalar = firsts.every((f) => f !== undefined && f.code === 'invalid_type' && f.expected !== 'object');
+      if (scalar) return `at ${at}: expected a string, number, boolean or null; got ${describe(got)}`;
       if (typeof got === 'object' && got !== null && !Array.isArray(got)) {
         const keys = Object.keys(got);
-        const branch = keys.includes('and') ? 0 : keys.includes('or') ? 1 : keys.includes('not') ? 2 : keys.includes('op') || keys.includes('column') ? 3 : -1;
-        const chosen = branch >= 0 ? issue.unionErrors[branch]?.issues[0] : undefined;
-        if (chosen !== undefined && issue.unionErrors.length === 4) return issueText(chosen, input);
-        if (issue.unionErrors.length === 4) return `at ${at}: expected a filter, one of ${FILTER_FORMS}; got an object with keys ${keys.map((k) => JSON.stringify(k)).join(', ') || '(none)'}`;
+        const branch = keys.includes('and')
+          ? 0
+          : keys.includes('or')
+            ? 1
+            : keys.includes('not')
+              ? 2
+              : keys.includes('op') || keys.includes('column')
+                ? 3
+                : -1;
+        const chosen = branch >= 0 ? firsts[branch] : undefined;
+        if (chosen !== undefined) return issueText(chosen, input);
+        return `at ${at}: expected a filter, one of ${FILTER_FORMS}; got an object with keys ${keys.map((k) => JSON.stringify(k)).join(', ') || '(none)'}`;
       }
-      if (issue.unionErrors.length === 4) return `at ${at}: expected a filter, one of ${FILTER_FORMS}; got ${describe(got)}`;
-      return `at ${at}: expected a string, number, boolean or null; got ${describe(got)}`;
+      return `at ${at}: expected a filter, one of ${FILTER_FORMS}; got ${describe(got)}`;
     }
     case 'invalid_union_discriminator':
       return `at ${at}: expected "op" to be one of ${issue.options.map((o) => JSON.stringify(o)).join(', ')}; got ${describe(got)}`;
@@ -365,11 +409,17 @@ export function parseQuery(input: unknown, limits?: QueryLimits): Query {
   if (q.groupby !== undefined && q.rollup !== undefined) {
     for (const name of q.groupby) {
       if (Object.hasOwn(q.rollup, name)) {
-        throw new QueryError(ErrorCode.QUERY_INVALID, `Invalid query at rollup.${name}: the output name "${name}" is also a groupby column; choose another name`);
+        throw new QueryError(
+          ErrorCode.QUERY_INVALID,
+          `Invalid query at rollup.${name}: the output name "${name}" is also a groupby column; choose another name`,
+        );
       }
     }
   } else if (q.groupby?.includes('count') && q.rollup === undefined) {
-    throw new QueryError(ErrorCode.QUERY_INVALID, 'Invalid query at groupby: grouping by a column named "count" needs an explicit rollup, since the default rollup output is also named "count"');
+    throw new QueryError(
+      ErrorCode.QUERY_INVALID,
+      'Invalid query at groupby: grouping by a column named "count" needs an explicit rollup, since the default rollup output is also named "count"',
+    );
   }
   return q;
 }
@@ -413,7 +463,9 @@ function checkColumns(table: ColumnTable, query: Query): void {
   // plain object, so a column named "__proto__" is listed but not usable.
   const have = table.columnNames((name) => {
     const col = table.column(name) as unknown;
-    return Array.isArray(col) || ArrayBuffer.isView(col) || typeof (col as { at?: unknown } | undefined)?.at === 'function';
+    return (
+      Array.isArray(col) || ArrayBuffer.isView(col) || typeof (col as { at?: unknown } | undefined)?.at === 'function'
+    );
   });
   const known = new Set(have);
   const unknown = (name: string, where: string): QueryError => {
@@ -438,7 +490,8 @@ function checkColumns(table: ColumnTable, query: Query): void {
     }
   }
   for (const name of query.groupby ?? []) need(name, 'groupby');
-  for (const [out, r] of Object.entries(query.rollup ?? {})) if (r.column !== undefined) need(r.column, `rollup ${out}`);
+  for (const [out, r] of Object.entries(query.rollup ?? {}))
+    if (r.column !== undefined) need(r.column, `rollup ${out}`);
   // sort and select see the rollup's output when there is one
   let after = known;
   if (query.rollup !== undefined || (query.groupby?.length ?? 0) > 0) {
@@ -447,7 +500,10 @@ function checkColumns(table: ColumnTable, query: Query): void {
   const later = (name: string, where: string): void => {
     if (after.has(name)) return;
     if (after !== known && known.has(name)) {
-      throw new QueryError(ErrorCode.QUERY_UNKNOWN_COLUMN, `Column ${JSON.stringify(name)} in ${where} is not in the grouped result; after groupby/rollup the columns are: ${[...after].join(', ')}`);
+      throw new QueryError(
+        ErrorCode.QUERY_UNKNOWN_COLUMN,
+        `Column ${JSON.stringify(name)} in ${where} is not in the grouped result; after groupby/rollup the columns are: ${[...after].join(', ')}`,
+      );
     }
     throw unknown(name, where);
   };
@@ -469,7 +525,10 @@ const INTEGER = /^[+-]?\d+$/;
 function coerce(value: Scalar, kind: Kind, column: string): unknown {
   if (value === null) return null;
   const bad = (what: string): QueryError =>
-    new QueryError(ErrorCode.QUERY_INVALID, `Invalid query value ${describe(value)} for column ${JSON.stringify(column)}: the column holds ${what}`);
+    new QueryError(
+      ErrorCode.QUERY_INVALID,
+      `Invalid query value ${describe(value)} for column ${JSON.stringify(column)}: the column holds ${what}`,
+    );
   switch (kind) {
     case 'number':
       if (typeof value === 'number') return value;
@@ -508,15 +567,21 @@ function comparable(values: Values, kind: Kind): Values {
 
 const text = (v: unknown): string => (v instanceof Date ? v.toISOString() : String(v));
 
-function compileLeaf(table: ColumnTable, leaf: Exclude<Filter, { and: Filter[] } | { or: Filter[] } | { not: Filter }>, cache: Map<string, [Values, Kind]>): Predicate {
+type ColumnCache = Map<string, { raw: Values; col: Values; kind: Kind }>;
+
+function compileLeaf(
+  table: ColumnTable,
+  leaf: Exclude<Filter, { and: Filter[] } | { or: Filter[] } | { not: Filter }>,
+  cache: ColumnCache,
+): Predicate {
   let entry = cache.get(leaf.column);
   if (entry === undefined) {
     const raw = columnValues(table, leaf.column);
     const kind = kindOf(raw);
-    entry = [comparable(raw, kind), kind];
+    entry = { raw, col: comparable(raw, kind), kind };
     cache.set(leaf.column, entry);
   }
-  const [col, kind] = entry;
+  const { raw, col, kind } = entry;
   switch (leaf.op) {
     case 'isNull':
       return (r) => isMissing(col[r]);
@@ -524,20 +589,47 @@ function compileLeaf(table: ColumnTable, leaf: Exclude<Filter, { and: Filter[] }
       return (r) => !isMissing(col[r]);
     case 'contains': {
       const s = leaf.value;
-      return kind === 'string' ? (r) => { const v = col[r]; return typeof v === 'string' && v.includes(s); } : (r) => { const v = col[r]; return !isMissing(v) && text(v).includes(s); };
+      return kind === 'string'
+        ? (r) => {
+            const v = col[r];
+            return typeof v === 'string' && v.includes(s);
+          }
+        : (r) => {
+            const v = raw[r];
+            return !isMissing(v) && text(v).includes(s);
+          };
     }
     case 'startsWith': {
       const s = leaf.value;
-      return kind === 'string' ? (r) => { const v = col[r]; return typeof v === 'string' && v.startsWith(s); } : (r) => { const v = col[r]; return !isMissing(v) && text(v).startsWith(s); };
+      return kind === 'string'
+        ? (r) => {
+            const v = col[r];
+            return typeof v === 'string' && v.startsWith(s);
+          }
+        : (r) => {
+            const v = raw[r];
+            return !isMissing(v) && text(v).startsWith(s);
+          };
     }
     case 'endsWith': {
       const s = leaf.value;
-      return kind === 'string' ? (r) => { const v = col[r]; return typeof v === 'string' && v.endsWith(s); } : (r) => { const v = col[r]; return !isMissing(v) && text(v).endsWith(s); };
+      return kind === 'string'
+        ? (r) => {
+            const v = col[r];
+            return typeof v === 'string' && v.endsWith(s);
+          }
+        : (r) => {
+            const v = raw[r];
+            return !isMissing(v) && text(v).endsWith(s);
+          };
     }
     case 'in': {
       const set = new Set(leaf.value.map((v) => coerce(v, kind, leaf.column)));
       const wantNull = set.has(null);
-      return (r) => { const v = col[r]; return isMissing(v) ? wantNull : set.has(v); };
+      return (r) => {
+        const v = col[r];
+        return isMissing(v) ? wantNull : set.has(v);
+      };
     }
     default: {
       const x = coerce(leaf.value, kind, leaf.column) as number | string | boolean | bigint | null;
@@ -548,30 +640,55 @@ function compileLeaf(table: ColumnTable, leaf: Exclude<Filter, { and: Filter[] }
         return () => false;
       }
       switch (leaf.op) {
-        case '=': return (r) => col[r] === x;
-        case '!=': return (r) => col[r] !== x;
-        case '<': return (r) => { const v = col[r] as typeof x; return v != null && v < x; };
-        case '<=': return (r) => { const v = col[r] as typeof x; return v != null && v <= x; };
-        case '>': return (r) => { const v = col[r] as typeof x; return v != null && v > x; };
-        case '>=': return (r) => { const v = col[r] as typeof x; return v != null && v >= x; };
+        case '=':
+          return (r) => col[r] === x;
+        case '!=':
+          return (r) => col[r] !== x;
+        case '<':
+          return (r) => {
+            const v = col[r] as typeof x;
+            return v != null && v < x;
+          };
+        case '<=':
+          return (r) => {
+            const v = col[r] as typeof x;
+            return v != null && v <= x;
+          };
+        case '>':
+          return (r) => {
+            const v = col[r] as typeof x;
+            return v != null && v > x;
+          };
+        case '>=':
+          return (r) => {
+            const v = col[r] as typeof x;
+            return v != null && v >= x;
+          };
       }
     }
   }
 }
 
 /** Compile the whole tree once into nested closures; evaluation never re-reads the tree. */
-function compileFilter(table: ColumnTable, filter: Filter, cache: Map<string, [Values, Kind]>): Predicate {
+function compileFilter(table: ColumnTable, filter: Filter, cache: ColumnCache): Predicate {
   if ('and' in filter || 'or' in filter) {
     const isAnd = 'and' in filter;
     const parts = (isAnd ? filter.and : (filter as { or: Filter[] }).or).map((f) => compileFilter(table, f, cache));
     const [a, b] = parts;
     if (parts.length === 0) return () => isAnd;
     if (parts.length === 1 && a !== undefined) return a;
-    if (parts.length === 2 && a !== undefined && b !== undefined) return isAnd ? (r) => a(r) && b(r) : (r) => a(r) || b(r);
+    if (parts.length === 2 && a !== undefined && b !== undefined)
+      return isAnd ? (r) => a(r) && b(r) : (r) => a(r) || b(r);
     const n = parts.length;
     return isAnd
-      ? (r) => { for (let i = 0; i < n; i++) if (!(parts[i] as Predicate)(r)) return false; return true; }
-      : (r) => { for (let i = 0; i < n; i++) if ((parts[i] as Predicate)(r)) return true; return false; };
+      ? (r) => {
+          for (let i = 0; i < n; i++) if (!(parts[i] as Predicate)(r)) return false;
+          return true;
+        }
+      : (r) => {
+          for (let i = 0; i < n; i++) if ((parts[i] as Predicate)(r)) return true;
+          return false;
+        };
   }
   if ('not' in filter) {
     const inner = compileFilter(table, filter.not, cache);
@@ -587,18 +704,27 @@ function aggregate(table: ColumnTable, out: string, r: Rollup): unknown {
   if (r.op === 'sum' || r.op === 'mean') {
     const kind = kindOf(columnValues(table, r.column));
     if (kind !== 'number' && kind !== 'bigint' && kind !== 'empty') {
-      throw new QueryError(ErrorCode.QUERY_INVALID, `Invalid query at rollup.${out}: ${r.op}(${r.column}) needs a numeric column; ${JSON.stringify(r.column)} holds ${kind} values`);
+      throw new QueryError(
+        ErrorCode.QUERY_INVALID,
+        `Invalid query at rollup.${out}: ${r.op}(${r.column}) needs a numeric column; ${JSON.stringify(r.column)} holds ${kind} values`,
+      );
     }
   }
   // Names only: arquero quotes a field name with JSON.stringify (tested with
   // hostile names in test/query.test.ts), so it is never parsed as code.
   switch (r.op) {
-    case 'count': return aq.op.valid(r.column);
-    case 'sum': return aq.op.sum(r.column);
-    case 'mean': return aq.op.mean(r.column);
-    case 'min': return aq.op.min(r.column);
-    case 'max': return aq.op.max(r.column);
-    case 'distinct': return aq.op.distinct(r.column);
+    case 'count':
+      return aq.op.valid(r.column);
+    case 'sum':
+      return aq.op.sum(r.column);
+    case 'mean':
+      return aq.op.mean(r.column);
+    case 'min':
+      return aq.op.min(r.column);
+    case 'max':
+      return aq.op.max(r.column);
+    case 'distinct':
+      return aq.op.distinct(r.column);
   }
 }
 
@@ -680,7 +806,9 @@ export function runQuery(table: ColumnTable, query: Query, limits?: QueryLimits)
       Object.defineProperty(spec, out, { value: aggregate(current, out, r), enumerable: true });
     }
     const base = current.reify(rows);
-    current = (groupby.length > 0 ? base.groupby(groupby) : base).rollup(spec as Parameters<ColumnTable['rollup']>[0]).ungroup();
+    current = (groupby.length > 0 ? base.groupby(groupby) : base)
+      .rollup(spec as Parameters<ColumnTable['rollup']>[0])
+      .ungroup();
     rows = Array.from(current.indices());
   }
 
@@ -690,7 +818,10 @@ export function runQuery(table: ColumnTable, query: Query, limits?: QueryLimits)
   const end = q.limit === undefined ? rows.length : start + q.limit;
   if (start > 0 || end < rows.length) rows = rows.slice(start, end);
   if (rows.length > lim.maxRows) {
-    throw tooComplex(`Query result has ${rows.length} rows, more than the maximum of ${lim.maxRows}; add a limit or a narrower filter`, lim.maxRows);
+    throw tooComplex(
+      `Query result has ${rows.length} rows, more than the maximum of ${lim.maxRows}; add a limit or a narrower filter`,
+      lim.maxRows,
+    );
   }
 
   const result = current.reify(rows);
@@ -741,8 +872,16 @@ class Cursor {
 }
 
 const SYMBOL_OPS: ReadonlyArray<[string, Filter extends infer F ? (F extends { op: infer O } ? O : never) : never]> = [
-  ['<=', '<='], ['>=', '>='], ['!=', '!='], ['^=', 'startsWith'], ['$=', 'endsWith'],
-  ['==', '='], ['=', '='], ['<', '<'], ['>', '>'], ['~', 'contains'],
+  ['<=', '<='],
+  ['>=', '>='],
+  ['!=', '!='],
+  ['^=', 'startsWith'],
+  ['$=', 'endsWith'],
+  ['==', '='],
+  ['=', '='],
+  ['<', '<'],
+  ['>', '>'],
+  ['~', 'contains'],
 ];
 
 /**
@@ -865,7 +1004,10 @@ function nameOf(part: string, fail: (why: string) => Error): string {
  */
 export function parseSortExpression(text: string): SortKey[] {
   const fail = (why: string): ArgumentError =>
-    new ArgumentError(ErrorCode.BAD_ARGUMENT, `Cannot parse sort ${JSON.stringify(text)}: ${why}; expected COLUMN[,-COLUMN…] (a leading - sorts descending; quote names with "…")`);
+    new ArgumentError(
+      ErrorCode.BAD_ARGUMENT,
+      `Cannot parse sort ${JSON.stringify(text)}: ${why}; expected COLUMN[,-COLUMN…] (a leading - sorts descending; quote names with "…")`,
+    );
   if (typeof text !== 'string') throw fail('expected a string');
   return splitList(text, fail).map((part) => {
     const sign = part.charAt(0);
@@ -908,7 +1050,8 @@ export function parseRollupExpression(text: string): Record<string, Rollup> {
     if (column === undefined && op !== 'count') throw fail(`${op} needs a column, as in ${op}(age)`);
     const name = given !== undefined ? nameOf(given, fail) : column === undefined ? op : `${op}_${column}`;
     if (name === '__proto__') throw fail('the output name "__proto__" is not allowed');
-    if (Object.hasOwn(out, name)) throw fail(`output name ${JSON.stringify(name)} appears twice; name them, as in n=count`);
+    if (Object.hasOwn(out, name))
+      throw fail(`output name ${JSON.stringify(name)} appears twice; name them, as in n=count`);
     const r: Rollup = column === undefined ? { op: op as Aggregate } : { op: op as Aggregate, column };
     Object.defineProperty(out, name, { value: r, enumerable: true, writable: true, configurable: true });
   }
