@@ -30,10 +30,25 @@ import { ArgumentError, ErrorCode, QueryError } from './errors.js';
 
 // ───────────────────────────── types ─────────────────────────────
 
-/** A value a filter compares against. */
+/**
+ * A value a filter compares against; {@link runQuery} converts it to the
+ * column's type.
+ *
+ * @example
+ * ```ts
+ * const v: Scalar = '22' // compares as 22 against a number column
+ * ```
+ */
 export type Scalar = string | number | boolean | null;
 
-/** The comparison operators of a filter leaf, by name. */
+/**
+ * The comparison operators of a filter leaf, by name.
+ *
+ * @example
+ * ```ts
+ * const f: Filter = { column: 'name', op: FilterOp.startsWith, value: 'Flo' }
+ * ```
+ */
 export const FilterOp = {
   eq: '=',
   ne: '!=',
@@ -49,13 +64,18 @@ export const FilterOp = {
   notNull: 'notNull',
 } as const;
 
-/** One of the filter operators in {@link FilterOp}. */
+/** One of the filter operators in {@link FilterOp}, e.g. `'>='`. */
 export type FilterOp = (typeof FilterOp)[keyof typeof FilterOp];
 
 /**
  * A filter tree: `and` / `or` / `not` nodes over column comparisons.
  * `contains`, `startsWith` and `endsWith` match a plain substring (never a
  * regular expression). `in` matches any of the listed values.
+ *
+ * @example
+ * ```ts
+ * const f: Filter = { and: [{ column: 'grade', op: 'in', value: ['A', 'B'] }, { not: { column: 'age', op: 'isNull' } }] }
+ * ```
  */
 export type Filter =
   | { and: Filter[] }
@@ -66,7 +86,14 @@ export type Filter =
   | { column: string; op: 'contains' | 'startsWith' | 'endsWith'; value: string }
   | { column: string; op: 'isNull' | 'notNull' };
 
-/** One sort key; `desc` sorts largest first. Nulls sort last either way. */
+/**
+ * One sort key; `desc` sorts largest first. Nulls sort last either way.
+ *
+ * @example
+ * ```ts
+ * const keys: SortKey[] = [{ column: 'grade' }, { column: 'age', desc: true }]
+ * ```
+ */
 export interface SortKey {
   /** The column to sort by. */
   column: string;
@@ -74,7 +101,16 @@ export interface SortKey {
   desc?: boolean;
 }
 
-/** The aggregate functions a rollup may use. */
+/**
+ * The aggregate functions a rollup may use. `count` counts rows (or a column's
+ * non-null values); `sum` and `mean` need numbers and skip nulls; `min` and
+ * `max` skip nulls; `distinct` counts distinct values, null counting as one.
+ *
+ * @example
+ * ```ts
+ * const r: Rollup = { op: Aggregate.mean, column: 'age' }
+ * ```
+ */
 export const Aggregate = {
   count: 'count',
   sum: 'sum',
@@ -84,12 +120,17 @@ export const Aggregate = {
   distinct: 'distinct',
 } as const;
 
-/** One of the aggregate names in {@link Aggregate}. */
+/** One of the aggregate names in {@link Aggregate}, e.g. `'mean'`. */
 export type Aggregate = (typeof Aggregate)[keyof typeof Aggregate];
 
 /**
  * One output column of a rollup. `column` is required except for `count`
  * (`count` with a column counts its non-null values).
+ *
+ * @example
+ * ```ts
+ * const rollup: Record<string, Rollup> = { n: { op: 'count' }, avg: { op: 'mean', column: 'age' } }
+ * ```
  */
 export interface Rollup {
   /** The aggregate function. */
@@ -102,6 +143,11 @@ export interface Rollup {
  * A query, applied in this order: filter → groupby/rollup → sort → select →
  * offset/limit. Sort and select see the rollup's output columns when there is
  * a groupby or rollup.
+ *
+ * @example
+ * ```ts
+ * const q: Query = { filter: { column: 'name', op: '=', value: 'Floofy' }, select: ['id', 'age'], limit: 1 }
+ * ```
  */
 export interface Query {
   /** Keep the rows that match. */
@@ -120,7 +166,14 @@ export interface Query {
   limit?: number;
 }
 
-/** Bounds a query must respect; every one is checked before evaluation. */
+/**
+ * Bounds a query must respect; every one is checked before evaluation.
+ *
+ * @example
+ * ```ts
+ * parseQuery(input, { maxDepth: 8, maxRows: 100_000 })
+ * ```
+ */
 export interface QueryLimits {
   /** Deepest nesting of `and` / `or` / `not` (a single leaf has depth 1). @default 16 */
   maxDepth?: number;
@@ -136,7 +189,14 @@ export interface QueryLimits {
   maxColumns?: number;
 }
 
-/** The defaults of {@link QueryLimits}. */
+/**
+ * The defaults of {@link QueryLimits}.
+ *
+ * @example
+ * ```ts
+ * defaultQueryLimits.maxInValues // 10_000
+ * ```
+ */
 export const defaultQueryLimits: Readonly<Required<QueryLimits>> = Object.freeze({
   maxDepth: 16,
   maxNodes: 1000,
