@@ -1,0 +1,181 @@
+/**
+ * Every notebook in notebooks/ runs end to end through Jupyter (nbconvert) and
+ * the repo's tslab kernel, exactly as a user's would: `import … from "csvsocket"`
+ * resolves to the built package (dist/). The recorded outputs are checked, then
+ * the exported HTML is opened in headless Chromium, where the charts must be
+ * drawn (pixels, not markup) and the tables visible.
+ *
+ * Needs Debian's jupyter-nbconvert, python3-nbclient, python3-ipykernel and
+ * chromium (see .ci/run).
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { type Browser, chromium } from 'playwright-core';
+import { type ExecutedNotebook, type NotebookOutput, executeNotebook, joined, repoRoot } from './jupyter.js';
+
+const notebooksDir = join(repoRoot, 'notebooks');
+const outDir = join(repoRoot, '.tmp', 'notebooks-test');
+const chromiumArgs = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+/** Newest modification time under a folder. */
+function newest(dir: string): number {
+  let time = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    time = Math.max(time, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
+  }
+  return time;
+}
+
+/** Builds dist/ when src/ is newer, so the kernel imports the code under test. */
+function ensureBuilt(): void {
+  const index = join(repoRoot, 'dist', 'index.js');
+  if (existsSync(index) && statSync(index).mtimeMs >= newest(join(repoRoot, 'src'))) return;
+  execFileSync(process.execPath, [join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: repoRoot, stdio: 'inherit' });
+}
+
+function outputs(nb: ExecutedNotebook): NotebookOutput[] {
+  return nb.cells.flatMap((cell) => cell.outputs ?? []);
+}
+
+function htmlOutputs(nb: ExecutedNotebook): string[] {
+  return outputs(nb).flatMap((o) => (o.data?.['text/html'] ? [joined(o.data['text/html'])] : []));
+}
+
+/** The first code cell whose source contains `marker`. */
+function cell(nb: ExecutedNotebook, marker: string) {
+  const found = nb.cells.find((c) => c.cell_type === 'code' && joined(c.source).includes(marker));
+  assert.ok(found, `no cell contains ${marker}`);
+  return found;
+}
+
+function assertClean(nb: ExecutedNotebook): void {
+  for (const [i, c] of nb.cells.entries()) {
+    for (const o of c.outputs ?? []) {
+      assert.notEqual(o.output_type, 'error', `cell ${i}: ${o.ename}: ${o.evalue}`);
+      assert.ok(!(o.output_type === 'stream' && o.name === 'stderr'), `cell ${i} wrote to stderr: ${joined(o.text)}`);
+      assert.doesNotMatch(joined(o.data?.['text/plain']), /chart failed|rendering…/, `cell ${i}`);
+    }
+  }
+}
+
+describe('notebooks', { timeout: 600_000 }, () => {
+  const executed = new Map<string, ExecutedNotebook>();
+  let browser: Browser | undefined;
+
+  before(async () => {
+    ensureBuilt();
+    const files = readdirSync(notebooksDir).filter((f) => f.endsWith('.ipynb'));
+    assert.ok(files.length > 0, 'no notebooks');
+    for (const file of files) executed.set(file, await executeNotebook(join(notebooksDir, file), outDir));
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumArgs });
+  });
+
+  after(async () => {
+    await browser?.close();
+  });
+
+  it('execute every notebook without errors', () => {
+    // nbconvert itself fails on a cell whose execute_reply is an error; tslab
+    // records no execution_count, so the outputs are what shows a cell ran.
+    for (const nb of executed.values()) assertClean(nb);
+  });
+
+  describe('display.ipynb', () => {
+    const nb = (): ExecutedNotebook => {
+      const found = executed.get('display.ipynb');
+      assert.ok(found);
+      return found;
+    };
+
+    it('shows tables with shape, types, limits and escaping', () => {
+      const html = htmlOutputs(nb());
+      assert.ok(html.some((h) => h.includes('4 rows × 4 columns') && h.includes('<small>date</small>') && h.includes('&lt;b&gt;Oslo&lt;/b&gt;')));
+      assert.ok(html.some((h) => h.includes('showing 5 of 1,000 rows')));
+      const evil = html.find((h) => h.includes('onerror'));
+      assert.ok(evil?.includes('&lt;img src=x onerror=alert(1)&gt;'));
+      assert.ok(!html.some((h) => h.includes('<img') || h.includes('<script')), 'unescaped markup in a table');
+    });
+
+    it('puts a chart the cell did not await into that cell, as one bundle', () => {
+      const outs = cell(nb(), 'chart(students, spec)').outputs ?? [];
+      const bundle = outs.find((o) => o.output_type === 'display_data');
+      assert.ok(bundle?.data, 'no display in the chart cell');
+      assert.match(joined(bundle.data['text/html']), /<div class="csvs-chart"><svg [^]*role-mark/);
+      const spec = JSON.parse(joined(bundle.data['application/vnd.vegalite.v5+json'])) as { mark: string; data: { values: unknown[] } };
+      assert.equal(spec.mark, 'bar');
+      assert.equal(spec.data.values.length, 4);
+      assert.match(joined(bundle.data['text/plain']), /^chart: bar \(x=name, y=grade\), 4 rows/);
+    });
+
+    it('aggregates a large histogram with a visible note', () => {
+      const bundle = (cell(nb(), 'chart.histogram').outputs ?? []).find((o) => o.output_type === 'display_data');
+      assert.match(joined(bundle?.data?.['text/html']), /aggregated 20,000 rows into \d+/);
+    });
+  });
+
+  it('draws every chart and shows every table in the exported HTML (Chromium)', async () => {
+    assert.ok(browser);
+    for (const [file, nb] of executed) {
+      const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+      const dialogs: string[] = [];
+      page.on('dialog', (d) => {
+        dialogs.push(d.message());
+        void d.dismiss();
+      });
+      // The export links CDNs (require.js, MathJax); a test must not depend on the network.
+      await page.route('**/*', (route) => (route.request().url().startsWith('file:') ? route.continue() : route.abort()));
+      await page.goto(pathToFileURL(nb.html).href, { waitUntil: 'domcontentloaded' });
+      const charts = page.locator('.csvs-chart svg');
+      const expected = htmlOutputs(nb).filter((h) => h.includes('class="csvs-chart"')).length;
+      assert.equal(await charts.count(), expected, `${file}: charts in the HTML`);
+      for (let i = 0; i < expected; i++) {
+        const png = await charts.nth(i).screenshot();
+        const inked = await countInkedPixels(browser, png);
+        assert.ok(inked.ratio > 0.01, `${file}: chart ${i} is blank (${inked.count} of ${inked.total} pixels drawn)`);
+      }
+      const tables = page.locator('table.csvs-table');
+      assert.equal(await tables.count(), htmlOutputs(nb).filter((h) => h.includes('class="csvs-table"')).length, `${file}: tables`);
+      for (let i = 0; i < (await tables.count()); i++) assert.ok(await tables.nth(i).isVisible(), `${file}: table ${i} hidden`);
+      if (file === 'display.ipynb') {
+        assert.ok(await page.getByText('Monish').first().isVisible());
+        const header = page.locator('th', { hasText: '<img src=x onerror=alert(1)>' });
+        assert.ok(await header.first().isVisible(), 'the hostile header is not shown as text');
+        assert.equal(await page.locator('.csvs img').count(), 0, 'an <img> was injected');
+      }
+      assert.deepEqual(dialogs, [], `${file}: a script ran`);
+      await page.close();
+    }
+  });
+});
+
+/** Decodes a PNG in a blank page and counts pixels that are not (near) white. */
+async function countInkedPixels(browser: Browser, png: Buffer): Promise<{ count: number; total: number; ratio: number }> {
+  const page = await browser.newPage();
+  try {
+    return await page.evaluate(async (base64) => {
+      const img = new Image();
+      img.src = `data:image/png;base64,${base64}`;
+      await img.decode();
+      const canvas = document.createElement('canvas');
+      canvas.width = img.width;
+      canvas.height = img.height;
+      const ctx = canvas.getContext('2d');
+      if (!ctx) throw new Error('no 2d context');
+      ctx.drawImage(img, 0, 0);
+      const { data } = ctx.getImageData(0, 0, img.width, img.height);
+      let count = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        if ((data[i] ?? 255) < 200 || (data[i + 1] ?? 255) < 200 || (data[i + 2] ?? 255) < 200) count++;
+      }
+      const total = img.width * img.height;
+      return { count, total, ratio: count / total };
+    }, png.toString('base64'));
+  } finally {
+    await page.close();
+  }
+}
