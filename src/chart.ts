@@ -15,7 +15,7 @@ import { resolve } from 'node:path';
 import { inspect } from 'node:util';
 import type { ColumnTable } from 'arquero';
 import { CsvSocketError, ErrorCode } from './errors.js';
-import { DisplayHandle, columnType, escapeHTML, holdCellUntil, isNotebook } from './notebook.js';
+import { columnType, DisplayHandle, escapeHTML, holdCellUntil, isNotebook } from './notebook.js';
 
 /** One encoding channel of a vega-lite spec (the part csvsocket reads; any other key passes through). */
 export interface ChannelDef {
@@ -91,7 +91,9 @@ function validate(table: unknown, spec: unknown, options: RenderOptions | undefi
     throw bad(`${fn}(table, spec) expects an arquero table first, got ${t === null ? 'null' : typeof t}`);
   }
   if (!spec || typeof spec !== 'object' || Array.isArray(spec)) {
-    throw bad(`${fn}(table, spec) expects a vega-lite spec object such as { mark: "bar", encoding: {…} }, got ${Array.isArray(spec) ? 'an array' : typeof spec}`);
+    throw bad(
+      `${fn}(table, spec) expects a vega-lite spec object such as { mark: "bar", encoding: {…} }, got ${Array.isArray(spec) ? 'an array' : typeof spec}`,
+    );
   }
   const s = spec as ChartSpec;
   const views = ['mark', 'layer', 'hconcat', 'vconcat', 'concat', 'facet', 'repeat'];
@@ -102,7 +104,9 @@ function validate(table: unknown, spec: unknown, options: RenderOptions | undefi
   for (const [channel, def] of Object.entries(s.encoding ?? {})) {
     for (const d of Array.isArray(def) ? def : [def]) {
       if (d && typeof d.field === 'string' && !columns.has(d.field) && !d.field.includes('.') && !hasTransform(s)) {
-        throw bad(`${fn}: encoding.${channel}.field "${d.field}" is not a column; the columns are ${[...columns].map((c) => `"${c}"`).join(', ')}`);
+        throw bad(
+          `${fn}: encoding.${channel}.field "${d.field}" is not a column; the columns are ${[...columns].map((c) => `"${c}"`).join(', ')}`,
+        );
       }
     }
   }
@@ -150,11 +154,18 @@ function reduce(table: ColumnTable, spec: ChartSpec, maxPoints: number): Reduced
   if (total <= maxPoints) return { rows: rowsOf(table), spec };
   const aggregated = aggregate(table, spec);
   if (aggregated && aggregated.rows.length <= maxPoints) {
-    return { ...aggregated, note: `aggregated ${count(total)} rows into ${count(aggregated.rows.length)} before drawing` };
+    return {
+      ...aggregated,
+      note: `aggregated ${count(total)} rows into ${count(aggregated.rows.length)} before drawing`,
+    };
   }
   const every = Math.ceil(total / maxPoints);
   const rows = rowsOf(table, every);
-  return { rows, spec, note: `sampled ${count(rows.length)} of ${count(total)} rows (every ${ordinal(every)} row) for a readable chart` };
+  return {
+    rows,
+    spec,
+    note: `sampled ${count(rows.length)} of ${count(total)} rows (every ${ordinal(every)} row) for a readable chart`,
+  };
 }
 
 function ordinal(n: number): string {
@@ -163,7 +174,18 @@ function ordinal(n: number): string {
   return `${count(n)}${suffix}`;
 }
 
-const aggregateOps = new Set(['count', 'valid', 'missing', 'distinct', 'sum', 'mean', 'average', 'min', 'max', 'median']);
+const aggregateOps = new Set([
+  'count',
+  'valid',
+  'missing',
+  'distinct',
+  'sum',
+  'mean',
+  'average',
+  'min',
+  'max',
+  'median',
+]);
 const opTitles: Record<string, string> = {
   valid: 'Count of valid',
   missing: 'Count of missing',
@@ -188,7 +210,8 @@ interface Plan {
  * something this does not reproduce (transforms, time units, layers, …).
  */
 function aggregate(table: ColumnTable, spec: ChartSpec): { rows: Row[]; spec: ChartSpec } | undefined {
-  if (!spec.mark || !spec.encoding || hasTransform(spec) || 'layer' in spec || 'facet' in spec || 'repeat' in spec) return undefined;
+  if (!spec.mark || !spec.encoding || hasTransform(spec) || 'layer' in spec || 'facet' in spec || 'repeat' in spec)
+    return undefined;
   const plan: Plan = { keys: [], bins: [], aggs: [] };
   const encoding = spec.encoding;
   for (const [channel, def] of Object.entries(encoding)) {
@@ -198,11 +221,17 @@ function aggregate(table: ColumnTable, spec: ChartSpec): { rows: Row[]; spec: Ch
     if (def.aggregate !== undefined) {
       if (typeof def.aggregate !== 'string' || !aggregateOps.has(def.aggregate) || def.bin) return undefined;
       if (field === undefined && def.aggregate !== 'count') return undefined;
-      if (field !== undefined && !['count', 'valid', 'missing', 'distinct'].includes(def.aggregate) && columnType(table, field) !== 'number') return undefined;
+      if (
+        field !== undefined &&
+        !['count', 'valid', 'missing', 'distinct'].includes(def.aggregate) &&
+        columnType(table, field) !== 'number'
+      )
+        return undefined;
       plan.aggs.push({ channel, field, op: def.aggregate, def, name: `__${def.aggregate}_${channel}` });
     } else if (def.bin) {
       const options = def.bin === true ? {} : def.bin;
-      if (typeof field !== 'string' || typeof options !== 'object' || columnType(table, field) !== 'number') return undefined;
+      if (typeof field !== 'string' || typeof options !== 'object' || columnType(table, field) !== 'number')
+        return undefined;
       const extra = Object.keys(options as object).filter((k) => k !== 'maxbins');
       const partner = channel === 'x' ? 'x2' : channel === 'y' ? 'y2' : undefined;
       if (extra.length > 0 || partner === undefined || encoding[partner] !== undefined) return undefined;
@@ -315,7 +344,13 @@ function rewrite(spec: ChartSpec, plan: Plan): ChartSpec {
   const encoding: Record<string, ChannelDef | ChannelDef[] | undefined> = { ...spec.encoding };
   for (const b of plan.bins) {
     const { bin: _bin, ...rest } = b.def;
-    encoding[b.channel] = { ...rest, field: `__bin_${b.channel}`, bin: { binned: true, step: b.step }, type: 'quantitative', title: b.def.title ?? b.field };
+    encoding[b.channel] = {
+      ...rest,
+      field: `__bin_${b.channel}`,
+      bin: { binned: true, step: b.step },
+      type: 'quantitative',
+      title: b.def.title ?? b.field,
+    };
     encoding[b.channel === 'x' ? 'x2' : 'y2'] = { field: `__bin_end_${b.channel}` };
   }
   for (const a of plan.aggs) {
@@ -356,7 +391,10 @@ function withTypes(encoding: ChartSpec['encoding'], rows: Row[]): ChartSpec['enc
     return type ? { ...def, type } : def;
   };
   return Object.fromEntries(
-    Object.entries(encoding).map(([channel, def]) => [channel, def === undefined ? def : Array.isArray(def) ? def.map(fill) : fill(def)]),
+    Object.entries(encoding).map(([channel, def]) => [
+      channel,
+      def === undefined ? def : Array.isArray(def) ? def.map(fill) : fill(def),
+    ]),
   );
 }
 
@@ -390,7 +428,9 @@ function inline(reduced: Reduced): ChartSpec {
   if (encoding !== undefined) spec.encoding = encoding;
   if (Array.isArray(rest.layer)) {
     spec.layer = rest.layer.map((layer: unknown) =>
-      layer && typeof layer === 'object' && 'encoding' in layer ? { ...layer, encoding: withTypes((layer as ChartSpec).encoding, reduced.rows) } : layer,
+      layer && typeof layer === 'object' && 'encoding' in layer
+        ? { ...layer, encoding: withTypes((layer as ChartSpec).encoding, reduced.rows) }
+        : layer,
     );
   }
   return withNote(spec, reduced.note);
@@ -418,7 +458,12 @@ function loadEngines(): Promise<{ vl: VegaLiteModule; vega: VegaModule }> {
     ([vl, vega]) => ({ vl: vl as unknown as VegaLiteModule, vega: vega as unknown as VegaModule }),
     (err: unknown) => {
       engines = undefined;
-      throw new CsvSocketError(ErrorCode.INTERNAL, `charts need the packages "vega" and "vega-lite", which failed to load: ${String(err)}`, {}, { cause: err });
+      throw new CsvSocketError(
+        ErrorCode.INTERNAL,
+        `charts need the packages "vega" and "vega-lite", which failed to load: ${String(err)}`,
+        {},
+        { cause: err },
+      );
     },
   );
   return engines;
@@ -451,7 +496,12 @@ async function render(table: ColumnTable, spec: ChartSpec, options: RenderOption
   try {
     compiled = vl.compile(full).spec;
   } catch (err) {
-    throw new CsvSocketError(ErrorCode.BAD_ARGUMENT, `the vega-lite spec does not compile: ${(err as Error).message}`, {}, { cause: err });
+    throw new CsvSocketError(
+      ErrorCode.BAD_ARGUMENT,
+      `the vega-lite spec does not compile: ${(err as Error).message}`,
+      {},
+      { cause: err },
+    );
   }
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   try {
@@ -480,7 +530,9 @@ function describeChart(result: ChartResult | undefined, spec: ChartSpec): string
  * with its data (for front ends that render vega-lite), and a text summary.
  */
 export function chartBundle(result: ChartResult, spec: ChartSpec): Record<string, string> {
-  const note = result.note ? `<div class="csvs-note" style="font:11px sans-serif;color:#666">${escapeHTML(result.note)}</div>` : '';
+  const note = result.note
+    ? `<div class="csvs-note" style="font:11px sans-serif;color:#666">${escapeHTML(result.note)}</div>`
+    : '';
   return {
     'text/html': `<div class="csvs-chart">${result.svg}${note}</div>`,
     'application/vnd.vegalite.v5+json': JSON.stringify(result.spec),
@@ -530,7 +582,13 @@ async function writeChart(table: ColumnTable, spec: ChartSpec, options: ChartOpt
   return file;
 }
 
-function shorthand(mark: string, table: ColumnTable, x: string, y: string | undefined, options: ShorthandOptions | undefined): Promise<string | undefined> {
+function shorthand(
+  mark: string,
+  table: ColumnTable,
+  x: string,
+  y: string | undefined,
+  options: ShorthandOptions | undefined,
+): Promise<string | undefined> {
   const encoding: Record<string, ChannelDef> = {
     x: { field: x },
     y: y === undefined ? { aggregate: 'count', type: 'quantitative' } : { field: y },
@@ -588,13 +646,19 @@ export interface ChartFunction {
  * chart.histogram(students, 'grade');
  */
 export const chart: ChartFunction = Object.assign(chartImpl, {
-  bar: (table: ColumnTable, x: string, y?: string, options?: ShorthandOptions) => shorthand('bar', table, x, y, options),
-  line: (table: ColumnTable, x: string, y: string, options?: ShorthandOptions) => shorthand('line', table, x, y, options),
-  point: (table: ColumnTable, x: string, y: string, options?: ShorthandOptions) => shorthand('point', table, x, y, options),
+  bar: (table: ColumnTable, x: string, y?: string, options?: ShorthandOptions) =>
+    shorthand('bar', table, x, y, options),
+  line: (table: ColumnTable, x: string, y: string, options?: ShorthandOptions) =>
+    shorthand('line', table, x, y, options),
+  point: (table: ColumnTable, x: string, y: string, options?: ShorthandOptions) =>
+    shorthand('point', table, x, y, options),
   histogram: (table: ColumnTable, field: string, options?: ShorthandOptions) => {
     const spec: ChartSpec = {
       mark: 'bar',
-      encoding: { x: { field, bin: { maxbins: 20 }, type: 'quantitative' }, y: { aggregate: 'count', type: 'quantitative' } },
+      encoding: {
+        x: { field, bin: { maxbins: 20 }, type: 'quantitative' },
+        y: { aggregate: 'count', type: 'quantitative' },
+      },
     };
     if (options?.title !== undefined) spec.title = options.title;
     if (options?.color !== undefined && spec.encoding) spec.encoding.color = { field: options.color };

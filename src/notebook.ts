@@ -222,7 +222,11 @@ function assertTable(table: unknown, fn: string): asserts table is ColumnTable {
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  return typeof value === 'object' ? `an object (${Object.keys(value as object).slice(0, 3).join(', ')})` : typeof value;
+  return typeof value === 'object'
+    ? `an object (${Object.keys(value as object)
+        .slice(0, 3)
+        .join(', ')})`
+    : typeof value;
 }
 
 function limitOf(options: ShowOptions | undefined, fn: string): number {
@@ -278,7 +282,13 @@ function prepare(table: ColumnTable, limit: number): Prepared {
       limit,
     );
   }
-  return { names, types: names.map((name) => columnType(table, name)), rows, total: table.numRows(), shown: rows.length };
+  return {
+    names,
+    types: names.map((name) => columnType(table, name)),
+    rows,
+    total: table.numRows(),
+    shown: rows.length,
+  };
 }
 
 const numberFormat = new Intl.NumberFormat('en-US');
@@ -320,7 +330,10 @@ function cellText(value: unknown, maxWidth: number): string | undefined {
   if (typeof value === 'bigint') return value.toString();
   if (typeof value === 'object') {
     try {
-      return cut(JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) ?? String(value), maxWidth);
+      return cut(
+        JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) ?? String(value),
+        maxWidth,
+      );
     } catch {
       return cut(String(value), maxWidth);
     }
@@ -368,7 +381,10 @@ export function tableToHTML(table: ColumnTable, options?: ShowOptions): string {
   const maxWidth = options?.maxWidth ?? 200;
   const numeric = p.types.map((t) => t === 'number' || t === 'bigint');
   const head = p.names
-    .map((name, i) => `<th title="${escapeHTML(name)}">${escapeHTML(name)}<small>${escapeHTML(p.types[i] ?? '')}</small></th>`)
+    .map(
+      (name, i) =>
+        `<th title="${escapeHTML(name)}">${escapeHTML(name)}<small>${escapeHTML(p.types[i] ?? '')}</small></th>`,
+    )
     .join('');
   const body = p.rows
     .map((row) => {
@@ -381,7 +397,10 @@ export function tableToHTML(table: ColumnTable, options?: ShowOptions): string {
     })
     .join('\n');
   const note = cutNote(p);
-  const caption = [options?.title, shapeOf(p), note].filter((s): s is string => Boolean(s)).map(escapeHTML).join(' · ');
+  const caption = [options?.title, shapeOf(p), note]
+    .filter((s): s is string => Boolean(s))
+    .map(escapeHTML)
+    .join(' · ');
   return (
     `<div class="csvs"><style>${tableStyle}</style>` +
     `<div class="csvs-caption">${caption}</div>` +
@@ -419,7 +438,9 @@ export function formatTable(table: ColumnTable, options?: ShowOptions): string {
   const maxWidth = options?.maxWidth ?? 40;
   const grid = p.rows.map((row) => row.map((value) => cellText(value, maxWidth)?.replace(/\r?\n/g, '↵') ?? 'null'));
   const names = p.names.map((n) => cut(n.replace(/\r?\n/g, '↵'), maxWidth));
-  const widths = names.map((name, i) => Math.max(width(name), width(p.types[i] ?? ''), ...grid.map((row) => width(row[i] ?? ''))));
+  const widths = names.map((name, i) =>
+    Math.max(width(name), width(p.types[i] ?? ''), ...grid.map((row) => width(row[i] ?? ''))),
+  );
   const pad = (text: string, i: number, right: boolean): string => {
     const fill = ' '.repeat(Math.max(0, (widths[i] ?? 0) - width(text)));
     return right ? fill + text : text + fill;
@@ -485,7 +506,11 @@ export interface StatusDisplay {
 }
 
 function statusBundle(s: ServerStatus | undefined): MimeBundle {
-  if (!s) return { 'text/plain': 'csvsocket server: starting…', 'text/html': '<div class="csvs-status">csvsocket server: starting…</div>' };
+  if (!s)
+    return {
+      'text/plain': 'csvsocket server: starting…',
+      'text/html': '<div class="csvs-status">csvsocket server: starting…</div>',
+    };
   const full = s.token ? `${s.url}${s.url.includes('?') ? '&' : '?'}token=${encodeURIComponent(s.token)}` : s.url;
   const events = s.events.slice(-8);
   const text = [
@@ -495,7 +520,9 @@ function statusBundle(s: ServerStatus | undefined): MimeBundle {
     ...events.map((e) => `  · ${e}`),
   ].join('\n');
   const datasets = s.datasets
-    .map((d) => `<li><code>${escapeHTML(d.name)}</code> — ${plural(d.rows, 'row')} × ${plural(d.columns, 'column')}</li>`)
+    .map(
+      (d) => `<li><code>${escapeHTML(d.name)}</code> — ${plural(d.rows, 'row')} × ${plural(d.columns, 'column')}</li>`,
+    )
     .join('');
   const html =
     '<div class="csvs-status" style="font:12px sans-serif;border-left:3px solid #4c78a8;padding:4px 8px">' +

@@ -51,7 +51,11 @@ export interface ExecutedNotebook {
   ms: number;
 }
 
-function run(cmd: string, args: string[], options: { cwd?: string; timeoutMs: number }): Promise<{ stdout: string; stderr: string }> {
+function run(
+  cmd: string,
+  args: string[],
+  options: { cwd?: string; timeoutMs: number },
+): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolvePromise, reject) => {
     execFile(
       cmd,
@@ -88,7 +92,9 @@ export async function ensureKernel(): Promise<string> {
   }
   if (!existsSync(tslabBin)) throw new Error(`${tslabBin} is missing; run npm ci`);
   mkdirSync(jupyterPrefix, { recursive: true });
-  await run(tslabBin, ['install', `--python=${python}`, `--binary=${tslabBin}`, `--prefix=${jupyterPrefix}`], { timeoutMs: 60_000 });
+  await run(tslabBin, ['install', `--python=${python}`, `--binary=${tslabBin}`, `--prefix=${jupyterPrefix}`], {
+    timeoutMs: 60_000,
+  });
   return spec;
 }
 
@@ -117,7 +123,11 @@ export function ensureSelfLink(): void {
  * @param notebook - path of the .ipynb.
  * @param outDir - where the executed .ipynb and the .html go.
  */
-export async function executeNotebook(notebook: string, outDir: string, timeoutMs = 300_000): Promise<ExecutedNotebook> {
+export async function executeNotebook(
+  notebook: string,
+  outDir: string,
+  timeoutMs = 300_000,
+): Promise<ExecutedNotebook> {
   await ensureKernel();
   ensureSelfLink();
   mkdirSync(outDir, { recursive: true });
@@ -142,7 +152,9 @@ export async function executeNotebook(notebook: string, outDir: string, timeoutM
     { timeoutMs },
   );
   const file = join(outDir, `${name}.ipynb`);
-  await run(python, ['-m', 'jupyter', 'nbconvert', '--to', 'html', `--output-dir=${outDir}`, file], { timeoutMs: 120_000 });
+  await run(python, ['-m', 'jupyter', 'nbconvert', '--to', 'html', `--output-dir=${outDir}`, file], {
+    timeoutMs: 120_000,
+  });
   const cells = (JSON.parse(readFileSync(file, 'utf8')) as { cells: NotebookCell[] }).cells;
   return { file, html: join(outDir, `${name}.html`), cells, ms: Date.now() - start };
 }

@@ -1,16 +1,31 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as aq from 'arquero';
-import { createProgressDisplay, createStatusDisplay, formatTable, isNotebook, show, tableToHTML } from '../src/notebook.js';
+import {
+  createProgressDisplay,
+  createStatusDisplay,
+  formatTable,
+  isNotebook,
+  show,
+  tableToHTML,
+} from '../src/notebook.js';
 import { rejectsWithCode } from './helpers.js';
 
 const evil = '<img src=x onerror=alert(1)>';
 
 describe('tableToHTML', () => {
   it('states the shape and the column types', () => {
-    const html = tableToHTML(aq.table({ id: [1, 2, 3], name: ['a', 'b', 'c'], ok: [true, false, true], when: [new Date('2020-01-01'), null, null] }));
+    const html = tableToHTML(
+      aq.table({
+        id: [1, 2, 3],
+        name: ['a', 'b', 'c'],
+        ok: [true, false, true],
+        when: [new Date('2020-01-01'), null, null],
+      }),
+    );
     assert.match(html, /3 rows × 4 columns/);
-    for (const type of ['number', 'string', 'boolean', 'date']) assert.match(html, new RegExp(`<small>${type}</small>`));
+    for (const type of ['number', 'string', 'boolean', 'date'])
+      assert.match(html, new RegExp(`<small>${type}</small>`));
   });
 
   it('escapes every column name and every value', () => {
@@ -43,7 +58,10 @@ describe('tableToHTML', () => {
   });
 
   it('follows the order and filter of the table', () => {
-    const table = aq.table({ n: [3, 1, 2] }).orderby('n').filter((d: { n: number }) => d.n > 1);
+    const table = aq
+      .table({ n: [3, 1, 2] })
+      .orderby('n')
+      .filter((d: { n: number }) => d.n > 1);
     const html = tableToHTML(table);
     assert.match(html, /2 rows × 1 column/);
     assert.ok(html.indexOf('>2<') < html.indexOf('>3<'));
@@ -58,7 +76,17 @@ describe('tableToHTML', () => {
 describe('formatTable', () => {
   it('prints shape, header, types and right-aligned numbers', () => {
     const text = formatTable(aq.table({ name: ['Monish', 'Floofy'], grade: [9, 10] }));
-    assert.equal(text, ['2 rows × 2 columns', 'name    grade', 'string  number', '──────  ──────', 'Monish       9', 'Floofy      10'].join('\n'));
+    assert.equal(
+      text,
+      [
+        '2 rows × 2 columns',
+        'name    grade',
+        'string  number',
+        '──────  ──────',
+        'Monish       9',
+        'Floofy      10',
+      ].join('\n'),
+    );
   });
 
   it('says what it cut', () => {
@@ -90,7 +118,12 @@ describe('outside a notebook', () => {
     const writes: unknown[] = [];
     t.mock.method(process.stdout, 'write', (chunk: unknown) => writes.push(chunk) > 0);
     const status = createStatusDisplay();
-    status.update({ url: 'ws://localhost:8851', clients: 1, datasets: [{ name: 'a', rows: 1, columns: 1 }], events: ['x'] });
+    status.update({
+      url: 'ws://localhost:8851',
+      clients: 1,
+      datasets: [{ name: 'a', rows: 1, columns: 1 }],
+      events: ['x'],
+    });
     status.attach();
     const progress = createProgressDisplay('file.csv', 100);
     progress.update(50);

@@ -12,14 +12,21 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { type Browser, chromium } from 'playwright-core';
-import { type ExecutedNotebook, type NotebookOutput, executeNotebook, joined, repoRoot } from './jupyter.js';
+import { type ExecutedNotebook, executeNotebook, joined, type NotebookOutput, repoRoot } from './jupyter.js';
 
 const notebooksDir = join(repoRoot, 'notebooks');
 const outDir = join(repoRoot, '.tmp', 'notebooks-test');
-const chromiumArgs = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const chromiumArgs = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 /** Newest modification time under a folder. */
 function newest(dir: string): number {
@@ -35,7 +42,11 @@ function newest(dir: string): number {
 function ensureBuilt(): void {
   const index = join(repoRoot, 'dist', 'index.js');
   if (existsSync(index) && statSync(index).mtimeMs >= newest(join(repoRoot, 'src'))) return;
-  execFileSync(process.execPath, [join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: repoRoot, stdio: 'inherit' });
+  execFileSync(
+    process.execPath,
+    [join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
+    { cwd: repoRoot, stdio: 'inherit' },
+  );
 }
 
 function outputs(nb: ExecutedNotebook): NotebookOutput[] {
@@ -94,7 +105,14 @@ describe('notebooks', { timeout: 600_000 }, () => {
 
     it('shows tables with shape, types, limits and escaping', () => {
       const html = htmlOutputs(nb());
-      assert.ok(html.some((h) => h.includes('4 rows × 4 columns') && h.includes('<small>date</small>') && h.includes('&lt;b&gt;Oslo&lt;/b&gt;')));
+      assert.ok(
+        html.some(
+          (h) =>
+            h.includes('4 rows × 4 columns') &&
+            h.includes('<small>date</small>') &&
+            h.includes('&lt;b&gt;Oslo&lt;/b&gt;'),
+        ),
+      );
       assert.ok(html.some((h) => h.includes('showing 5 of 1,000 rows')));
       const evil = html.find((h) => h.includes('onerror'));
       assert.ok(evil?.includes('&lt;img src=x onerror=alert(1)&gt;'));
@@ -105,8 +123,11 @@ describe('notebooks', { timeout: 600_000 }, () => {
       const outs = cell(nb(), 'chart(students, spec)').outputs ?? [];
       const bundle = outs.find((o) => o.output_type === 'display_data');
       assert.ok(bundle?.data, 'no display in the chart cell');
-      assert.match(joined(bundle.data['text/html']), /<div class="csvs-chart"><svg [^]*role-mark/);
-      const spec = JSON.parse(joined(bundle.data['application/vnd.vegalite.v5+json'])) as { mark: string; data: { values: unknown[] } };
+      assert.match(joined(bundle.data['text/html']), /<div class="csvs-chart"><svg [\s\S]*role-mark/);
+      const spec = JSON.parse(joined(bundle.data['application/vnd.vegalite.v5+json'])) as {
+        mark: string;
+        data: { values: unknown[] };
+      };
       assert.equal(spec.mark, 'bar');
       assert.equal(spec.data.values.length, 4);
       assert.match(joined(bundle.data['text/plain']), /^chart: bar \(x=name, y=grade\), 4 rows/);
@@ -116,6 +137,14 @@ describe('notebooks', { timeout: 600_000 }, () => {
       const bundle = (cell(nb(), 'chart.histogram').outputs ?? []).find((o) => o.output_type === 'display_data');
       assert.match(joined(bundle?.data?.['text/html']), /aggregated 20,000 rows into \d+/);
     });
+  });
+
+  it('weather.ipynb shows the data set and five charts', () => {
+    const nb = executed.get('weather.ipynb');
+    assert.ok(nb);
+    const html = htmlOutputs(nb);
+    assert.ok(html.some((h) => h.includes('1,461 rows × 6 columns') && h.includes('showing 5 of 1,461 rows')));
+    assert.equal(html.filter((h) => h.includes('class="csvs-chart"')).length, 5);
   });
 
   it('draws every chart and shows every table in the exported HTML (Chromium)', async () => {
@@ -128,7 +157,9 @@ describe('notebooks', { timeout: 600_000 }, () => {
         void d.dismiss();
       });
       // The export links CDNs (require.js, MathJax); a test must not depend on the network.
-      await page.route('**/*', (route) => (route.request().url().startsWith('file:') ? route.continue() : route.abort()));
+      await page.route('**/*', (route) =>
+        route.request().url().startsWith('file:') ? route.continue() : route.abort(),
+      );
       await page.goto(pathToFileURL(nb.html).href, { waitUntil: 'domcontentloaded' });
       const charts = page.locator('.csvs-chart svg');
       const expected = htmlOutputs(nb).filter((h) => h.includes('class="csvs-chart"')).length;
@@ -139,8 +170,13 @@ describe('notebooks', { timeout: 600_000 }, () => {
         assert.ok(inked.ratio > 0.01, `${file}: chart ${i} is blank (${inked.count} of ${inked.total} pixels drawn)`);
       }
       const tables = page.locator('table.csvs-table');
-      assert.equal(await tables.count(), htmlOutputs(nb).filter((h) => h.includes('class="csvs-table"')).length, `${file}: tables`);
-      for (let i = 0; i < (await tables.count()); i++) assert.ok(await tables.nth(i).isVisible(), `${file}: table ${i} hidden`);
+      assert.equal(
+        await tables.count(),
+        htmlOutputs(nb).filter((h) => h.includes('class="csvs-table"')).length,
+        `${file}: tables`,
+      );
+      for (let i = 0; i < (await tables.count()); i++)
+        assert.ok(await tables.nth(i).isVisible(), `${file}: table ${i} hidden`);
       if (file === 'display.ipynb') {
         assert.ok(await page.getByText('Monish').first().isVisible());
         const header = page.locator('th', { hasText: '<img src=x onerror=alert(1)>' });
@@ -154,27 +190,31 @@ describe('notebooks', { timeout: 600_000 }, () => {
 });
 
 /** Decodes a PNG in a blank page and counts pixels that are not (near) white. */
-async function countInkedPixels(browser: Browser, png: Buffer): Promise<{ count: number; total: number; ratio: number }> {
+async function countInkedPixels(
+  browser: Browser,
+  png: Buffer,
+): Promise<{ count: number; total: number; ratio: number }> {
   const page = await browser.newPage();
   try {
-    return await page.evaluate(async (base64) => {
+    // Runs in the browser (this project compiles without DOM types, hence a string).
+    const script = `(async () => {
       const img = new Image();
-      img.src = `data:image/png;base64,${base64}`;
+      img.src = 'data:image/png;base64,${png.toString('base64')}';
       await img.decode();
       const canvas = document.createElement('canvas');
       canvas.width = img.width;
       canvas.height = img.height;
       const ctx = canvas.getContext('2d');
-      if (!ctx) throw new Error('no 2d context');
       ctx.drawImage(img, 0, 0);
       const { data } = ctx.getImageData(0, 0, img.width, img.height);
       let count = 0;
       for (let i = 0; i < data.length; i += 4) {
-        if ((data[i] ?? 255) < 200 || (data[i + 1] ?? 255) < 200 || (data[i + 2] ?? 255) < 200) count++;
+        if (data[i] < 200 || data[i + 1] < 200 || data[i + 2] < 200) count++;
       }
       const total = img.width * img.height;
       return { count, total, ratio: count / total };
-    }, png.toString('base64'));
+    })()`;
+    return (await page.evaluate(script)) as { count: number; total: number; ratio: number };
   } finally {
     await page.close();
   }
