@@ -133,6 +133,17 @@ describe('notebooks', { timeout: 600_000 }, () => {
       assert.match(joined(bundle.data['text/plain']), /^chart: bar \(x=name, y=grade\), 4 rows/);
     });
 
+    it('updates the status and progress displays in place, from a later cell', () => {
+      const outs = cell(nb(), 'createStatusDisplay()').outputs ?? [];
+      assert.equal(outs.length, 2, 'one status and one progress display');
+      const [status, progress] = outs.map((o) => joined(o.data?.['text/html']));
+      assert.match(status ?? '', /clients: 2 · datasets: 1/);
+      assert.match(status ?? '', /&lt;students&gt;/);
+      assert.match(status ?? '', /token=t0k/);
+      assert.match(progress ?? '', /100% \(1000 B of 1000 B\) ✓/);
+      assert.equal(cell(nb(), 'progress.done()').outputs?.length ?? 0, 0, 'updates must not add outputs');
+    });
+
     it('aggregates a large histogram with a visible note', () => {
       const bundle = (cell(nb(), 'chart.histogram').outputs ?? []).find((o) => o.output_type === 'display_data');
       assert.match(joined(bundle?.data?.['text/html']), /aggregated 20,000 rows into \d+/);
