@@ -42,7 +42,9 @@ function time<T>(label: string, mb: number, fn: () => T, runs = 3): T {
     out = fn();
     best = Math.min(best, performance.now() - t0);
   }
-  console.log(`${label.padEnd(34)} ${best.toFixed(0).padStart(6)} ms  ${(mb / (best / 1000)).toFixed(1).padStart(6)} MB/s`);
+  console.log(
+    `${label.padEnd(34)} ${best.toFixed(0).padStart(6)} ms  ${(mb / (best / 1000)).toFixed(1).padStart(6)} MB/s`,
+  );
   return out as T;
 }
 
@@ -58,5 +60,8 @@ time('csvsocket CsvParser, 64 KiB chunks', mb, () => {
   for (let i = 0; i < bytes.length; i += 65536) p.push(bytes.subarray(i, i + 65536));
   return p.end();
 });
-console.log('types:', parsed.columns.map((c) => `${c.name}:${c.type}${c.decimals === undefined ? '' : `(${c.decimals})`}`).join(' '));
+console.log(
+  'types:',
+  parsed.columns.map((c) => `${c.name}:${c.type}${c.decimals === undefined ? '' : `(${c.decimals})`}`).join(' '),
+);
 time('arquero fromCSV(string)', mb, () => aq.fromCSV(text), 1);

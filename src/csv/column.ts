@@ -228,7 +228,7 @@ export class ColumnBuilder {
     if (this.kind === K_NUM) this.addNumber(s, start, end, line);
     else if (this.kind === K_DATE) {
       const ms = scanDate(s, start, end);
-      if (ms === ms) this.nums[this.n++] = ms;
+      if (!Number.isNaN(ms)) this.nums[this.n++] = ms;
       else this.mismatch(s, start, end, line);
     } else if (this.kind === K_BOOL) {
       const len = end - start;
@@ -273,7 +273,8 @@ export class ColumnBuilder {
     }
     const text = s.substring(start, end);
     let v = Number.NaN;
-    if (text === '') v = Number.NaN; // `""` in a forced non-string column reads as missing
+    if (text === '')
+      v = Number.NaN; // `""` in a forced non-string column reads as missing
     else if (forced === ColumnType.integer && LENIENT_INTEGER.test(text)) {
       v = Number(text) + 0;
       if (!Number.isSafeInteger(v)) this.badType(text, line, 'a safe integer (at most 9007199254740991)');
@@ -343,7 +344,7 @@ export class ColumnBuilder {
     const { nums, decs, kind } = this;
     for (let i = 0; i < n; i++) {
       const v = nums[i] as number;
-      if (v !== v) strs[i] = null;
+      if (Number.isNaN(v)) strs[i] = null;
       else if (kind === K_NUM) {
         const d = decs[i] as number;
         strs[i] = d === 0 ? String(v) : v.toFixed(d);
@@ -374,14 +375,15 @@ export class ColumnBuilder {
     switch (this.kind) {
       case K_NUM: {
         info.type = this.forced ?? (this.hasDecimal ? ColumnType.number : ColumnType.integer);
-        if (info.type === ColumnType.number && !this.lossy && !this.hasInt && this.fixedDec > 0) info.decimals = this.fixedDec;
+        if (info.type === ColumnType.number && !this.lossy && !this.hasInt && this.fixedDec > 0)
+          info.decimals = this.fixedDec;
         const nums = this.nums;
         if (this.nulls === 0) values = nums.slice(0, n);
         else {
           const out = new Array<number | null>(n);
           for (let i = 0; i < n; i++) {
             const v = nums[i] as number;
-            out[i] = v === v ? v : null;
+            out[i] = Number.isNaN(v) ? null : v;
           }
           values = out;
         }
@@ -394,7 +396,7 @@ export class ColumnBuilder {
         const shared = new Map<number, Date>();
         for (let i = 0; i < n; i++) {
           const v = this.nums[i] as number;
-          if (v !== v) out[i] = null;
+          if (Number.isNaN(v)) out[i] = null;
           else {
             let d = shared.get(v);
             if (d === undefined) {
@@ -412,7 +414,7 @@ export class ColumnBuilder {
         const out = new Array<boolean | null>(n);
         for (let i = 0; i < n; i++) {
           const v = this.nums[i] as number;
-          out[i] = v === v ? v === 1 : null;
+          out[i] = Number.isNaN(v) ? null : v === 1;
         }
         values = out;
         break;

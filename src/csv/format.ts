@@ -22,10 +22,12 @@ import { type ColumnInfo, ColumnType } from './types.js';
 export function formatValue(value: unknown, column: ColumnInfo): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'number') {
-    if (column.type === ColumnType.number && column.decimals !== undefined && Number.isFinite(value)) return value.toFixed(column.decimals);
+    if (column.type === ColumnType.number && column.decimals !== undefined && Number.isFinite(value))
+      return value.toFixed(column.decimals);
     return String(value);
   }
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? '' : column.type === ColumnType.date ? isoDate(value) : value.toISOString();
+  if (value instanceof Date)
+    return Number.isNaN(value.getTime()) ? '' : column.type === ColumnType.date ? isoDate(value) : value.toISOString();
   return String(value);
 }
 
@@ -34,7 +36,8 @@ const NEEDS_QUOTES = /[",\n\r]/;
 /** A cell as CSV: quoted only when it must be (RFC 4180); `''` becomes `""` so it stays apart from a missing value. */
 function cell(value: unknown, column: ColumnInfo | undefined): string {
   if (value === null || value === undefined) return '';
-  const text = column === undefined ? (value instanceof Date ? value.toISOString() : String(value)) : formatValue(value, column);
+  const text =
+    column === undefined ? (value instanceof Date ? value.toISOString() : String(value)) : formatValue(value, column);
   if (text === '') return '""';
   return NEEDS_QUOTES.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }

@@ -89,7 +89,10 @@ export class CsvParser {
   constructor(options: CsvOptions = {}) {
     const delimiter = options.delimiter ?? ',';
     if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {
-      throw new ArgumentError(ErrorCode.BAD_ARGUMENT, `delimiter ${JSON.stringify(delimiter)} is not allowed; use one character other than a quote or line break, such as "," or "\\t"`);
+      throw new ArgumentError(
+        ErrorCode.BAD_ARGUMENT,
+        `delimiter ${JSON.stringify(delimiter)} is not allowed; use one character other than a quote or line break, such as "," or "\\t"`,
+      );
     }
     this.delim = delimiter.charCodeAt(0);
     this.maxColumns = options.maxColumns ?? DEFAULT_MAX_COLUMNS;
@@ -100,13 +103,17 @@ export class CsvParser {
       ['maxFieldBytes', this.maxFieldBytes],
       ['maxRows', this.maxRows],
     ] as const) {
-      if (!(value >= 0)) throw new ArgumentError(ErrorCode.BAD_ARGUMENT, `options.${key} is ${value}; use a number ≥ 0`);
+      if (!(value >= 0))
+        throw new ArgumentError(ErrorCode.BAD_ARGUMENT, `options.${key} is ${value}; use a number ≥ 0`);
     }
     if (options.types !== undefined) {
       for (const key of Object.keys(options.types)) {
         const t = options.types[key];
         if (typeof t !== 'string' || !TYPE_NAMES.has(t)) {
-          throw new ArgumentError(ErrorCode.BAD_ARGUMENT, `options.types[${JSON.stringify(key)}] is ${JSON.stringify(t)}; use one of ${[...TYPE_NAMES].join(', ')}`);
+          throw new ArgumentError(
+            ErrorCode.BAD_ARGUMENT,
+            `options.types[${JSON.stringify(key)}] is ${JSON.stringify(t)}; use one of ${[...TYPE_NAMES].join(', ')}`,
+          );
         }
       }
       this.types = options.types;
@@ -197,7 +204,11 @@ export class CsvParser {
     }
     this.done = true;
     if (this.header === null) {
-      throw new CsvParseError(ErrorCode.PARSE_EMPTY, 'the input has no header line (it is empty, only a BOM, or only blank lines); a CSV needs at least a header such as "a,b"', { line: 1 });
+      throw new CsvParseError(
+        ErrorCode.PARSE_EMPTY,
+        'the input has no header line (it is empty, only a BOM, or only blank lines); a CSV needs at least a header such as "a,b"',
+        { line: 1 },
+      );
     }
     const columns: ColumnInfo[] = [];
     const values: Array<ArrayLike<unknown>> = [];
@@ -209,14 +220,17 @@ export class CsvParser {
     const blank = this.blankLines.filter((l) => l < this.lastRowLine);
     if (blank.length > 0) {
       const shown = blank.slice(0, 10).join(', ') + (blank.length > 10 ? `, … (${blank.length} in all)` : '');
-      this.warnings.push(`skipped ${blank.length} empty line${blank.length === 1 ? '' : 's'} (line${blank.length === 1 ? '' : 's'} ${shown})`);
+      this.warnings.push(
+        `skipped ${blank.length} empty line${blank.length === 1 ? '' : 's'} (line${blank.length === 1 ? '' : 's'} ${shown})`,
+      );
     }
     return { columns, values, rows: this.nrows, warnings: this.warnings };
   }
 
   private check(): void {
     if (this.failure !== undefined) throw this.failure;
-    if (this.done) throw new ArgumentError(ErrorCode.BAD_ARGUMENT, 'this CsvParser has ended; create a new one for another input');
+    if (this.done)
+      throw new ArgumentError(ErrorCode.BAD_ARGUMENT, 'this CsvParser has ended; create a new one for another input');
   }
 
   private fail(err: unknown): never {
@@ -252,7 +266,11 @@ export class CsvParser {
     if (!final && this.tail.length > 0) {
       const open = this.tail.length - this.openField;
       if (open > this.maxFieldBytes) {
-        throw new LimitError(ErrorCode.LIMIT_FIELD_SIZE, `line ${this.openFieldLine}: a field is longer than maxFieldBytes (${this.maxFieldBytes} bytes) and still not finished; raise the limit or check for an unclosed quote`, { line: this.openFieldLine, limit: this.maxFieldBytes });
+        throw new LimitError(
+          ErrorCode.LIMIT_FIELD_SIZE,
+          `line ${this.openFieldLine}: a field is longer than maxFieldBytes (${this.maxFieldBytes} bytes) and still not finished; raise the limit or check for an unclosed quote`,
+          { line: this.openFieldLine, limit: this.maxFieldBytes },
+        );
       }
     }
   }
@@ -273,9 +291,13 @@ export class CsvParser {
       let c = buf.charCodeAt(pos);
       if (c === LF || c === CR || (this.header === null && this.isBlankLine(buf, pos))) {
         let next = pos;
-        while (next < len && (c = buf.charCodeAt(next)) !== LF && c !== CR) next++;
+        while (next < len) {
+          c = buf.charCodeAt(next);
+          if (c === LF || c === CR) break;
+          next++;
+        }
         if (next === len && !final) break;
-        if (c === CR) {
+        if (next < len && c === CR) {
           if (next + 1 === len && !final) break;
           if (buf.charCodeAt(next + 1) === LF) next++;
         }
@@ -324,7 +346,11 @@ export class CsvParser {
                 this.openFieldLine = openLine;
                 break rows;
               }
-              throw new CsvParseError(ErrorCode.PARSE_UNTERMINATED_QUOTE, `line ${openLine}: the quote that opens field ${nf + 1} is never closed; end the field with " (and double any quote inside it as "")`, { line: openLine, column: nf + 1 });
+              throw new CsvParseError(
+                ErrorCode.PARSE_UNTERMINATED_QUOTE,
+                `line ${openLine}: the quote that opens field ${nf + 1} is never closed; end the field with " (and double any quote inside it as "")`,
+                { line: openLine, column: nf + 1 },
+              );
             }
             if (buf.charCodeAt(q + 1) === QUOTE) {
               escaped = F_ESCAPED;
@@ -352,11 +378,19 @@ export class CsvParser {
             continue;
           }
           if (c !== LF && c !== CR) {
-            throw new CsvParseError(ErrorCode.PARSE_QUOTE_IN_FIELD, `line ${line}: text follows the closing quote of field ${nf} (${JSON.stringify(buf.slice(pos - 1, pos + 9))}); a quoted field must end at its closing quote — write a quote inside it as ""`, { line, column: nf });
+            throw new CsvParseError(
+              ErrorCode.PARSE_QUOTE_IN_FIELD,
+              `line ${line}: text follows the closing quote of field ${nf} (${JSON.stringify(buf.slice(pos - 1, pos + 9))}); a quoted field must end at its closing quote — write a quote inside it as ""`,
+              { line, column: nf },
+            );
           }
         } else {
           let p = pos;
-          while (p < len && (c = buf.charCodeAt(p)) !== delim && c !== LF && c !== CR) p++;
+          while (p < len) {
+            c = buf.charCodeAt(p);
+            if (c === delim || c === LF || c === CR) break;
+            p++;
+          }
           if (p === len && !final) {
             this.openField = pos;
             this.openFieldLine = line;
@@ -391,13 +425,21 @@ export class CsvParser {
       }
       if (this.header === null) {
         if (nf > this.maxColumns) {
-          throw new LimitError(ErrorCode.LIMIT_COLUMNS, `line ${rowLine}: the header has ${nf} columns, more than maxColumns (${this.maxColumns}); raise the limit or check the delimiter`, { line: rowLine, limit: this.maxColumns });
+          throw new LimitError(
+            ErrorCode.LIMIT_COLUMNS,
+            `line ${rowLine}: the header has ${nf} columns, more than maxColumns (${this.maxColumns}); raise the limit or check the delimiter`,
+            { line: rowLine, limit: this.maxColumns },
+          );
         }
         this.setHeader(buf, nf, rowLine);
         cap = this.ncols;
       } else {
         if (nf !== this.ncols) {
-          throw new CsvParseError(ErrorCode.PARSE_RAGGED_ROW, `line ${rowLine} has ${nf} field${nf === 1 ? '' : 's'}, the header has ${this.ncols}; every row needs ${this.ncols} (quote a field that contains ${JSON.stringify(String.fromCharCode(delim))} or a line break)`, { line: rowLine });
+          throw new CsvParseError(
+            ErrorCode.PARSE_RAGGED_ROW,
+            `line ${rowLine} has ${nf} field${nf === 1 ? '' : 's'}, the header has ${this.ncols}; every row needs ${this.ncols} (quote a field that contains ${JSON.stringify(String.fromCharCode(delim))} or a line break)`,
+            { line: rowLine },
+          );
         }
         this.startRow(rowLine);
         this.commitRow(buf, nf);
@@ -422,7 +464,11 @@ export class CsvParser {
 
   private startRow(line: number): void {
     if (this.nrows >= this.maxRows) {
-      throw new LimitError(ErrorCode.LIMIT_ROWS, `line ${line}: more than maxRows (${this.maxRows}) data rows; raise the limit or send a smaller file`, { line, limit: this.maxRows });
+      throw new LimitError(
+        ErrorCode.LIMIT_ROWS,
+        `line ${line}: more than maxRows (${this.maxRows}) data rows; raise the limit or send a smaller file`,
+        { line, limit: this.maxRows },
+      );
     }
   }
 
@@ -436,7 +482,11 @@ export class CsvParser {
     const bytes = Buffer.byteLength(this.field(buf, i), 'utf8');
     if (bytes > this.maxFieldBytes) {
       const line = this.lines[i] as number;
-      throw new LimitError(ErrorCode.LIMIT_FIELD_SIZE, `line ${line}: field ${i + 1} has ${bytes} bytes, more than maxFieldBytes (${this.maxFieldBytes}); raise the limit`, { line, column: i + 1, limit: this.maxFieldBytes });
+      throw new LimitError(
+        ErrorCode.LIMIT_FIELD_SIZE,
+        `line ${line}: field ${i + 1} has ${bytes} bytes, more than maxFieldBytes (${this.maxFieldBytes}); raise the limit`,
+        { line, column: i + 1, limit: this.maxFieldBytes },
+      );
     }
   }
 
@@ -484,7 +534,10 @@ export class CsvParser {
     if (types !== undefined) {
       const unknown = Object.keys(types).filter((k) => !used.has(k));
       if (unknown.length > 0) {
-        throw new ArgumentError(ErrorCode.BAD_ARGUMENT, `options.types names ${unknown.map((k) => JSON.stringify(k)).join(', ')}, not a column of this CSV (line ${line}); columns are ${named.map((n) => JSON.stringify(n.name)).join(', ')}`);
+        throw new ArgumentError(
+          ErrorCode.BAD_ARGUMENT,
+          `options.types names ${unknown.map((k) => JSON.stringify(k)).join(', ')}, not a column of this CSV (line ${line}); columns are ${named.map((n) => JSON.stringify(n.name)).join(', ')}`,
+        );
       }
     }
     this.header = raw;
@@ -516,7 +569,12 @@ export class CsvParser {
       offset >= bytes.length - 3 && cause === undefined
         ? `the input ends inside a UTF-8 sequence (byte offset ${at})`
         : `byte 0x${(byte ?? 0).toString(16).padStart(2, '0')} at byte offset ${at} is not valid UTF-8`;
-    return new CsvParseError(ErrorCode.PARSE_INVALID_UTF8, `line ${line}: ${what}; save the file as UTF-8 (or convert it, e.g. iconv -f latin1 -t utf-8)`, { line }, cause === undefined ? undefined : { cause });
+    return new CsvParseError(
+      ErrorCode.PARSE_INVALID_UTF8,
+      `line ${line}: ${what}; save the file as UTF-8 (or convert it, e.g. iconv -f latin1 -t utf-8)`,
+      { line },
+      cause === undefined ? undefined : { cause },
+    );
   }
 }
 
