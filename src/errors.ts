@@ -59,15 +59,15 @@ const knownCodes: ReadonlySet<string> = new Set(Object.values(ErrorCode));
 /** Context an error may carry; every field is optional. */
 export interface ErrorContext {
   /** 1-based line of the CSV input where the problem was found. */
-  line?: number;
+  line?: number | undefined;
   /** 1-based column (field index) of the CSV input. */
-  column?: number;
+  column?: number | undefined;
   /** The limit that was exceeded, in its own unit. */
-  limit?: number;
+  limit?: number | undefined;
   /** The dataset involved. */
-  dataset?: string;
+  dataset?: string | undefined;
   /** The upload id involved. */
-  upload?: string;
+  upload?: string | undefined;
 }
 
 /**

@@ -1,0 +1,504 @@
+/**
+ * The csvsocket client: uploads files, text, bytes, streams and arquero tables
+ * in chunks with flow control, and reads tables back as Arrow IPC.
+ *
+ *   send(source) ─▶ upload ─▶ ready{offset} ─▶ chunks (≤ window un-acked) ─▶ end
+ *               ◀─ stored{summary} + table frame ◀─ progress{offset} …
+ */
+import { randomUUID } from 'node:crypto';
+import { createReadStream, statSync } from 'node:fs';
+import { basename, extname } from 'node:path';
+import { Readable } from 'node:stream';
+import type { ColumnTable } from 'arquero';
+import WebSocket from 'ws';
+import { tableFromArrowIPC, tableToArrowIPC } from './arrow.js';
+import type { ColumnType } from './csv.js';
+import {
+  ArgumentError,
+  AuthError,
+  ConnectionError,
+  CsvSocketError,
+  ErrorCode,
+  errorFromWire,
+  LimitError,
+  ProtocolError,
+} from './errors.js';
+import { CHUNK_BYTES, WINDOW_BYTES } from './limits.js';
+import {
+  type ClientMessageInput,
+  type DatasetSummary,
+  decodeFrame,
+  encodeFrameHeader,
+  encodeMessage,
+  FrameKind,
+  parseServerMessage,
+  type ServerMessage,
+  SUBPROTOCOL,
+} from './protocol.js';
+import type { Query } from './query.js';
+
+/** The default server URL: `$CSVSOCKET_URL`, else ws://127.0.0.1:8851/. */
+export const DEFAULT_URL = 'ws://127.0.0.1:8851/';
+
+/** Options of {@link connect}. */
+export interface ConnectOptions {
+  /** The server's token; also read from the URL's `?token=` and `$CSVSOCKET_TOKEN`. */
+  token?: string;
+  /** Milliseconds to wait for the connection. @default 10000 */
+  timeout?: number;
+  /** CA certificate (PEM) to trust for wss://, e.g. a self-signed server's. */
+  ca?: string | Buffer;
+  /** Accept any TLS certificate (testing only). @default false */
+  insecure?: boolean;
+}
+
+/** What {@link CsvClient.send} accepts. */
+export type Source = string | URL | Uint8Array | ArrayBuffer | NodeJS.ReadableStream | AsyncIterable<Uint8Array> | ColumnTable;
+
+/** Options of {@link CsvClient.send}. */
+export interface SendOptions {
+  /** Dataset name. @default the file's base name without extension, else "data" */
+  name?: string;
+  /** Per-column type overrides, e.g. `{ zip: 'string' }`. */
+  types?: Record<string, ColumnType>;
+  /** Replace the dataset of the same name (default) or append rows to it. */
+  mode?: 'replace' | 'append';
+  /** Called as the server acknowledges bytes. */
+  onProgress?: (progress: { bytes: number; total: number | null }) => void;
+}
+
+/** An upload's outcome: the table as the server stored it, and the server's summary. */
+export interface SendResult {
+  table: ColumnTable;
+  summary: DatasetSummary;
+}
+
+interface Pending {
+  resolve: (value: { message: ServerMessage; table: ColumnTable | null }) => void;
+  reject: (err: CsvSocketError) => void;
+  onProgress?: (offset: number) => void;
+  onReady?: (offset: number) => void;
+  message?: ServerMessage;
+}
+
+/**
+ * A connection to a csvsocket server. Create it with {@link connect}.
+ *
+ * @example
+ * ```ts
+ * const client = await connect(server.url);
+ * const students = await client.send('data/students.csv');
+ * const floofy = await client.query('students', { filter: { column: 'name', op: '=', value: 'Floofy' } });
+ * await client.close();
+ * ```
+ */
+export class CsvClient {
+  /** The server URL, without the token. */
+  readonly url: string;
+  private readonly ws: WebSocket;
+  private readonly pending = new Map<number, Pending>();
+  private nextRid = 1;
+  private closedError: CsvSocketError | null = null;
+  private windowBytes = WINDOW_BYTES;
+  private chunkBytes = CHUNK_BYTES;
+
+  /** @internal use {@link connect} */
+  constructor(ws: WebSocket, url: string, welcome: Extract<ServerMessage, { type: 'welcome' }>) {
+    this.ws = ws;
+    this.url = url;
+    this.windowBytes = Math.max(welcome.limits.windowBytes, 1);
+    this.chunkBytes = Math.min(welcome.limits.chunkBytes, welcome.limits.maxFrameBytes - 64);
+    ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
+    ws.on('close', (code, reason) => {
+      const why = reason.toString() || `code ${code}`;
+      this.closedError = new ConnectionError(ErrorCode.CONNECTION_CLOSED, `the connection to ${url} closed (${why})`);
+      for (const p of this.pending.values()) p.reject(this.closedError);
+      this.pending.clear();
+    });
+    ws.on('error', () => {
+      // 'close' follows and rejects what is pending
+    });
+  }
+
+  /** Whether the connection is open. */
+  get open(): boolean {
+    return this.ws.readyState === WebSocket.OPEN;
+  }
+
+  /**
+   * Upload CSV data and resolve to the table as the server stored it.
+   *
+   * @param source - a file path, CSV text (anything containing a newline), bytes, a stream, or an arquero table
+   * @param options - name, type overrides, mode, progress callback
+   * @returns the stored table (opened from the server's Arrow IPC)
+   * @example
+   * ```ts
+   * const t = await client.send('data/students.csv', { name: 'students' });
+   * ```
+   */
+  async send(source: Source, options: SendOptions = {}): Promise<ColumnTable> {
+    return (await this.upload(source, options)).table;
+  }
+
+  /**
+   * Like {@link send}, also resolving to the server's summary (rows, column types, first rows, warnings).
+   */
+  async upload(source: Source, options: SendOptions = {}): Promise<SendResult> {
+    const input = openSource(source, options.name);
+    const rid = this.rid();
+    const total = input.size;
+    let acked = 0;
+    let wake: (() => void) | null = null;
+    let ready!: (offset: number) => void;
+    const readyAt = new Promise<number>((r) => {
+      ready = r;
+    });
+    const done = this.request(
+      {
+        type: 'upload',
+        rid,
+        id: randomUUID(),
+        name: input.name,
+        format: input.format,
+        mode: options.mode ?? 'replace',
+        ...(total === null ? {} : { size: total }),
+        ...(options.types ? { types: options.types } : {}),
+      },
+      {
+        onReady: ready,
+        onProgress: (offset) => {
+          acked = offset;
+          options.onProgress?.({ bytes: offset, total });
+          wake?.();
+        },
+      },
+    );
+    // an error reply (a bad row, a limit) stops the sending loop too
+    let failed: unknown = null;
+    done.catch((err: unknown) => {
+      failed = err;
+      wake?.();
+    });
+    const offset = await Promise.race([readyAt, done.then(() => 0)]);
+    let sent = offset;
+    for await (const chunk of input.chunks(offset)) {
+      for (let at = 0; at < chunk.byteLength; at += this.chunkBytes) {
+        const piece = chunk.subarray(at, at + this.chunkBytes);
+        while (!failed && sent - acked > this.windowBytes) {
+          await new Promise<void>((r) => {
+            wake = r;
+          });
+          wake = null;
+        }
+        if (failed || this.closedError) return done.then(toResult);
+        this.ws.send(Buffer.concat([encodeFrameHeader(FrameKind.chunk, rid, sent), piece]));
+        sent += piece.byteLength;
+      }
+    }
+    if (!failed) this.ws.send(encodeMessage({ type: 'end', rid, bytes: sent }));
+    return done.then(toResult);
+  }
+
+  /**
+   * Run a structured query on a dataset on the server.
+   *
+   * @param name - the dataset
+   * @param query - filter, sort, select, groupby/rollup, limit (see README)
+   * @returns the result as an arquero table
+   * @example
+   * ```ts
+   * await client.query('students', { sort: [{ column: 'grade' }] });
+   * ```
+   */
+  async query(name: string, query: Query = {}): Promise<ColumnTable> {
+    return (await this.queryWithSummary(name, query)).table;
+  }
+
+  /** Like {@link query}, also resolving to the result's summary (column types for exact CSV output). */
+  async queryWithSummary(name: string, query: Query = {}): Promise<SendResult> {
+    const rid = this.rid();
+    return toResult(await this.request({ type: 'query', rid, name, query }));
+  }
+
+  /**
+   * The datasets on the server.
+   *
+   * @returns one summary per dataset, oldest first
+   */
+  async list(): Promise<DatasetSummary[]> {
+    const { message } = await this.request({ type: 'list', rid: this.rid() });
+    return message.type === 'datasets' ? message.datasets : [];
+  }
+
+  /**
+   * Remove a dataset from the server.
+   *
+   * @param name - the dataset
+   */
+  async drop(name: string): Promise<void> {
+    await this.request({ type: 'drop', rid: this.rid(), name });
+  }
+
+  /** Disconnect; resolves once the socket has closed. */
+  close(): Promise<void> {
+    if (this.ws.readyState === WebSocket.CLOSED) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.ws.once('close', () => resolve());
+      this.ws.close(1000, 'client done');
+      setTimeout(() => this.ws.terminate(), 2000).unref();
+    });
+  }
+
+  private rid(): number {
+    const rid = this.nextRid;
+    this.nextRid = this.nextRid >= 0xffffffff ? 1 : this.nextRid + 1;
+    return rid;
+  }
+
+  private request(
+    message: ClientMessageInput,
+    hooks: Pick<Pending, 'onProgress' | 'onReady'> = {},
+  ): Promise<{ message: ServerMessage; table: ColumnTable | null }> {
+    if (this.closedError) return Promise.reject(this.closedError);
+    return new Promise((resolve, reject) => {
+      this.pending.set(message.rid, { resolve, reject, ...hooks });
+      this.ws.send(encodeMessage(message));
+    });
+  }
+
+  private onMessage(data: Buffer, isBinary: boolean): void {
+    let rid: number | undefined;
+    try {
+      if (isBinary) {
+        const frame = decodeFrame(data);
+        rid = frame.rid;
+        const p = this.pending.get(frame.rid);
+        if (!p?.message) return;
+        const table = tableFromArrowIPC(frame.payload);
+        this.pending.delete(frame.rid);
+        p.resolve({ message: p.message, table });
+        return;
+      }
+      const text = data.toString('utf8');
+      rid = ridOf(text);
+      const m = parseServerMessage(text);
+      if (m.type === 'welcome') return;
+      const p = m.rid === undefined ? undefined : this.pending.get(m.rid);
+      if (!p) return;
+      switch (m.type) {
+        case 'ready':
+          p.onReady?.(m.offset);
+          return;
+        case 'progress':
+          p.onProgress?.(m.offset);
+          return;
+        case 'error':
+          this.pending.delete(m.rid!);
+          p.reject(errorFromWire(m.code, m.message, m.context ?? {}));
+          return;
+        case 'stored':
+        case 'result':
+          if (m.table) {
+            p.message = m;
+            return;
+          }
+          break;
+      }
+      this.pending.delete(m.rid);
+      p.resolve({ message: m, table: null });
+    } catch (err) {
+      // a malformed frame from the server fails its request (never the caller's process)
+      const failure =
+        err instanceof CsvSocketError ? err : new ProtocolError(ErrorCode.PROTOCOL_BAD_MESSAGE, `bad data from the server: ${(err as Error).message}`);
+      const p = rid === undefined ? undefined : this.pending.get(rid);
+      if (p && rid !== undefined) {
+        this.pending.delete(rid);
+        p.reject(failure);
+      }
+    }
+  }
+}
+
+function ridOf(text: string): number | undefined {
+  const m = /"rid":(\d+)/.exec(text);
+  return m ? Number(m[1]) : undefined;
+}
+
+function toResult(r: { message: ServerMessage; table: ColumnTable | null }): SendResult {
+  if ((r.message.type !== 'stored' && r.message.type !== 'result') || !r.table) {
+    throw new ProtocolError(ErrorCode.PROTOCOL_BAD_MESSAGE, `expected a table from the server, got "${r.message.type}"`);
+  }
+  return { table: r.table, summary: r.message.summary };
+}
+
+interface OpenedSource {
+  name: string;
+  format: 'csv' | 'arrow';
+  size: number | null;
+  /** the bytes from `offset` on */
+  chunks(offset: number): AsyncIterable<Uint8Array>;
+}
+
+function isTable(value: unknown): value is ColumnTable {
+  return typeof value === 'object' && value !== null && typeof (value as ColumnTable).columnNames === 'function' && typeof (value as ColumnTable).numRows === 'function';
+}
+
+async function* fromBytes(bytes: Uint8Array, offset: number): AsyncIterable<Uint8Array> {
+  yield bytes.subarray(offset);
+}
+
+function openSource(source: Source, name: string | undefined): OpenedSource {
+  if (isTable(source)) {
+    const ipc = tableToArrowIPC(source);
+    return { name: name ?? 'data', format: 'arrow', size: ipc.byteLength, chunks: (o) => fromBytes(ipc, o) };
+  }
+  if (typeof source === 'string' && !/[\r\n]/.test(source)) source = new URL(source, `file://${process.cwd()}/`);
+  if (source instanceof URL) {
+    if (source.protocol !== 'file:') {
+      throw new ArgumentError(ErrorCode.BAD_ARGUMENT, `send() takes a file path, CSV text, bytes, a stream or a table; got the URL ${source.href}`);
+    }
+    const path = decodeURIComponent(source.pathname);
+    let size: number;
+    try {
+      const stat = statSync(path);
+      if (!stat.isFile()) throw new Error('not a file');
+      size = stat.size;
+    } catch {
+      throw new ArgumentError(ErrorCode.NOT_FOUND, `no file at ${path} (CSV text must contain a line break to be sent as text)`);
+    }
+    return {
+      name: name ?? (basename(path, extname(path)) || 'data'),
+      format: extname(path).toLowerCase() === '.arrow' ? 'arrow' : 'csv',
+      size,
+      chunks: (offset) => createReadStream(path, { start: offset, highWaterMark: CHUNK_BYTES }) as AsyncIterable<Uint8Array>,
+    };
+  }
+  if (typeof source === 'string') {
+    const bytes = Buffer.from(source, 'utf8');
+    return { name: name ?? 'data', format: 'csv', size: bytes.byteLength, chunks: (o) => fromBytes(bytes, o) };
+  }
+  if (source instanceof ArrayBuffer) source = new Uint8Array(source);
+  if (source instanceof Uint8Array) {
+    const bytes = source;
+    return { name: name ?? 'data', format: 'csv', size: bytes.byteLength, chunks: (o) => fromBytes(bytes, o) };
+  }
+  const iterable =
+    Symbol.asyncIterator in (source as object)
+      ? (source as AsyncIterable<Uint8Array | string>)
+      : Readable.from(source as NodeJS.ReadableStream);
+  return {
+    name: name ?? 'data',
+    format: 'csv',
+    size: null,
+    async *chunks(offset) {
+      if (offset !== 0) throw new ConnectionError(ErrorCode.CONNECT_FAILED, 'a stream cannot be resumed from an offset');
+      for await (const chunk of iterable) yield typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    },
+  };
+}
+
+function tokenFrom(url: URL, options: ConnectOptions): string | undefined {
+  return options.token ?? (url.searchParams.get('token') || undefined) ?? process.env.CSVSOCKET_TOKEN;
+}
+
+/**
+ * Connect to a csvsocket server.
+ *
+ * @param url - the server URL; `?token=` in it is used as the token @default `$CSVSOCKET_URL` or ws://127.0.0.1:8851/
+ * @param options - token, timeout, TLS trust
+ * @returns an open client
+ * @throws ConnectionError `CSVS_CONNECT_REFUSED` when nothing listens there
+ * @throws AuthError `CSVS_AUTH_REQUIRED` for a missing or wrong token
+ * @example
+ * ```ts
+ * const client = await connect('ws://127.0.0.1:8851/?token=…');
+ * ```
+ */
+export function connect(url?: string, options: ConnectOptions = {}): Promise<CsvClient> {
+  const raw = url ?? process.env.CSVSOCKET_URL ?? DEFAULT_URL;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    return Promise.reject(new ArgumentError(ErrorCode.BAD_ARGUMENT, `not a URL: ${JSON.stringify(raw)} (expected e.g. ws://127.0.0.1:8851/)`));
+  }
+  if (parsed.protocol === 'http:') parsed.protocol = 'ws:';
+  if (parsed.protocol === 'https:') parsed.protocol = 'wss:';
+  if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') {
+    return Promise.reject(new ArgumentError(ErrorCode.BAD_ARGUMENT, `a csvsocket URL starts with ws:// or wss://, got ${parsed.protocol}//`));
+  }
+  const token = tokenFrom(parsed, options);
+  parsed.searchParams.delete('token');
+  const shown = parsed.toString();
+  const timeout = options.timeout ?? 10_000;
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(shown, [SUBPROTOCOL], {
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+      handshakeTimeout: timeout,
+      maxPayload: 0,
+      perMessageDeflate: false,
+      ...(options.ca ? { ca: options.ca } : {}),
+      ...(options.insecure ? { rejectUnauthorized: false } : {}),
+    });
+    let settled = false;
+    const fail = (err: CsvSocketError) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      ws.terminate();
+      reject(err);
+    };
+    const timer = setTimeout(
+      () => fail(new ConnectionError(ErrorCode.TIMEOUT, `no answer from ${shown} within ${timeout} ms`)),
+      timeout,
+    );
+    ws.on('unexpected-response', (_req, res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => {
+        if (body.length < 2000) body += c;
+      });
+      res.on('end', () => {
+        const code = String(res.headers['x-csvsocket-error'] ?? '');
+        const detail = body.replace(/^CSVS_[A-Z_]+: /, '').trim();
+        if (res.statusCode === 401) fail(new AuthError(ErrorCode.AUTH_REQUIRED, detail || `the server at ${shown} needs a token`));
+        else if (res.statusCode === 403) fail(errorFromWire(code || ErrorCode.AUTH_FORBIDDEN_ORIGIN, detail || 'forbidden'));
+        else if (res.statusCode === 503) fail(new LimitError(ErrorCode.LIMIT_CONNECTIONS, detail || 'the server is full'));
+        else fail(new ConnectionError(ErrorCode.CONNECT_FAILED, `${shown} answered HTTP ${res.statusCode}; is it a csvsocket server?`));
+      });
+    });
+    ws.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ECONNREFUSED') {
+        fail(
+          new ConnectionError(
+            ErrorCode.CONNECT_REFUSED,
+            `no csvsocket server at ${shown}: start one with \`npx csvsocket serve\` (or \`await serve()\` in a notebook), or pass the URL it printed`,
+          ),
+        );
+      } else fail(new ConnectionError(ErrorCode.CONNECT_FAILED, `cannot connect to ${shown}: ${err.message}`));
+    });
+    ws.on('close', (code, reason) => {
+      fail(new ConnectionError(ErrorCode.CONNECTION_CLOSED, `${shown} closed the connection (${reason.toString() || code})`));
+    });
+    ws.once('open', () => {
+      if (ws.protocol !== SUBPROTOCOL) {
+        fail(new ProtocolError(ErrorCode.PROTOCOL_VERSION, `${shown} does not speak ${SUBPROTOCOL}; is it a csvsocket server of a compatible version?`));
+      }
+    });
+    ws.once('message', (data, isBinary) => {
+      if (settled) return;
+      try {
+        if (isBinary) throw new Error('binary');
+        const m = parseServerMessage((data as Buffer).toString('utf8'));
+        if (m.type !== 'welcome') throw new Error(m.type);
+        settled = true;
+        clearTimeout(timer);
+        ws.removeAllListeners('close');
+        ws.removeAllListeners('error');
+        resolve(new CsvClient(ws, shown, m));
+      } catch {
+        fail(new ProtocolError(ErrorCode.PROTOCOL_VERSION, `${shown} did not greet like a csvsocket server`));
+      }
+    });
+  });
+}

@@ -1,0 +1,66 @@
+/**
+ * Every limit the server enforces, with its default. docs/security.md says what
+ * each one protects.
+ */
+
+/** Server limits; every one is configurable. */
+export interface Limits {
+  /** Largest WebSocket message (a chunk, or a whole legacy message). @default 64 MiB */
+  maxFrameBytes: number;
+  /** Largest upload in bytes. @default 4 GiB */
+  maxUploadBytes: number;
+  /** Most columns in a CSV. @default 10,000 */
+  maxColumns: number;
+  /** Longest single field in bytes. @default 16 MiB */
+  maxFieldBytes: number;
+  /** Most connections at once. @default 256 */
+  maxConnections: number;
+  /** Most uploads in progress per connection. @default 4 */
+  maxUploadsPerClient: number;
+  /** Time allowed for the HTTP upgrade (slow-loris protection). @default 10 s */
+  handshakeTimeoutMs: number;
+  /** A connection with no message for this long is closed. @default 30 min */
+  idleTimeoutMs: number;
+  /** Interval of WebSocket pings; a peer that misses two is dropped. @default 30 s */
+  heartbeatMs: number;
+  /** How long an interrupted upload waits to be resumed before it is discarded. @default 60 s */
+  resumeGraceMs: number;
+  /** Most rows a query returns. @default 10,000,000 */
+  maxQueryRows: number;
+}
+
+/** The defaults. */
+export const defaultLimits: Readonly<Limits> = Object.freeze({
+  maxFrameBytes: 64 * 1024 * 1024,
+  maxUploadBytes: 4 * 1024 * 1024 * 1024,
+  maxColumns: 10_000,
+  maxFieldBytes: 16 * 1024 * 1024,
+  maxConnections: 256,
+  maxUploadsPerClient: 4,
+  handshakeTimeoutMs: 10_000,
+  idleTimeoutMs: 30 * 60_000,
+  heartbeatMs: 30_000,
+  resumeGraceMs: 60_000,
+  maxQueryRows: 10_000_000,
+});
+
+/** Upload chunk size a client uses. */
+export const CHUNK_BYTES = 1024 * 1024;
+/** Bytes a client may send beyond the last acknowledged offset. */
+export const WINDOW_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Fill in defaults and check each given limit is a positive number.
+ *
+ * @param given - the limits to override
+ */
+export function resolveLimits(given: Partial<Limits> = {}): Limits {
+  const limits: Limits = { ...defaultLimits };
+  for (const [key, value] of Object.entries(given)) {
+    if (!(key in defaultLimits)) throw new TypeError(`unknown limit "${key}"; known: ${Object.keys(defaultLimits).join(', ')}`);
+    if (value === undefined) continue;
+    if (typeof value !== 'number' || !(value > 0)) throw new TypeError(`limit ${key} must be a positive number, got ${String(value)}`);
+    limits[key as keyof Limits] = value;
+  }
+  return limits;
+}

@@ -1,0 +1,109 @@
+/**
+ * The parse worker: runs CsvParser for any number of uploads at once and
+ * answers each with Arrow IPC bytes (transferred, not copied). See ingest.ts.
+ */
+import { parentPort } from 'node:worker_threads';
+import { type ColumnInfo, type CsvOptions, CsvParser, formatValue } from './csv.js';
+import { ErrorCode, toCsvSocketError } from './errors.js';
+import type { FromWorker, IngestFormat, ToWorker } from './ingest.js';
+import { columnsToIPC, describeTable, tableFromArrowIPC } from './arrow.js';
+import { pandasJSONToCSV } from './legacy.js';
+
+interface Job {
+  format: IngestFormat;
+  parser?: CsvParser;
+  chunks?: Uint8Array[];
+  bytes: number;
+  headRows: number;
+  options: CsvOptions;
+  failed: boolean;
+}
+
+const jobs = new Map<number, Job>();
+const port = parentPort;
+if (!port) throw new Error('parse-worker.ts runs as a worker thread');
+
+function send(message: FromWorker, transfer: ArrayBuffer[] = []): void {
+  port?.postMessage(message, transfer);
+}
+
+function fail(id: number, err: unknown): void {
+  const job = jobs.get(id);
+  if (job) {
+    job.failed = true;
+    // free the memory now; the main thread ends or aborts the job later
+    delete job.parser;
+    delete job.chunks;
+  }
+  const e = toCsvSocketError(err, ErrorCode.INTERNAL);
+  send({ op: 'error', id, code: e.code, message: e.message, context: e.context() });
+}
+
+function head(columns: ColumnInfo[], values: Array<ArrayLike<unknown>>, rows: number, n: number) {
+  const out: Array<Array<string | null>> = [];
+  for (let r = 0; r < Math.min(rows, n); r++) {
+    out.push(columns.map((c, i) => {
+      const v = values[i]?.[r];
+      return v === null || v === undefined ? null : formatValue(v, c);
+    }));
+  }
+  return out;
+}
+
+port.on('message', (m: ToWorker) => {
+  try {
+    switch (m.op) {
+      case 'begin': {
+        const job: Job = { format: m.format, options: m.options, bytes: 0, headRows: m.headRows, failed: false };
+        if (m.format === 'csv') job.parser = new CsvParser(m.options);
+        else job.chunks = [];
+        jobs.set(m.id, job);
+        break;
+      }
+      case 'chunk': {
+        const job = jobs.get(m.id);
+        if (!job || job.failed) return;
+        job.bytes += m.bytes.byteLength;
+        if (job.parser) job.parser.push(m.bytes);
+        else job.chunks?.push(m.bytes);
+        send({ op: 'parsed', id: m.id, bytes: job.bytes });
+        break;
+      }
+      case 'end': {
+        const job = jobs.get(m.id);
+        if (!job || job.failed) return;
+        jobs.delete(m.id);
+        if (job.format === 'pandas') {
+          // the original design's df.to_json(): rebuilt as CSV text so that it gets
+          // the same lossless typing and header checks as any CSV
+          job.parser = new CsvParser(job.options);
+          job.parser.push(Buffer.from(pandasJSONToCSV(Buffer.concat(job.chunks ?? []).toString('utf8'))));
+        }
+        if (job.parser) {
+          const parsed = job.parser.end();
+          const ipc = columnsToIPC(parsed);
+          const result: FromWorker = {
+            op: 'done',
+            id: m.id,
+            ipc,
+            columns: parsed.columns,
+            rows: parsed.rows,
+            warnings: parsed.warnings,
+            head: head(parsed.columns, parsed.values, parsed.rows, job.headRows),
+          };
+          send(result, [ipc.buffer as ArrayBuffer]);
+        } else {
+          const bytes = Buffer.concat(job.chunks ?? []);
+          const described = describeTable(tableFromArrowIPC(bytes), job.headRows);
+          send({ op: 'done', id: m.id, ipc: bytes, ...described }, []);
+        }
+        break;
+      }
+      case 'abort':
+        jobs.delete(m.id);
+        break;
+    }
+  } catch (err) {
+    fail(m.id, err);
+  }
+});

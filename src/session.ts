@@ -1,0 +1,509 @@
+/**
+ * One client connection on the server side. A failure on a live connection is
+ * sent to the peer as an `error` message with its code and the connection
+ * goes on; nothing here may throw into the event loop, since in a notebook
+ * that loop is the kernel's.
+ */
+import type { WebSocket } from 'ws';
+import { tableFromArrowIPC, describeTable, tableToArrowIPC } from './arrow.js';
+import type { Dataset, Datasets } from './datasets.js';
+import {
+  type CsvSocketError,
+  ErrorCode,
+  errorFromWire,
+  LimitError,
+  ProtocolError,
+  QueryError,
+  toCsvSocketError,
+} from './errors.js';
+import type { Ingest, IngestFormat, IngestResult } from './ingest.js';
+import { looksLikePandasJSON } from './legacy.js';
+import type { Limits } from './limits.js';
+import {
+  type ClientMessage,
+  type DatasetSummary,
+  decodeFrame,
+  encodeFrameHeader,
+  encodeMessage,
+  FrameKind,
+  type ServerMessage,
+  type UploadMessage,
+  parseClientMessage,
+  PROTOCOL_VERSION,
+} from './protocol.js';
+import { CHUNK_BYTES, WINDOW_BYTES } from './limits.js';
+import { parseQuery, runQuery } from './query.js';
+import { concatTables } from './append.js';
+
+/** What a session shares with its server. */
+export interface SessionContext {
+  datasets: Datasets;
+  ingest: Ingest;
+  limits: Limits;
+  /** true when the peer offered no subprotocol: the original design's client */
+  legacy: boolean;
+  legacyReply: string;
+  /** interrupted uploads waiting to be resumed, by upload id (shared by all sessions) */
+  parked: Map<string, Upload>;
+  /** a name for a legacy upload, which carries none */
+  legacyName: () => string;
+}
+
+/** An upload in progress. */
+export interface Upload {
+  rid: number;
+  id: string;
+  name: string;
+  format: IngestFormat;
+  mode: 'replace' | 'append';
+  returnTable: boolean;
+  parse: number;
+  received: number;
+  parsed: number;
+  acked: number;
+  started: number;
+  failed: CsvSocketError | null;
+  ending: boolean;
+  session: Session | null;
+  parkTimer?: NodeJS.Timeout;
+}
+
+let serverVersion = '0.0.0';
+try {
+  serverVersion = (require('../package.json') as { version: string }).version;
+} catch {
+  // running from an unusual layout; the version is informative only
+}
+
+/** A connected client. */
+export class Session {
+  readonly id: number;
+  readonly legacy: boolean;
+  private readonly ws: WebSocket;
+  private readonly ctx: SessionContext;
+  private readonly uploads = new Map<number, Upload>();
+  private heartbeat?: NodeJS.Timeout;
+  private idle?: NodeJS.Timeout;
+  private alive = true;
+  private disposed = false;
+
+  constructor(id: number, ws: WebSocket, ctx: SessionContext) {
+    this.id = id;
+    this.ws = ws;
+    this.ctx = ctx;
+    this.legacy = ctx.legacy;
+  }
+
+  /** Begin serving: greet, start the heartbeat, listen. */
+  start(): void {
+    const { limits } = this.ctx;
+    this.ws.on('message', (data, isBinary) => {
+      this.touch();
+      try {
+        this.onMessage(data as Buffer, isBinary);
+      } catch (err) {
+        this.sendError(toCsvSocketError(err));
+      }
+    });
+    this.ws.on('pong', () => {
+      this.alive = true;
+    });
+    this.ws.on('error', () => {
+      // a protocol violation by the peer: ws closes the socket; 'close' cleans up
+    });
+    this.heartbeat = setInterval(() => {
+      if (!this.alive) {
+        this.ws.terminate();
+        return;
+      }
+      this.alive = false;
+      this.ws.ping();
+    }, limits.heartbeatMs);
+    this.heartbeat.unref();
+    this.touch();
+    if (!this.legacy) {
+      this.send({
+        type: 'welcome',
+        protocol: PROTOCOL_VERSION,
+        server: `csvsocket/${serverVersion}`,
+        limits: {
+          maxFrameBytes: limits.maxFrameBytes,
+          maxUploadBytes: limits.maxUploadBytes,
+          chunkBytes: CHUNK_BYTES,
+          windowBytes: WINDOW_BYTES,
+        },
+      });
+    }
+  }
+
+  /** Close the connection with a code. */
+  terminate(code: number, reason: string): void {
+    this.ws.close(code, reason);
+    setTimeout(() => this.ws.terminate(), 1000).unref();
+  }
+
+  /** After the socket closed: park unfinished uploads for resumption, stop timers. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    clearInterval(this.heartbeat);
+    clearTimeout(this.idle);
+    for (const upload of this.uploads.values()) {
+      if (upload.ending || upload.failed || upload.format === 'pandas') {
+        if (!upload.ending) this.ctx.ingest.abort(upload.parse);
+        continue;
+      }
+      upload.session = null;
+      this.ctx.parked.get(upload.id)?.parkTimer?.unref();
+      this.ctx.parked.set(upload.id, upload);
+      upload.parkTimer = setTimeout(() => {
+        if (this.ctx.parked.get(upload.id) === upload) {
+          this.ctx.parked.delete(upload.id);
+          this.ctx.ingest.abort(upload.parse);
+        }
+      }, this.ctx.limits.resumeGraceMs);
+      upload.parkTimer.unref();
+    }
+    this.uploads.clear();
+  }
+
+  private touch(): void {
+    clearTimeout(this.idle);
+    this.idle = setTimeout(() => this.terminate(4000, 'idle timeout'), this.ctx.limits.idleTimeoutMs);
+    this.idle.unref();
+  }
+
+  private send(message: ServerMessage): void {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(encodeMessage(message));
+  }
+
+  private sendError(err: CsvSocketError, rid?: number): void {
+    if (this.legacy) {
+      if (this.ws.readyState === this.ws.OPEN) this.ws.send(`Error ${err.code}: ${err.message}`);
+      return;
+    }
+    const context = err.context();
+    this.send({
+      type: 'error',
+      ...(rid === undefined ? {} : { rid }),
+      code: err.code,
+      message: err.message,
+      ...(Object.keys(context).length > 0 ? { context } : {}),
+    });
+  }
+
+  private onMessage(data: Buffer, isBinary: boolean): void {
+    if (this.legacy) {
+      this.onLegacy(data, isBinary);
+      return;
+    }
+    if (isBinary) {
+      this.onChunk(data);
+      return;
+    }
+    let message: ClientMessage;
+    try {
+      message = parseClientMessage(data.toString('utf8'));
+    } catch (err) {
+      const rid = ridOf(data);
+      this.sendError(toCsvSocketError(err), rid);
+      return;
+    }
+    this.dispatch(message);
+  }
+
+  private dispatch(m: ClientMessage): void {
+    switch (m.type) {
+      case 'upload':
+        return this.onUploadBegin(m);
+      case 'end':
+        return this.onUploadEnd(m.rid, m.bytes);
+      case 'abort': {
+        const upload = this.uploads.get(m.rid);
+        if (upload) {
+          this.uploads.delete(m.rid);
+          this.ctx.ingest.abort(upload.parse);
+        }
+        return;
+      }
+      case 'query':
+        return this.onQuery(m.rid, m.name, m.query);
+      case 'list':
+        return this.send({ type: 'datasets', rid: m.rid, datasets: [...this.ctx.datasets.all()].map((d) => d.summary) });
+      case 'drop': {
+        if (!this.ctx.datasets.drop(m.name)) {
+          return this.sendError(
+            new QueryError(ErrorCode.QUERY_UNKNOWN_DATASET, `no dataset named "${m.name}"`, { dataset: m.name }),
+            m.rid,
+          );
+        }
+        return this.send({ type: 'dropped', rid: m.rid, name: m.name });
+      }
+    }
+  }
+
+  private onUploadBegin(m: UploadMessage): void {
+    const { limits, ingest, parked } = this.ctx;
+    if (this.uploads.has(m.rid)) {
+      return this.sendError(new ProtocolError(ErrorCode.PROTOCOL_BAD_MESSAGE, `request id ${m.rid} is already in use`), m.rid);
+    }
+    if (m.size !== undefined && m.size > limits.maxUploadBytes) {
+      return this.sendError(
+        new LimitError(ErrorCode.LIMIT_UPLOAD_SIZE, `the upload is ${m.size} bytes; this server takes at most ${limits.maxUploadBytes}`, {
+          limit: limits.maxUploadBytes,
+        }),
+        m.rid,
+      );
+    }
+    const resumed = parked.get(m.id);
+    if (resumed && resumed.name === m.name && resumed.format === m.format) {
+      parked.delete(m.id);
+      clearTimeout(resumed.parkTimer);
+      resumed.rid = m.rid;
+      resumed.session = this;
+      this.uploads.set(m.rid, resumed);
+      // resume from what the parser has consumed; anything after it is re-sent
+      this.send({ type: 'ready', rid: m.rid, offset: resumed.received });
+      return;
+    }
+    if (this.uploads.size >= limits.maxUploadsPerClient) {
+      return this.sendError(
+        new LimitError(ErrorCode.LIMIT_UPLOADS, `at most ${limits.maxUploadsPerClient} uploads at once per connection`, {
+          limit: limits.maxUploadsPerClient,
+        }),
+        m.rid,
+      );
+    }
+    const upload: Upload = {
+      rid: m.rid,
+      id: m.id,
+      name: m.name,
+      format: m.format,
+      mode: m.mode,
+      returnTable: m.returnTable,
+      parse: 0,
+      received: 0,
+      parsed: 0,
+      acked: 0,
+      started: Date.now(),
+      failed: null,
+      ending: false,
+      session: this,
+    };
+    upload.parse = ingest.begin(m.format, this.csvOptions(m.types), {
+      onParsed: (bytes) => upload.session?.onParsed(upload, bytes),
+      onError: (err) => {
+        upload.failed = err;
+        upload.session?.failUpload(upload, err);
+      },
+    });
+    this.uploads.set(m.rid, upload);
+    this.send({ type: 'ready', rid: m.rid, offset: 0 });
+  }
+
+  private csvOptions(types?: Record<string, string>) {
+    const { limits } = this.ctx;
+    return {
+      maxColumns: limits.maxColumns,
+      maxFieldBytes: limits.maxFieldBytes,
+      ...(types ? { types: types as never } : {}),
+    };
+  }
+
+  /** @internal called from the ingest listener */
+  onParsed(upload: Upload, bytes: number): void {
+    upload.parsed = bytes;
+    if (bytes - upload.acked >= CHUNK_BYTES || bytes === upload.received) {
+      upload.acked = bytes;
+      this.send({ type: 'progress', rid: upload.rid, offset: bytes });
+    }
+  }
+
+  /** @internal an upload failed: tell the client, forget the upload */
+  failUpload(upload: Upload, err: CsvSocketError): void {
+    if (this.uploads.get(upload.rid) !== upload) return;
+    this.uploads.delete(upload.rid);
+    this.ctx.ingest.abort(upload.parse);
+    this.sendError(withUpload(err, upload), upload.rid);
+  }
+
+  private onChunk(data: Buffer): void {
+    const frame = decodeFrame(data);
+    if (frame.kind !== FrameKind.chunk) {
+      throw new ProtocolError(ErrorCode.PROTOCOL_BAD_MESSAGE, `a client may only send chunk frames (kind 1), got kind ${frame.kind}`);
+    }
+    const upload = this.uploads.get(frame.rid);
+    if (!upload) {
+      // chunks still in flight after an upload failed are expected; stay quiet about them
+      return;
+    }
+    if (frame.offset !== upload.received) {
+      return this.failUpload(
+        upload,
+        new ProtocolError(
+          ErrorCode.PROTOCOL_BAD_OFFSET,
+          `chunk at offset ${frame.offset}, expected ${upload.received}: chunks must arrive in order without gaps`,
+        ),
+      );
+    }
+    const size = upload.received + frame.payload.byteLength;
+    if (size > this.ctx.limits.maxUploadBytes) {
+      return this.failUpload(
+        upload,
+        new LimitError(ErrorCode.LIMIT_UPLOAD_SIZE, `the upload passed ${this.ctx.limits.maxUploadBytes} bytes, this server's limit`, {
+          limit: this.ctx.limits.maxUploadBytes,
+        }),
+      );
+    }
+    upload.received = size;
+    this.ctx.ingest.push(upload.parse, frame.payload);
+  }
+
+  private onUploadEnd(rid: number, bytes: number): void {
+    const upload = this.uploads.get(rid);
+    if (!upload) {
+      return this.sendError(new ProtocolError(ErrorCode.PROTOCOL_UNKNOWN_UPLOAD, `no upload with request id ${rid} is in progress`), rid);
+    }
+    if (bytes !== upload.received) {
+      return this.failUpload(
+        upload,
+        new ProtocolError(ErrorCode.PROTOCOL_BAD_OFFSET, `the client sent ${bytes} bytes but the server received ${upload.received}`),
+      );
+    }
+    upload.ending = true;
+    this.ctx.ingest.end(upload.parse).then(
+      (result) => this.store(upload, result),
+      (err: unknown) => {
+        upload.ending = false;
+        this.failUpload(upload, toCsvSocketError(err));
+      },
+    );
+  }
+
+  private store(upload: Upload, result: IngestResult): void {
+    try {
+      let table = tableFromArrowIPC(result.ipc);
+      let ipc: Uint8Array | null = result.ipc;
+      let { columns, head, rows } = result;
+      const previous = this.ctx.datasets.get(upload.name);
+      if (upload.mode === 'append' && previous) {
+        table = concatTables(previous, table, columns);
+        ipc = null;
+        const described = describeTable(table, 5, previous.columns);
+        columns = described.columns;
+        head = described.head;
+        rows = described.rows;
+      }
+      const summary: DatasetSummary = {
+        name: upload.name,
+        rows,
+        columns,
+        head,
+        warnings: result.warnings,
+        bytes: upload.received,
+        ms: Date.now() - upload.started,
+        stored: new Date().toISOString(),
+      };
+      const dataset: Dataset = { name: upload.name, table, columns, summary, ipc, owner: this.id };
+      this.ctx.datasets.put(dataset);
+      const session = upload.session;
+      if (session && session.uploads.get(upload.rid) === upload) session.uploads.delete(upload.rid);
+      if (session) session.reply(upload, dataset);
+    } catch (err) {
+      const session = upload.session;
+      session?.uploads.delete(upload.rid);
+      session?.sendError(withUpload(toCsvSocketError(err), upload), upload.rid || undefined);
+    }
+  }
+
+  private reply(upload: Upload, dataset: Dataset): void {
+    if (this.legacy) {
+      if (this.ws.readyState === this.ws.OPEN) this.ws.send(this.ctx.legacyReply);
+      return;
+    }
+    this.send({ type: 'stored', rid: upload.rid, summary: dataset.summary, table: upload.returnTable });
+    if (upload.returnTable) this.sendTable(upload.rid, dataset.ipc ?? tableToArrowIPC(dataset.table));
+  }
+
+  private sendTable(rid: number, ipc: Uint8Array): void {
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    const header = encodeFrameHeader(FrameKind.table, rid, 0);
+    this.ws.send(Buffer.concat([header, ipc]));
+  }
+
+  private onQuery(rid: number, name: string, input: unknown): void {
+    const dataset = this.ctx.datasets.get(name);
+    if (!dataset) {
+      const names = [...this.ctx.datasets.all()].map((d) => d.name);
+      return this.sendError(
+        new QueryError(
+          ErrorCode.QUERY_UNKNOWN_DATASET,
+          `no dataset named "${name}"; the server has ${names.length ? names.map((n) => `"${n}"`).join(', ') : 'none yet'}`,
+          { dataset: name },
+        ),
+        rid,
+      );
+    }
+    try {
+      const query = parseQuery(input ?? {}, { maxRows: this.ctx.limits.maxQueryRows });
+      const isWhole = Object.keys(query).length === 0;
+      const result = isWhole ? dataset.table : runQuery(dataset.table, query, { maxRows: this.ctx.limits.maxQueryRows });
+      const described = describeTable(result, 5, dataset.columns);
+      const summary: DatasetSummary = {
+        ...dataset.summary,
+        rows: described.rows,
+        columns: described.columns,
+        head: described.head,
+        warnings: [],
+      };
+      this.send({ type: 'result', rid, summary, table: true });
+      this.sendTable(rid, isWhole && dataset.ipc ? dataset.ipc : tableToArrowIPC(result));
+    } catch (err) {
+      this.sendError(toCsvSocketError(err, ErrorCode.QUERY_INVALID), rid);
+    }
+  }
+
+  private onLegacy(data: Buffer, isBinary: boolean): void {
+    const text = isBinary ? null : data.toString('utf8');
+    const format: IngestFormat = text !== null && looksLikePandasJSON(text) ? 'pandas' : 'csv';
+    const upload: Upload = {
+      rid: 0,
+      id: `legacy-${this.id}-${Date.now()}`,
+      name: this.ctx.legacyName(),
+      format,
+      mode: 'replace',
+      returnTable: false,
+      parse: 0,
+      received: data.byteLength,
+      parsed: 0,
+      acked: 0,
+      started: Date.now(),
+      failed: null,
+      ending: true,
+      session: this,
+    };
+    upload.parse = this.ctx.ingest.begin(format, this.csvOptions(), {
+      onParsed: () => undefined,
+      onError: () => undefined,
+    });
+    this.ctx.ingest.push(upload.parse, data);
+    this.ctx.ingest.end(upload.parse).then(
+      (result) => this.store(upload, result),
+      (err: unknown) => this.sendError(toCsvSocketError(err)),
+    );
+  }
+}
+
+function withUpload(err: CsvSocketError, upload: Upload): CsvSocketError {
+  if (err.upload !== undefined) return err;
+  return errorFromWire(err.code, err.message, { ...err.context(), upload: upload.id, dataset: upload.name });
+}
+
+function ridOf(data: Buffer): number | undefined {
+  try {
+    const json = JSON.parse(data.toString('utf8')) as { rid?: unknown };
+    return typeof json?.rid === 'number' && Number.isInteger(json.rid) && json.rid >= 1 && json.rid <= 0xffffffff ? json.rid : undefined;
+  } catch {
+    return undefined;
+  }
+}
