@@ -18,6 +18,7 @@
  * protocol: one text message (CSV text or pandas `to_json()`), one text reply.
  */
 import { z } from 'zod';
+import type { ColumnInfo } from './csv.js';
 import { ErrorCode, ProtocolError } from './errors.js';
 
 /** The protocol version this package speaks. */
@@ -122,6 +123,8 @@ export const DatasetName = z
   .max(128)
   .regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters');
 const columnType = z.enum(['integer', 'number', 'boolean', 'date', 'string']);
+// typed as the parser's ColumnInfo (zod's optional keys admit `undefined`, which
+// exactOptionalPropertyTypes tells apart)
 const columnInfo = z
   .object({
     name: z.string(),
@@ -129,7 +132,7 @@ const columnInfo = z
     decimals: z.number().int().min(0).max(100).optional(),
     header: z.string().optional(),
   })
-  .strict();
+  .strict() as unknown as z.ZodType<ColumnInfo, z.ZodTypeDef, unknown>;
 
 /** How an upload's bytes are encoded. */
 export const UploadFormat = { csv: 'csv', arrow: 'arrow' } as const;

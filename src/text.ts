@@ -1,14 +1,18 @@
 /**
- * Plain-text rendering of a dataset's first rows, laid out the way pandas
- * prints a DataFrame — what the original design's users saw on their server.
+ * Plain-text tables laid out the way pandas prints a DataFrame — what the
+ * original design's users saw on their server and in their terminal.
  */
+import type { ColumnTable } from 'arquero';
+import { formatCell } from './arrow.js';
+import type { ColumnInfo } from './csv.js';
 import type { DatasetSummary } from './protocol.js';
 
 /**
- * The summary's first rows as a pandas-style text table: a 0-based index
- * column, every column right-aligned, `NaN` for a missing value.
+ * Rows as a pandas-style text table: a 0-based index column, every column
+ * right-aligned, `NaN` for a missing value, long cells cut at 40 characters.
  *
- * @param summary - a dataset summary (its `columns` and `head`)
+ * @param names - column names
+ * @param rows - cell texts, null for missing
  * @returns the table text, without a trailing newline
  * @example
  * ```text
@@ -16,13 +20,71 @@ import type { DatasetSummary } from './protocol.js';
  * 0   1  Monish   21     A
  * ```
  */
+export function formatPandas(names: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | null>>): string {
+  const header = ['', ...names.map(oneLine)];
+  const body = rows.map((row, i) => [String(i), ...row.map((v) => (v === null ? 'NaN' : oneLine(v)))]);
+  const widths = header.map((h, c) => Math.max(h.length, ...body.map((r) => (r[c] ?? '').length)));
+  const line = (cells: string[]) => cells.map((cell, c) => cell.padStart(widths[c] ?? 0)).join('  ');
+  return [line(header), ...body.map(line)].map((l) => l.trimEnd()).join('\n');
+}
+
+/**
+ * A summary's first rows as a pandas-style table.
+ *
+ * @param summary - a dataset summary (its `columns` and `head`)
+ */
 export function formatHead(summary: Pick<DatasetSummary, 'columns' | 'head'>): string {
-  const header = ['', ...summary.columns.map((c) => c.name)];
-  const rows = summary.head.map((row, i) => [String(i), ...row.map((v) => (v === null ? 'NaN' : oneLine(v)))]);
-  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
-  const line = (cells: string[]) => cells.map((cell, c) => cell.padStart(widths[c] ?? 0)).join('  ').replace(/^ +$/, '');
-  // pandas separates columns by two spaces except after the index, where one column of padding is shared
-  return [line(header), ...rows.map(line)].map((l) => l.trimEnd()).join('\n');
+  return formatPandas(
+    summary.columns.map((c) => c.name),
+    summary.head,
+  );
+}
+
+/**
+ * A whole table as a pandas-style text table, each value as its exact text.
+ *
+ * @param table - the table
+ * @param columns - column infos for exact number formats
+ * @param limit - most rows to print; a line says how many were left out @default 50
+ */
+export function formatRows(table: ColumnTable, columns: readonly ColumnInfo[] = [], limit = 50): string {
+  const names = table.columnNames();
+  const infos = new Map(columns.map((c) => [c.name, c]));
+  const arrays = names.map((n) => table.array(n, Array) as unknown[]);
+  const n = Math.min(limit, table.numRows());
+  const rows: Array<Array<string | null>> = [];
+  for (let r = 0; r < n; r++) rows.push(names.map((name, i) => formatCell(arrays[i]?.[r], infos.get(name))));
+  const text = formatPandas(names, rows);
+  const cut = table.numRows() - n;
+  return cut > 0 ? `${text}\n… ${cut.toLocaleString('en-US')} more rows (${table.numRows().toLocaleString('en-US')} in all)` : text;
+}
+
+/**
+ * One line about a stored dataset: name, shape, column types, time.
+ *
+ * @param summary - the server's summary
+ * @example
+ * ```text
+ * students: 10 rows × 4 columns (id integer, name string, age integer, grade string), 158 bytes in 12 ms
+ * ```
+ */
+export function summaryLine(summary: DatasetSummary): string {
+  const cols = summary.columns.map((c) => `${c.name} ${c.type}`).join(', ');
+  const shown = cols.length > 200 ? `${cols.slice(0, 197)}...` : cols;
+  return `${summary.name}: ${summary.rows.toLocaleString('en-US')} rows × ${summary.columns.length} columns (${shown}), ${formatBytes(summary.bytes)} in ${summary.ms} ms`;
+}
+
+/** Bytes in B, KB, MB or GB. */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} bytes`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let v = bytes / 1024;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${v.toFixed(1)} ${units[u]}`;
 }
 
 function oneLine(value: string): string {
