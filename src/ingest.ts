@@ -171,7 +171,11 @@ export class Ingest {
   private spawn(): PooledWorker {
     // under tsx (tests) this module is .ts and so is the worker beside it
     const file = join(__dirname, `parse-worker${extname(__filename)}`);
-    const worker = new Worker(file);
+    // tests run the TypeScript sources under tsx, whose loader hooks a worker
+    // thread does not inherit: register tsx's require hook inside the worker
+    const worker = file.endsWith('.ts')
+      ? new Worker(`require('tsx/cjs'); require(${JSON.stringify(file)});`, { eval: true })
+      : new Worker(file);
     const pooled: PooledWorker = { worker, active: 0 };
     worker.unref();
     worker.on('message', (m: FromWorker) => this.onMessage(m));
