@@ -36,8 +36,24 @@ export function newToken(): string {
  * @param host - a host name or address, with or without brackets
  */
 export function isLoopbackHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  let h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  // IPv4-mapped IPv6 (::ffff:127.0.0.1) is the IPv4 address; the long form of ::1 is ::1
+  h = h.replace(/^(?:0{0,4}:){2}ffff:(?=\d+\.)/, '').replace(/^::ffff:(?=\d+\.)/, '');
+  if (/^(?:0{1,4}:){7}0{0,3}1$/.test(h)) return true;
   return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h) || h.endsWith('.localhost');
+}
+
+/**
+ * The warning a server bound to `host` deserves, if any: off loopback without
+ * TLS, the token and the data cross the network in clear text.
+ *
+ * @param host - the interface the server binds
+ * @param secure - whether TLS is on
+ * @returns the warning, or null when there is nothing to warn about
+ */
+export function exposureWarning(host: string, secure: boolean): string | null {
+  if (secure || isLoopbackHost(host)) return null;
+  return `listening on ${host} without TLS: the token and the data cross the network in clear text (use --tls-cert/--tls-key)`;
 }
 
 function digest(text: string): Buffer {

@@ -397,6 +397,16 @@ function openSource(source: Source, name: string | undefined): OpenedSource {
   };
 }
 
+// certificate problems a `ca` option (or a proper certificate) fixes
+const TLS_TRUST_ERRORS: ReadonlySet<string> = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
 function tokenFrom(url: URL, options: ConnectOptions): string | undefined {
   return options.token ?? (url.searchParams.get('token') || undefined) ?? process.env.CSVSOCKET_TOKEN;
 }
@@ -473,6 +483,13 @@ export function connect(url?: string, options: ConnectOptions = {}): Promise<Csv
           new ConnectionError(
             ErrorCode.CONNECT_REFUSED,
             `no csvsocket server at ${shown}: start one with \`npx csvsocket serve\` (or \`await serve()\` in a notebook), or pass the URL it printed`,
+          ),
+        );
+      } else if (TLS_TRUST_ERRORS.has(err.code ?? '')) {
+        fail(
+          new ConnectionError(
+            ErrorCode.CONNECT_FAILED,
+            `cannot connect to ${shown}: the server's TLS certificate is not trusted (${err.message}); pass its certificate or CA as connect(url, { ca })`,
           ),
         );
       } else fail(new ConnectionError(ErrorCode.CONNECT_FAILED, `cannot connect to ${shown}: ${err.message}`));

@@ -13,7 +13,7 @@ import type { Duplex } from 'node:stream';
 import { readFileSync } from 'node:fs';
 import type { ColumnTable } from 'arquero';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { type AuthCheck, checkUpgrade, isLoopbackHost, newToken } from './auth.js';
+import { type AuthCheck, checkUpgrade, exposureWarning, isLoopbackHost, newToken } from './auth.js';
 import { AuthError, ArgumentError, ConnectionError, ErrorCode } from './errors.js';
 import { Ingest } from './ingest.js';
 import { type DatasetSummary, LEGACY_REPLY, PROTOCOL_VERSION, SUBPROTOCOL } from './protocol.js';
@@ -255,7 +255,7 @@ export class CsvServer extends EventEmitter<CsvServerEvents> {
     }
     if (this.sessions.size >= this.limits.maxConnections) {
       const body = `${ErrorCode.LIMIT_CONNECTIONS}: the server holds ${this.limits.maxConnections} connections already\n`;
-      socket.end(`HTTP/1.1 503 Service Unavailable\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      socket.end(`HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nX-Csvsocket-Error: ${ErrorCode.LIMIT_CONNECTIONS}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
       return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
@@ -367,11 +367,8 @@ export async function startServer(options: ServeOptions = {}): Promise<CsvServer
     ...(options.threads === undefined ? {} : { threads: options.threads }),
   });
   running.add(server);
-  if (!isLoopbackHost(host) && !secure) {
-    process.nextTick(() =>
-      server.emit('warning', `listening on ${host} without TLS: the token and the data cross the network in clear text (use --tls-cert/--tls-key)`),
-    );
-  }
+  const warning = exposureWarning(host, secure);
+  if (warning) process.nextTick(() => server.emit('warning', warning));
   return server;
 }
 
