@@ -5,7 +5,18 @@
  * notebook, the kernel — never touches the rows.
  */
 import * as aq from 'arquero';
-import { bool, dateDay, float64, tableFromArrays, tableToIPC, utf8 } from '@uwdata/flechette';
+import {
+  type Batch,
+  batchType,
+  bool,
+  Column,
+  type DataType,
+  dateDay,
+  float64,
+  tableFromColumns,
+  tableToIPC,
+  utf8,
+} from '@uwdata/flechette';
 import type { ColumnTable } from 'arquero';
 import { type ColumnInfo, type ColumnType, formatValue } from './csv.js';
 
@@ -15,17 +26,14 @@ export interface ColumnsLike {
   values: Array<ArrayLike<unknown>>;
 }
 
-const arrowType = {
-  integer: float64,
-  number: float64,
-  boolean: bool,
-  date: dateDay,
-  string: utf8,
-} satisfies Record<ColumnType, () => unknown>;
-
 /**
  * Encode parsed CSV columns as Arrow IPC (stream format), typed from the
  * inferred column types rather than re-inferred from the values.
+ *
+ * Each column's Arrow buffers are written straight from the parser's arrays
+ * (a `Float64Array` is used as it is; strings are joined and encoded once), so
+ * a 1M-row table takes tens of milliseconds rather than the seconds a
+ * value-by-value builder needs.
  *
  * @param data - the parser's columns and values
  * @returns the IPC bytes
@@ -35,19 +43,98 @@ const arrowType = {
  * ```
  */
 export function columnsToIPC(data: ColumnsLike): Uint8Array {
-  const entries: Array<[string, ArrayLike<unknown>]> = [];
-  const types = new Map<string, unknown>();
+  const entries: Array<[string, Column<unknown>]> = [];
+  let rows = -1;
   data.columns.forEach((column, i) => {
-    entries.push([column.name, data.values[i] ?? []]);
-    types.set(column.name, arrowType[column.type]());
+    const values = data.values[i] ?? [];
+    if (rows < 0) rows = values.length;
+    entries.push([column.name, new Column([arrowBatch(column.type, values)])]);
   });
-  // flechette takes a types object keyed by name; build it without a prototype
-  // so that a column called "__proto__" or "constructor" is an ordinary key
-  const typeRecord = Object.create(null) as Record<string, unknown>;
-  for (const [name, type] of types) typeRecord[name] = type;
-  const table = tableFromArrays(entries as never, { types: typeRecord as never });
+  // tableFromColumns takes [name, column] pairs, so "__proto__" or
+  // "constructor" as a column name is an ordinary name
+  const table = tableFromColumns(entries);
   return tableToIPC(table, { format: 'stream' }) as Uint8Array;
 }
+
+interface BatchParts {
+  length: number;
+  nullCount: number;
+  type: DataType;
+  validity?: Uint8Array;
+  values?: ArrayLike<number> & { buffer: ArrayBufferLike };
+  offsets?: Int32Array;
+}
+
+const NO_VALIDITY = new Uint8Array(0);
+
+function makeBatch(parts: BatchParts): Batch<unknown> {
+  // the IPC writer expects a validity buffer even when nothing is missing
+  if (!parts.validity) parts.validity = NO_VALIDITY;
+  const BatchClass = batchType(parts.type) as unknown as new (p: BatchParts) => Batch<unknown>;
+  return new BatchClass(parts);
+}
+
+/** A validity bitmap for `values` (bit set = present), or undefined when none is missing. */
+function validityOf(values: ArrayLike<unknown>): { validity?: Uint8Array; nullCount: number } {
+  const n = values.length;
+  let nullCount = 0;
+  for (let i = 0; i < n; i++) if (values[i] === null || values[i] === undefined) nullCount++;
+  if (nullCount === 0) return { nullCount };
+  const validity = new Uint8Array((n + 7) >> 3);
+  for (let i = 0; i < n; i++) {
+    if (values[i] !== null && values[i] !== undefined) validity[i >> 3] = (validity[i >> 3] as number) | (1 << (i & 7));
+  }
+  return { validity, nullCount };
+}
+
+function arrowBatch(type: ColumnType, values: ArrayLike<unknown>): Batch<unknown> {
+  const length = values.length;
+  switch (type) {
+    case 'integer':
+    case 'number': {
+      if (values instanceof Float64Array) return makeBatch({ length, nullCount: 0, type: float64(), values });
+      const out = new Float64Array(length);
+      for (let i = 0; i < length; i++) out[i] = (values[i] as number | null) ?? 0;
+      return makeBatch({ length, ...validityOf(values), type: float64(), values: out });
+    }
+    case 'date': {
+      const out = new Int32Array(length);
+      for (let i = 0; i < length; i++) {
+        const d = values[i] as Date | null;
+        if (d) out[i] = Math.floor(d.getTime() / MS_PER_DAY);
+      }
+      return makeBatch({ length, ...validityOf(values), type: dateDay(), values: out });
+    }
+    case 'boolean': {
+      const out = new Uint8Array((length + 7) >> 3);
+      for (let i = 0; i < length; i++) if (values[i] === true) out[i >> 3] = (out[i >> 3] as number) | (1 << (i & 7));
+      return makeBatch({ length, ...validityOf(values), type: bool(), values: out });
+    }
+    default:
+      return utf8Batch(values as ArrayLike<string | null>);
+  }
+}
+
+/** Strings as one UTF-8 buffer with offsets: one join and one encode for the whole column. */
+function utf8Batch(values: ArrayLike<string | null>): Batch<unknown> {
+  const length = values.length;
+  const offsets = new Int32Array(length + 1);
+  const list = Array.isArray(values) ? values : Array.from(values);
+  // join writes null as ''; nulls are marked in the validity bitmap
+  const text = list.join('');
+  const bytes = Buffer.from(text, 'utf8');
+  const ascii = bytes.byteLength === text.length;
+  let at = 0;
+  for (let i = 0; i < length; i++) {
+    const s = list[i];
+    if (s) at += ascii ? s.length : Buffer.byteLength(s, 'utf8');
+    offsets[i + 1] = at;
+  }
+  const data = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return makeBatch({ length, ...validityOf(values), type: utf8(), values: data, offsets });
+}
+
+const MS_PER_DAY = 86_400_000;
 
 /**
  * Encode an arquero table as Arrow IPC (stream format).

@@ -1,0 +1,55 @@
+/**
+ * The benchmark's server, in its own process so that its RSS and event loop
+ * are its own. Uses the built package (dist/), so parse workers run compiled JS.
+ * Talks to bench/run.ts over the IPC channel:
+ *
+ *   → { url }                        once listening
+ *   → { dataset, at }                on each stored dataset (at: epoch ms, fractional)
+ *   ← 'reset'  → { reset }           restart the event-loop histogram and the RSS peak
+ *   ← 'stats'  → { stats: {...} }    max event-loop delay, peak RSS, RSS samples
+ */
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { serve } = require('../dist/index.js') as typeof import('../src/index.js');
+
+const now = () => performance.timeOrigin + performance.now();
+
+async function main(): Promise<void> {
+  const server = await serve({ port: 0, limits: { maxConnections: 512 } });
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
+  let peak = 0;
+  let samples: number[] = [];
+  const sampler = setInterval(() => {
+    const rss = process.memoryUsage.rss();
+    peak = Math.max(peak, rss);
+    samples.push(rss);
+  }, 20);
+  sampler.unref();
+  server.on('dataset', (d) => process.send?.({ dataset: d.name, rows: d.summary.rows, at: now() }));
+  process.on('message', (m: string) => {
+    if (m === 'reset') {
+      loop.reset();
+      peak = process.memoryUsage.rss();
+      samples = [];
+      process.send?.({ reset: true });
+    } else if (m === 'stats') {
+      peak = Math.max(peak, process.memoryUsage.rss());
+      process.send?.({
+        stats: {
+          loopMaxMs: loop.max / 1e6,
+          loopP99Ms: loop.percentile(99) / 1e6,
+          peakRss: peak,
+          maxRss: process.resourceUsage().maxRSS * 1024,
+          samples,
+        },
+      });
+    } else if (m === 'exit') {
+      void server.close().then(() => process.exit(0));
+    }
+  });
+  process.send?.({ url: server.url });
+}
+
+void main();
