@@ -7,62 +7,52 @@ import { after, before, describe, it } from 'node:test';
 import * as aq from 'arquero';
 import { WebSocketServer } from 'ws';
 import { connect, type CsvClient, type CsvServer, startServer, toCSVTable } from '../src/index.js';
-import { rejectsWithCode, tableEqual } from './helpers.js';
+import { rejectsWithCode, serverWithClient, tableEqual } from './helpers.js';
 
 const studentsPath = join(__dirname, '..', 'data', 'students.csv');
 const zipcodesPath = join(__dirname, '..', 'node_modules', 'vega-datasets', 'data', 'zipcodes.csv');
 
 describe('CsvClient', () => {
-  let server: CsvServer;
-  let client: CsvClient;
-
-  before(async () => {
-    server = await startServer({ port: 0 });
-    client = await connect(server.url);
-  });
-  after(async () => {
-    await client.close();
-    await server.close();
-  });
+  const ctx = serverWithClient();
 
   describe('#send', () => {
     const expected = { a: [1, 2], b: ['x', null] };
     const text = 'a,b\n1,x\n2,\n';
 
     it('sends a file path, naming the dataset after the file', async () => {
-      const table = await client.send(studentsPath);
+      const table = await ctx.client.send(studentsPath);
       assert.equal(table.numRows(), 10);
-      assert.ok(server.table('students'));
+      assert.ok(ctx.server.table('students'));
     });
 
     it('sends a file: URL', async () => {
-      const table = await client.send(new URL(`file://${studentsPath}`), { name: 'by-url' });
+      const table = await ctx.client.send(new URL(`file://${studentsPath}`), { name: 'by-url' });
       assert.equal(table.numRows(), 10);
     });
 
     it('sends CSV text', async () => {
-      tableEqual(await client.send(text, { name: 'text' }), expected);
+      tableEqual(await ctx.client.send(text, { name: 'text' }), expected);
     });
 
     it('sends bytes', async () => {
-      tableEqual(await client.send(Buffer.from(text), { name: 'bytes' }), expected);
-      tableEqual(await client.send(new TextEncoder().encode(text), { name: 'u8' }), expected);
+      tableEqual(await ctx.client.send(Buffer.from(text), { name: 'bytes' }), expected);
+      tableEqual(await ctx.client.send(new TextEncoder().encode(text), { name: 'u8' }), expected);
     });
 
     it('sends a Node stream', async () => {
-      tableEqual(await client.send(Readable.from([Buffer.from('a,b\n1,'), Buffer.from('x\n2,\n')]), { name: 'stream' }), expected);
-      const table = await client.send(createReadStream(studentsPath), { name: 'file-stream' });
+      tableEqual(await ctx.client.send(Readable.from([Buffer.from('a,b\n1,'), Buffer.from('x\n2,\n')]), { name: 'stream' }), expected);
+      const table = await ctx.client.send(createReadStream(studentsPath), { name: 'file-stream' });
       assert.equal(table.numRows(), 10);
     });
 
     it('sends an arquero table as Arrow and gets it back', async () => {
       const local = aq.table({ n: [1.5, 2, null], s: ['a', 'b', 'c'], d: [new Date(Date.UTC(2020, 0, 2)), null, new Date(Date.UTC(2021, 5, 6))] });
-      const stored = await client.send(local, { name: 'arrow' });
+      const stored = await ctx.client.send(local, { name: 'arrow' });
       tableEqual(stored, local.columnNames().reduce((o, n) => ({ ...o, [n]: local.array(n, Array) }), {}));
     });
 
     it('keeps leading zeros of real zip codes (vega-datasets zipcodes.csv)', async () => {
-      const table = await client.send(zipcodesPath);
+      const table = await ctx.client.send(zipcodesPath);
       const original = readFileSync(zipcodesPath, 'utf8').trimEnd().split('\n');
       assert.equal(table.numRows(), original.length - 1);
       assert.equal(table.get('zip_code', 0), original[1]!.split(',')[0]);
@@ -75,30 +65,30 @@ describe('CsvClient', () => {
       assert.ok(files.length >= 20, `expected the vega-datasets CSVs, found ${files.length}`);
       for (const file of files) {
         const original = readFileSync(join(dir, file), 'utf8').replace(/\r\n/g, '\n').replace(/\n*$/, '\n');
-        const { table, summary } = await client.upload(join(dir, file), { name: `vega-${file}` });
+        const { table, summary } = await ctx.client.upload(join(dir, file), { name: `vega-${file}` });
         // the table as the client holds it (from Arrow), written with the server's column formats
         assert.equal(toCSVTable(table, summary.columns), original, file);
       }
     });
 
     it('applies per-column type overrides', async () => {
-      const table = await client.send('id,code\n1,7\n2,8\n', { name: 'typed', types: { code: 'string' } });
+      const table = await ctx.client.send('id,code\n1,7\n2,8\n', { name: 'typed', types: { code: 'string' } });
       tableEqual(table, { id: [1, 2], code: ['7', '8'] });
     });
 
     it('rejects a path that does not exist with CSVS_NOT_FOUND', async () => {
-      await rejectsWithCode(client.send('no/such/file.csv'), 'CSVS_NOT_FOUND', /no file at/);
+      await rejectsWithCode(ctx.client.send('no/such/file.csv'), 'CSVS_NOT_FOUND', /no file at/);
     });
 
     it('rejects a dataset name with control characters', async () => {
-      await rejectsWithCode(client.send('a\n1\n', { name: 'bad\u0000name' }), 'CSVS_PROTOCOL_BAD_MESSAGE', /control/);
+      await rejectsWithCode(ctx.client.send('a\n1\n', { name: 'bad\u0000name' }), 'CSVS_PROTOCOL_BAD_MESSAGE', /control/);
     });
   });
 
   describe('#queryWithSummary', () => {
     it('returns column types so values can be written exactly', async () => {
-      await client.send('p,q\n0.50,x\n1.25,y\n', { name: 'prices' });
-      const { summary, table } = await client.queryWithSummary('prices', { sort: [{ column: 'p', desc: true }] });
+      await ctx.client.send('p,q\n0.50,x\n1.25,y\n', { name: 'prices' });
+      const { summary, table } = await ctx.client.queryWithSummary('prices', { sort: [{ column: 'p', desc: true }] });
       assert.deepEqual(summary.columns[0], { name: 'p', type: 'number', decimals: 2 });
       assert.deepEqual(table.array('p', Array), [1.25, 0.5]);
     });

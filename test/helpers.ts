@@ -22,3 +22,26 @@ export async function rejectsWithCode(fn: Promise<unknown> | (() => unknown), co
   if (pattern) assert.match((caught as Error).message, pattern);
   return caught as Error & { code: string };
 }
+
+/**
+ * A server on port 0 and one connected client for a describe block, closed
+ * after it: `const ctx = serverWithClient();` then `ctx.server`, `ctx.client`.
+ */
+export function serverWithClient(options: import('../src/index.js').ServeOptions = {}): {
+  server: import('../src/index.js').CsvServer;
+  client: import('../src/index.js').CsvClient;
+} {
+  // loaded lazily so that tests of modules below the server need not load it
+  const { startServer, connect } = require('../src/index.js') as typeof import('../src/index.js');
+  const { before, after } = require('node:test') as typeof import('node:test');
+  const ctx = {} as { server: import('../src/index.js').CsvServer; client: import('../src/index.js').CsvClient };
+  before(async () => {
+    ctx.server = await startServer({ port: 0, ...options });
+    ctx.client = await connect(ctx.server.url);
+  });
+  after(async () => {
+    await ctx.client.close();
+    await ctx.server.close();
+  });
+  return ctx;
+}

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { connect, type CsvClient, type CsvServer, serve, startServer } from '../src/index.js';
 import { encodeFrame, FrameKind, LEGACY_REPLY, SUBPROTOCOL } from '../src/protocol.js';
-import { rejectsWithCode, tableEqual } from './helpers.js';
+import { rejectsWithCode, serverWithClient, tableEqual } from './helpers.js';
 
 const studentsPath = join(__dirname, '..', 'data', 'students.csv');
 const studentsCSV = readFileSync(studentsPath, 'utf8');
@@ -40,34 +40,24 @@ async function rawSocket(server: CsvServer): Promise<{ ws: WebSocket; messages: 
 }
 
 describe('CsvServer', () => {
-  let server: CsvServer;
-  let client: CsvClient;
-
-  before(async () => {
-    server = await startServer({ port: 0 });
-    client = await connect(server.url);
-  });
-  after(async () => {
-    await client.close();
-    await server.close();
-  });
+  const ctx = serverWithClient();
 
   describe('#url', () => {
     it('carries the port and the token', () => {
-      assert.match(server.url, new RegExp(`^ws://127\\.0\\.0\\.1:${server.port}/\\?token=[\\w-]{24}$`));
-      assert.ok(server.port > 0);
+      assert.match(ctx.server.url, new RegExp(`^ws://127\\.0\\.0\\.1:${ctx.server.port}/\\?token=[\\w-]{24}$`));
+      assert.ok(ctx.server.port > 0);
     });
   });
 
   describe('upload', () => {
     it('stores a CSV as an arquero table and returns it value for value', async () => {
-      const table = await client.send(studentsPath);
+      const table = await ctx.client.send(studentsPath);
       tableEqual(table, students);
-      tableEqual(server.table('students')!, students);
+      tableEqual(ctx.server.table('students')!, students);
     });
 
     it('acknowledges with a summary: rows, column types, first rows', async () => {
-      const { summary } = await client.upload(studentsCSV, { name: 'summary' });
+      const { summary } = await ctx.client.upload(studentsCSV, { name: 'summary' });
       assert.equal(summary.name, 'summary');
       assert.equal(summary.rows, 10);
       assert.deepEqual(
@@ -85,14 +75,14 @@ describe('CsvServer', () => {
     });
 
     it('replaces a dataset atomically: the old table stays until the new one is complete', async () => {
-      await client.send('x\n1\n', { name: 'swap' });
-      const other = await connect(server.url);
+      await ctx.client.send('x\n1\n', { name: 'swap' });
+      const other = await connect(ctx.server.url);
       try {
         // a second upload that fails halfway never replaces the stored table
         await rejectsWithCode(other.send('x\n2\n3,4\n', { name: 'swap' }), 'CSVS_PARSE_RAGGED_ROW');
-        tableEqual(server.table('swap')!, { x: [1] });
+        tableEqual(ctx.server.table('swap')!, { x: [1] });
         await other.send('x\n5\n', { name: 'swap' });
-        tableEqual(server.table('swap')!, { x: [5] });
+        tableEqual(ctx.server.table('swap')!, { x: [5] });
       } finally {
         await other.close();
       }
@@ -104,7 +94,7 @@ describe('CsvServer', () => {
       for (let i = 0; i < rows; i++) lines.push(`${i},"row, ${i}"`);
       const text = `${lines.join('\n')}\n`;
       const progress: number[] = [];
-      const table = await client.send(Buffer.from(text), { name: 'big', onProgress: (p) => progress.push(p.bytes) });
+      const table = await ctx.client.send(Buffer.from(text), { name: 'big', onProgress: (p) => progress.push(p.bytes) });
       assert.equal(table.numRows(), rows);
       assert.equal(table.get('label', rows - 1), `row, ${rows - 1}`);
       assert.equal((table.array('n', Array) as number[]).reduce((a, b) => a + b, 0), (rows * (rows - 1)) / 2);
@@ -114,51 +104,51 @@ describe('CsvServer', () => {
     });
 
     it('serves many clients at once', async () => {
-      const clients = await Promise.all(Array.from({ length: 20 }, () => connect(server.url)));
+      const clients = await Promise.all(Array.from({ length: 20 }, () => connect(ctx.server.url)));
       try {
         const tables = await Promise.all(clients.map((c, i) => c.send(`k,v\n${i},${i * 2}\n`, { name: `many-${i}` })));
         tables.forEach((t, i) => tableEqual(t, { k: [i], v: [i * 2] }));
-        assert.equal(server.clients >= 21, true);
+        assert.equal(ctx.server.clients >= 21, true);
       } finally {
         await Promise.all(clients.map((c) => c.close()));
       }
     });
 
     it('rejects a bad CSV with its code and line, and keeps serving', async () => {
-      const err = await rejectsWithCode(client.send('a,b\n1,2\n3\n', { name: 'bad' }), 'CSVS_PARSE_RAGGED_ROW', /line 3/);
+      const err = await rejectsWithCode(ctx.client.send('a,b\n1,2\n3\n', { name: 'bad' }), 'CSVS_PARSE_RAGGED_ROW', /line 3/);
       assert.equal((err as unknown as { line: number }).line, 3);
-      assert.equal(server.table('bad'), undefined);
-      tableEqual(await client.send('a\n1\n', { name: 'after-bad' }), { a: [1] });
+      assert.equal(ctx.server.table('bad'), undefined);
+      tableEqual(await ctx.client.send('a\n1\n', { name: 'after-bad' }), { a: [1] });
     });
 
     it('appends rows to a dataset', async () => {
-      await client.send('t,v\n1,10\n', { name: 'live' });
-      const table = await client.send('t,v\n2,20\n3,30\n', { name: 'live', mode: 'append' });
+      await ctx.client.send('t,v\n1,10\n', { name: 'live' });
+      const table = await ctx.client.send('t,v\n2,20\n3,30\n', { name: 'live', mode: 'append' });
       tableEqual(table, { t: [1, 2, 3], v: [10, 20, 30] });
-      await rejectsWithCode(client.send('x\n1\n', { name: 'live', mode: 'append' }), 'CSVS_PARSE_BAD_TYPE', /columns/);
+      await rejectsWithCode(ctx.client.send('x\n1\n', { name: 'live', mode: 'append' }), 'CSVS_PARSE_BAD_TYPE', /columns/);
     });
   });
 
   describe('#next', () => {
     it('resolves with the next dataset to arrive, optionally by name', async () => {
-      const any = server.next();
-      const named = server.next({ name: 'wanted' });
-      await client.send('a\n1\n', { name: 'first' });
+      const any = ctx.server.next();
+      const named = ctx.server.next({ name: 'wanted' });
+      await ctx.client.send('a\n1\n', { name: 'first' });
       tableEqual(await any, { a: [1] });
-      await client.send('b\n2\n', { name: 'wanted' });
+      await ctx.client.send('b\n2\n', { name: 'wanted' });
       tableEqual(await named, { b: [2] });
     });
 
     it('rejects with CSVS_TIMEOUT when nothing arrives in time', async () => {
-      await rejectsWithCode(server.next({ name: 'never', timeout: 20 }), 'CSVS_TIMEOUT', /never/);
+      await rejectsWithCode(ctx.server.next({ name: 'never', timeout: 20 }), 'CSVS_TIMEOUT', /never/);
     });
   });
 
   describe('#waitFor', () => {
     it('waits for named datasets', async () => {
-      const waiting = server.waitFor(['w1', 'w2'], { timeout: 10_000 });
-      await client.send('a\n1\n', { name: 'w2' });
-      await client.send('a\n2\n', { name: 'w1' });
+      const waiting = ctx.server.waitFor(['w1', 'w2'], { timeout: 10_000 });
+      await ctx.client.send('a\n1\n', { name: 'w2' });
+      await ctx.client.send('a\n2\n', { name: 'w1' });
       const [w1, w2] = await waiting;
       tableEqual(w1!, { a: [2] });
       tableEqual(w2!, { a: [1] });
@@ -167,15 +157,15 @@ describe('CsvServer', () => {
 
   describe('query', () => {
     it("runs the original's lookups: Floofy, and the sort by grade", async () => {
-      await client.send(studentsPath);
-      const floofy = await client.query('students', { filter: { column: 'name', op: '=', value: 'Floofy' } });
+      await ctx.client.send(studentsPath);
+      const floofy = await ctx.client.query('students', { filter: { column: 'name', op: '=', value: 'Floofy' } });
       tableEqual(floofy, { id: [5], name: ['Floofy'], age: [21], grade: ['A'] });
-      const sorted = await client.query('students', { sort: [{ column: 'grade' }] });
+      const sorted = await ctx.client.query('students', { sort: [{ column: 'grade' }] });
       assert.deepEqual(sorted.array('id', Array), [1, 3, 5, 6, 9, 10, 2, 4, 7, 8]);
     });
 
     it('groups with count and mean', async () => {
-      const grouped = await client.query('students', {
+      const grouped = await ctx.client.query('students', {
         groupby: ['grade'],
         rollup: { n: { op: 'count' }, age: { op: 'mean', column: 'age' } },
         sort: [{ column: 'grade' }],
@@ -184,32 +174,32 @@ describe('CsvServer', () => {
     });
 
     it('rejects an unknown dataset with CSVS_QUERY_UNKNOWN_DATASET naming what exists', async () => {
-      await rejectsWithCode(client.query('nope', {}), 'CSVS_QUERY_UNKNOWN_DATASET', /"students"/);
+      await rejectsWithCode(ctx.client.query('nope', {}), 'CSVS_QUERY_UNKNOWN_DATASET', /"students"/);
     });
 
     it('rejects a query that is code, not data', async () => {
-      await rejectsWithCode(client.query('students', { filter: 'd => process.exit(1)' } as never), 'CSVS_QUERY_INVALID');
+      await rejectsWithCode(ctx.client.query('students', { filter: 'd => process.exit(1)' } as never), 'CSVS_QUERY_INVALID');
       await rejectsWithCode(
-        client.query('students', { filter: { column: 'd => process.exit(1)', op: '=', value: 1 } }),
+        ctx.client.query('students', { filter: { column: 'd => process.exit(1)', op: '=', value: 1 } }),
         'CSVS_QUERY_UNKNOWN_COLUMN',
       );
-      tableEqual(server.table('students')!, students);
+      tableEqual(ctx.server.table('students')!, students);
     });
   });
 
   describe('list and drop', () => {
     it('lists summaries and drops a dataset', async () => {
-      await client.send('a\n1\n', { name: 'to-drop' });
-      assert.ok((await client.list()).some((d) => d.name === 'to-drop'));
-      await client.drop('to-drop');
-      assert.ok(!(await client.list()).some((d) => d.name === 'to-drop'));
-      await rejectsWithCode(client.drop('to-drop'), 'CSVS_QUERY_UNKNOWN_DATASET');
+      await ctx.client.send('a\n1\n', { name: 'to-drop' });
+      assert.ok((await ctx.client.list()).some((d) => d.name === 'to-drop'));
+      await ctx.client.drop('to-drop');
+      assert.ok(!(await ctx.client.list()).some((d) => d.name === 'to-drop'));
+      await rejectsWithCode(ctx.client.drop('to-drop'), 'CSVS_QUERY_UNKNOWN_DATASET');
     });
   });
 
   describe('protocol errors', () => {
     it('answers a malformed message with CSVS_PROTOCOL_BAD_MESSAGE and keeps the connection', async () => {
-      const raw = await rawSocket(server);
+      const raw = await rawSocket(ctx.server);
       try {
         raw.ws.send('{"type":"upload","rid":7}');
         const err = await raw.next();
@@ -228,7 +218,7 @@ describe('CsvServer', () => {
     });
 
     it('fails an upload whose chunks skip bytes with CSVS_PROTOCOL_BAD_OFFSET', async () => {
-      const raw = await rawSocket(server);
+      const raw = await rawSocket(ctx.server);
       try {
         raw.ws.send(JSON.stringify({ type: 'upload', rid: 1, id: 'gap', name: 'gap' }));
         assert.equal((await raw.next()).type, 'ready');
@@ -237,14 +227,14 @@ describe('CsvServer', () => {
         let m = await raw.next();
         while (m.type === 'progress') m = await raw.next();
         assert.equal(m.code, 'CSVS_PROTOCOL_BAD_OFFSET');
-        assert.equal(server.table('gap'), undefined);
+        assert.equal(ctx.server.table('gap'), undefined);
       } finally {
         raw.ws.close();
       }
     });
 
     it('rejects an end that disagrees with the bytes received', async () => {
-      const raw = await rawSocket(server);
+      const raw = await rawSocket(ctx.server);
       try {
         raw.ws.send(JSON.stringify({ type: 'upload', rid: 1, id: 'short', name: 'short' }));
         await raw.next();
