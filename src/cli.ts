@@ -4,7 +4,10 @@
  * Results go to stdout; errors to stderr as `csvsocket: CODE: message` with
  * exit status 1.
  */
-import { statSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { connect, type CsvClient } from './client.js';
 import { toCSVTable, type ColumnType } from './csv.js';
@@ -71,8 +74,37 @@ function clientOptions(command: Command): Command {
     .addOption(new Option('--token <token>', 'access token, if the URL does not carry it').env('CSVSOCKET_TOKEN'));
 }
 
+/**
+ * The CLI's client identity, kept in the user's config folder so that a user
+ * can re-send (replace) or drop the datasets they sent earlier from another
+ * command, while other people's clients cannot (the server's isolation rule).
+ */
+function cliClientId(): string | undefined {
+  if (process.env.CSVSOCKET_CLIENT_ID) return process.env.CSVSOCKET_CLIENT_ID;
+  const dir = join(process.env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'csvsocket');
+  const file = join(dir, 'client-id');
+  try {
+    const id = readFileSync(file, 'utf8').trim();
+    if (/^[\w-]{16,128}$/.test(id)) return id;
+  } catch {
+    // first use: make one below
+  }
+  try {
+    const id = randomUUID();
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    writeFileSync(file, `${id}\n`, { mode: 0o600 });
+    return id;
+  } catch {
+    return undefined; // read-only home: a per-process identity, as for any client
+  }
+}
+
 async function withClient<T>(opts: { url: string; token?: string }, run: (client: CsvClient) => Promise<T>): Promise<T> {
-  const client = await connect(opts.url, opts.token ? { token: opts.token } : {});
+  const clientId = cliClientId();
+  const client = await connect(opts.url, {
+    ...(opts.token ? { token: opts.token } : {}),
+    ...(clientId ? { clientId } : {}),
+  });
   try {
     return await run(client);
   } finally {
@@ -124,6 +156,7 @@ export function program(io: CliIO = processIO): Command {
     .option('--data-dir <dir>', 'keep every acknowledged dataset in this folder and reload it at start')
     .option('--tls-cert <file>', 'TLS certificate (PEM): serve wss://')
     .option('--tls-key <file>', 'TLS private key (PEM)')
+    .option('--allow-overwrite', "let any client replace or drop any dataset (default: only the client that sent it)")
     .addOption(new Option('--threads <n>', 'parse worker threads').argParser(parseCount))
     .action(async (opts) => {
       if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) {
@@ -136,6 +169,7 @@ export function program(io: CliIO = processIO): Command {
         ...(opts.tlsCert ? { tls: { cert: opts.tlsCert as string, key: opts.tlsKey as string } } : {}),
         ...(opts.threads ? { threads: opts.threads as number } : {}),
         ...(opts.dataDir ? { dataDir: opts.dataDir as string } : {}),
+        ...(opts.allowOverwrite ? { allowOverwrite: true } : {}),
       };
       const server = await startServer(options);
       server.on('warning', (message) => io.err(`csvsocket: warning: ${message}`));

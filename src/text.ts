@@ -8,11 +8,16 @@ import type { ColumnInfo } from './csv.js';
 import type { DatasetSummary } from './protocol.js';
 
 /**
- * Rows as a pandas-style text table: a 0-based index column, every column
- * right-aligned, `NaN` for a missing value, long cells cut at 40 characters.
+ * Rows as a text table laid out exactly as pandas prints a DataFrame: a
+ * left-aligned 0-based index, columns right-aligned and one space apart, a
+ * leading space before every value (numbers keep it for a sign) and before the
+ * header of a numeric column, `NaN` for a missing value, long cells cut at 40
+ * characters.
  *
  * @param names - column names
  * @param rows - cell texts, null for missing
+ * @param numeric - which columns are numeric (integer or number)
+ * @param firstIndex - the index of the first row @default 0
  * @returns the table text, without a trailing newline
  * @example
  * ```text
@@ -20,13 +25,31 @@ import type { DatasetSummary } from './protocol.js';
  * 0   1  Monish   21     A
  * ```
  */
-export function formatPandas(names: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | null>>): string {
-  const header = ['', ...names.map(oneLine)];
-  const body = rows.map((row, i) => [String(i), ...row.map((v) => (v === null ? 'NaN' : oneLine(v)))]);
-  const widths = header.map((h, c) => Math.max(h.length, ...body.map((r) => (r[c] ?? '').length)));
-  const line = (cells: string[]) => cells.map((cell, c) => cell.padStart(widths[c] ?? 0)).join('  ');
-  return [line(header), ...body.map(line)].map((l) => l.trimEnd()).join('\n');
+export function formatPandas(
+  names: readonly string[],
+  rows: ReadonlyArray<ReadonlyArray<string | null>>,
+  numeric: readonly boolean[] = [],
+  firstIndex = 0,
+): string {
+  const index = rows.map((_, i) => String(firstIndex + i));
+  const indexWidth = Math.max(0, ...index.map((s) => s.length));
+  const columns = names.map((name, c) => {
+    const isNumber = numeric[c] === true;
+    const header = isNumber ? ` ${oneLine(name)}` : oneLine(name);
+    const cells = rows.map((row) => {
+      const v = row[c] ?? null;
+      const text = v === null ? 'NaN' : oneLine(v);
+      return isNumber && text.startsWith('-') ? text : ` ${text}`;
+    });
+    const width = Math.max(header.length, ...cells.map((s) => s.length));
+    return { header: header.padStart(width), cells: cells.map((s) => s.padStart(width)) };
+  });
+  const lines = [[''.padEnd(indexWidth), ...columns.map((c) => c.header)].join(' ')];
+  rows.forEach((_, r) => lines.push([index[r]!.padEnd(indexWidth), ...columns.map((c) => c.cells[r]!)].join(' ')));
+  return lines.join('\n');
 }
+
+const isNumeric = (c: ColumnInfo | undefined) => c?.type === 'integer' || c?.type === 'number';
 
 /**
  * A summary's first rows as a pandas-style table.
@@ -37,6 +60,7 @@ export function formatHead(summary: Pick<DatasetSummary, 'columns' | 'head'>): s
   return formatPandas(
     summary.columns.map((c) => c.name),
     summary.head,
+    summary.columns.map(isNumeric),
   );
 }
 
@@ -54,7 +78,11 @@ export function formatRows(table: ColumnTable, columns: readonly ColumnInfo[] = 
   const n = Math.min(limit, table.numRows());
   const rows: Array<Array<string | null>> = [];
   for (let r = 0; r < n; r++) rows.push(names.map((name, i) => formatCell(arrays[i]?.[r], infos.get(name))));
-  const text = formatPandas(names, rows);
+  const text = formatPandas(
+    names,
+    rows,
+    names.map((name) => isNumeric(infos.get(name))),
+  );
   const cut = table.numRows() - n;
   return cut > 0 ? `${text}\n… ${cut.toLocaleString('en-US')} more rows (${table.numRows().toLocaleString('en-US')} in all)` : text;
 }

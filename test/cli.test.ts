@@ -16,9 +16,14 @@ interface Run {
 }
 
 /** Run the built CLI as a user would. */
-function run(args: string[], input?: string): Promise<Run> {
+const configHome = mkdtempSync(join(tmpdir(), 'csvs-config-'));
+
+function run(args: string[], input?: string, env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cliPath, ...args], { cwd: root, env: { ...process.env, CSVSOCKET_URL: '', CSVSOCKET_TOKEN: '' } });
+    const child = spawn(process.execPath, [cliPath, ...args], {
+      cwd: root,
+      env: { ...process.env, CSVSOCKET_URL: '', CSVSOCKET_TOKEN: '', CSVSOCKET_CLIENT_ID: '', XDG_CONFIG_HOME: configHome, ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => {
@@ -79,6 +84,17 @@ describe('csvsocket CLI', () => {
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /^Server confirmation: CSV file received and processed!\nstudents: 10 rows × 4 columns \(id integer, name string, age integer, grade string\)/);
       await waitForOutput(server.output, /Received CSV data!!\n +id +name +age +grade\n0 +1 +Monish +21 +A\n(.*\n){3}4 +5 +Floofy +21 +A\n/);
+    });
+
+    it("lets a user re-send their dataset, but not replace someone else's", async () => {
+      assert.equal((await run(['send', studentsPath, '--name', 'mine', '--url', server.url])).code, 0);
+      const again = await run(['send', studentsPath, '--name', 'mine', '--url', server.url]);
+      assert.equal(again.code, 0, again.stderr);
+      const other = await run(['send', studentsPath, '--name', 'mine', '--url', server.url], undefined, {
+        XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'csvs-other-')),
+      });
+      assert.equal(other.code, 1);
+      assert.match(other.stderr, /CSVS_AUTH_NOT_OWNER: dataset "mine" belongs to another client/);
     });
 
     it('reads standard input with -', async () => {
