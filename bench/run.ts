@@ -56,7 +56,10 @@ class ServerProcess {
   private readonly waiters: Array<(m: Record<string, unknown>) => boolean> = [];
 
   constructor() {
-    this.child = fork(join(__dirname, 'server.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.child = fork(join(__dirname, 'server.ts'), [], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     this.child.on('message', (m: Record<string, unknown>) => {
       const i = this.waiters.findIndex((w) => w(m));
       if (i >= 0) this.waiters.splice(i, 1);
@@ -109,7 +112,9 @@ async function main(): Promise<void> {
 
   const t0 = performance.now();
   const size = await ensureCsv(FILE, ROWS);
-  console.log(`data: ${FILE}, ${ROWS.toLocaleString('en')} rows, ${(size / MB).toFixed(1)} MB (${(performance.now() - t0).toFixed(0)} ms to ensure)`);
+  console.log(
+    `data: ${FILE}, ${ROWS.toLocaleString('en')} rows, ${(size / MB).toFixed(1)} MB (${(performance.now() - t0).toFixed(0)} ms to ensure)`,
+  );
   add('cores', String(availableParallelism()), cpus()[0]?.model ?? '');
   add('CSV size', `${(size / MB).toFixed(1)} MB`, `${ROWS.toLocaleString('en')} rows, 7 columns`);
 
@@ -155,7 +160,8 @@ async function main(): Promise<void> {
     });
     const end = now();
     const ack = await stored;
-    if (result.table.numRows() !== ROWS || ack.rows !== ROWS) throw new Error(`expected ${ROWS} rows, got ${result.table.numRows()}`);
+    if (result.table.numRows() !== ROWS || ack.rows !== ROWS)
+      throw new Error(`expected ${ROWS} rows, got ${result.table.numRows()}`);
     acks.push(ack.at - start);
     tables.push(end - start);
     progressGaps.push(maxGap);
@@ -163,7 +169,9 @@ async function main(): Promise<void> {
     const stats = await server.stats();
     stalls.push(stats.loopMaxMs);
     peakRss = Math.max(peakRss, stats.peakRss, stats.maxRss);
-    console.log(`  run ${run + 1}: ack ${(ack.at - start).toFixed(0)} ms, table ${(end - start).toFixed(0)} ms, stall ${stats.loopMaxMs.toFixed(1)} ms, server RSS peak ${(stats.peakRss / MB).toFixed(0)} MB`);
+    console.log(
+      `  run ${run + 1}: ack ${(ack.at - start).toFixed(0)} ms, table ${(end - start).toFixed(0)} ms, stall ${stats.loopMaxMs.toFixed(1)} ms, server RSS peak ${(stats.peakRss / MB).toFixed(0)} MB`,
+    );
   }
   const ackMs = median(acks);
   const tableMs = median(tables);
@@ -173,12 +181,21 @@ async function main(): Promise<void> {
   const stall = Math.max(...stalls);
   add('server event-loop max delay during uploads', `${stall.toFixed(1)} ms`, '≤ 50 ms', stall <= 50);
   const rssTarget = 4 * size + 150 * MB;
-  add('server peak RSS', `${(peakRss / MB).toFixed(0)} MB`, `≤ ${(rssTarget / MB).toFixed(0)} MB (4× CSV + 150 MB)`, peakRss <= rssTarget);
+  add(
+    'server peak RSS',
+    `${(peakRss / MB).toFixed(0)} MB`,
+    `≤ ${(rssTarget / MB).toFixed(0)} MB (4× CSV + 150 MB)`,
+    peakRss <= rssTarget,
+  );
   add('progress callbacks per upload', `${progressCount}`, `longest gap ${Math.max(...progressGaps).toFixed(0)} ms`);
 
   // small queries on a 10k-row table
   await client.send(Buffer.from(Array.from(csvRows(10_000)).join('')), { name: 'small' });
-  const query = { filter: { column: 'count', op: '>', value: 50_000 }, sort: [{ column: 'price', desc: true }], limit: 10 } as const;
+  const query = {
+    filter: { column: 'count', op: '>', value: 50_000 },
+    sort: [{ column: 'price', desc: true }],
+    limit: 10,
+  } as const;
   const queries: number[] = [];
   for (let i = 0; i < 1100; i++) {
     const t = performance.now();
@@ -186,7 +203,12 @@ async function main(): Promise<void> {
     if (i >= 100) queries.push(performance.now() - t);
   }
   const queryP99 = percentile(queries, 99);
-  add('small query round trip p99 (10k rows, 1000 queries)', `${queryP99.toFixed(2)} ms`, `≤ 5 ms (median ${median(queries).toFixed(2)} ms)`, queryP99 <= 5);
+  add(
+    'small query round trip p99 (10k rows, 1000 queries)',
+    `${queryP99.toFixed(2)} ms`,
+    `≤ 5 ms (median ${median(queries).toFixed(2)} ms)`,
+    queryP99 <= 5,
+  );
   await client.close();
 
   // 200 clients, 1 MB each, all at once
@@ -202,7 +224,12 @@ async function main(): Promise<void> {
   );
   await Promise.all(clients.map((c) => c.close()));
   const manyP99 = percentile(latencies, 99);
-  add(`200 clients × ${(oneMB.byteLength / MB).toFixed(2)} MB at once: all acknowledged`, `${latencies.length}/200`, '200/200', latencies.length === 200);
+  add(
+    `200 clients × ${(oneMB.byteLength / MB).toFixed(2)} MB at once: all acknowledged`,
+    `${latencies.length}/200`,
+    '200/200',
+    latencies.length === 200,
+  );
   add('200 clients × 1 MB: p99 latency', `${manyP99.toFixed(0)} ms`, '≤ 3000 ms', manyP99 <= 3000);
 
   let huge: string | null = null;
@@ -218,15 +245,24 @@ async function main(): Promise<void> {
     arqueroMs = performance.now() - t;
     if (table.numRows() !== ROWS) throw new Error('arquero read a different row count');
     add('arquero fromCSV (same file, blocks its event loop)', `${arqueroMs.toFixed(0)} ms`);
-    add('  csvsocket send → table vs arquero fromCSV', `${(arqueroMs / tableMs).toFixed(1)}×`, '≥ 5×', arqueroMs / tableMs >= 5);
+    add(
+      '  csvsocket send → table vs arquero fromCSV',
+      `${(arqueroMs / tableMs).toFixed(1)}×`,
+      '≥ 5×',
+      arqueroMs / tableMs >= 5,
+    );
   }
 
   // the original design's Python pipeline
   let python = 'not run (--no-python)';
   if (!flag('no-python')) {
-    if (!existsSync(PYTHON)) python = `missing: ${PYTHON} not found (apt-get install python3-pandas python3-websockets)`;
+    if (!existsSync(PYTHON))
+      python = `missing: ${PYTHON} not found (apt-get install python3-pandas python3-websockets)`;
     else {
-      const out = spawnSync(PYTHON, [join(__dirname, 'seed_pipeline.py'), FILE], { encoding: 'utf8', maxBuffer: 1 << 20 });
+      const out = spawnSync(PYTHON, [join(__dirname, 'seed_pipeline.py'), FILE], {
+        encoding: 'utf8',
+        maxBuffer: 1 << 20,
+      });
       const line = out.stdout.trim().split('\n').pop() ?? '';
       let parsed: { seconds?: number; missing?: string } = {};
       try {
@@ -238,7 +274,12 @@ async function main(): Promise<void> {
         const ms = parsed.seconds * 1000;
         python = `${ms.toFixed(0)} ms`;
         add('original Python pipeline (pandas → JSON → websockets → read_json)', python);
-        add('  csvsocket send → table vs Python pipeline', `${(ms / tableMs).toFixed(1)}×`, '≥ 20×', ms / tableMs >= 20);
+        add(
+          '  csvsocket send → table vs Python pipeline',
+          `${(ms / tableMs).toFixed(1)}×`,
+          '≥ 20×',
+          ms / tableMs >= 20,
+        );
       } else python = `missing: ${parsed.missing}`;
     }
     if (!python.endsWith('ms')) add('original Python pipeline', python);
@@ -247,7 +288,11 @@ async function main(): Promise<void> {
   writeResults(rows, { size, acks, tables, stalls, huge });
 }
 
-async function hugeUpload(url: string, server: ServerProcess, add: (w: string, v: string, t?: string, ok?: boolean) => void): Promise<string> {
+async function hugeUpload(
+  url: string,
+  server: ServerProcess,
+  add: (w: string, v: string, t?: string, ok?: boolean) => void,
+): Promise<string> {
   const target = 2e9;
   const rows = Math.ceil(target / 50);
   const client = await connect(url);
@@ -286,7 +331,9 @@ function writeResults(
     '',
     '| measure | value | target | met |',
     '| --- | ---: | --- | :---: |',
-    ...rows.map((r) => `| ${r.what.trim()} | ${r.value} | ${r.target} | ${r.ok === undefined ? '' : r.ok ? 'yes' : 'no'} |`),
+    ...rows.map(
+      (r) => `| ${r.what.trim()} | ${r.value} | ${r.target} | ${r.ok === undefined ? '' : r.ok ? 'yes' : 'no'} |`,
+    ),
     '',
     `Runs of the big upload (ms): ack ${raw.acks.map((x) => x.toFixed(0)).join(', ')}; table ${raw.tables.map((x) => x.toFixed(0)).join(', ')}; event-loop max ${raw.stalls.map((x) => x.toFixed(1)).join(', ')}.`,
     '',

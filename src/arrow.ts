@@ -4,7 +4,7 @@
  * parse worker builds it straight from its columns so the main thread — in a
  * notebook, the kernel — never touches the rows.
  */
-import * as aq from 'arquero';
+
 import {
   type Batch,
   batchType,
@@ -18,7 +18,8 @@ import {
   utf8,
 } from '@uwdata/flechette';
 import type { ColumnTable } from 'arquero';
-import { type ColumnInfo, type ColumnType, formatValue } from './csv.js';
+import * as aq from 'arquero';
+import { type ColumnInfo, type ColumnType, formatValue, Utf8Column } from './csv.js';
 
 /** Columns as the CSV parser produces them. */
 export interface ColumnsLike {
@@ -89,6 +90,17 @@ function validityOf(values: ArrayLike<unknown>): { validity?: Uint8Array; nullCo
 
 function arrowBatch(type: ColumnType, values: ArrayLike<unknown>): Batch<unknown> {
   const length = values.length;
+  if ((values as unknown) instanceof Utf8Column) {
+    const c = values as unknown as Utf8Column;
+    return makeBatch({
+      length,
+      nullCount: c.nullCount,
+      type: utf8(),
+      values: c.data,
+      offsets: c.offsets,
+      ...(c.validity ? { validity: c.validity } : {}),
+    });
+  }
   switch (type) {
     case 'integer':
     case 'number': {

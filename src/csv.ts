@@ -4,7 +4,7 @@
  * `headers.ts` (header renaming), `format.ts` (writers), `types.ts`.
  */
 
-export { ColumnBuilder, isoDate } from './csv/column.js';
+export { ColumnBuilder, isoDate, Utf8Column } from './csv/column.js';
 export { formatValue, toCSV, toCSVTable } from './csv/format.js';
 export { RESERVED_HEADERS, renameHeaders } from './csv/headers.js';
 export { CsvParser, parseCSV } from './csv/parser.js';

@@ -11,8 +11,8 @@
 import { availableParallelism } from 'node:os';
 import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { type CsvSocketError, ErrorCode, errorFromWire, type ErrorContext } from './errors.js';
 import type { ColumnInfo, CsvOptions } from './csv.js';
+import { type CsvSocketError, ErrorCode, type ErrorContext, errorFromWire } from './errors.js';
 import type { UploadFormat } from './protocol.js';
 
 /** What a finished parse yields. */

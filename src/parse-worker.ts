@@ -3,10 +3,10 @@
  * answers each with Arrow IPC bytes (transferred, not copied). See ingest.ts.
  */
 import { parentPort } from 'node:worker_threads';
-import { type ColumnInfo, type CsvOptions, CsvParser, formatValue } from './csv.js';
+import { columnsToIPC, describeTable, tableFromArrowIPC } from './arrow.js';
+import { type ColumnInfo, type CsvOptions, CsvParser, formatValue, Utf8Column } from './csv.js';
 import { ErrorCode, toCsvSocketError } from './errors.js';
 import type { FromWorker, IngestFormat, ToWorker } from './ingest.js';
-import { columnsToIPC, describeTable, tableFromArrowIPC } from './arrow.js';
 import { pandasJSONToCSV } from './legacy.js';
 
 interface Job {
@@ -20,6 +20,8 @@ interface Job {
 }
 
 const jobs = new Map<number, Job>();
+// string columns as UTF-8 bytes: no JS string per cell, and Arrow-ready
+const UTF8 = { utf8Strings: true };
 const port = parentPort;
 if (!port) throw new Error('parse-worker.ts runs as a worker thread');
 
@@ -42,10 +44,13 @@ function fail(id: number, err: unknown): void {
 function head(columns: ColumnInfo[], values: Array<ArrayLike<unknown>>, rows: number, n: number) {
   const out: Array<Array<string | null>> = [];
   for (let r = 0; r < Math.min(rows, n); r++) {
-    out.push(columns.map((c, i) => {
-      const v = values[i]?.[r];
-      return v === null || v === undefined ? null : formatValue(v, c);
-    }));
+    out.push(
+      columns.map((c, i) => {
+        const column = values[i];
+        const v = column instanceof Utf8Column ? column.get(r) : column?.[r];
+        return v === null || v === undefined ? null : formatValue(v, c);
+      }),
+    );
   }
   return out;
 }
@@ -55,7 +60,7 @@ port.on('message', (m: ToWorker) => {
     switch (m.op) {
       case 'begin': {
         const job: Job = { format: m.format, options: m.options, bytes: 0, headRows: m.headRows, failed: false };
-        if (m.format === 'csv') job.parser = new CsvParser(m.options);
+        if (m.format === 'csv') job.parser = new CsvParser(m.options, UTF8);
         else job.chunks = [];
         jobs.set(m.id, job);
         break;
@@ -76,7 +81,7 @@ port.on('message', (m: ToWorker) => {
         if (job.format === 'pandas') {
           // the original design's df.to_json(): rebuilt as CSV text so that it gets
           // the same lossless typing and header checks as any CSV
-          job.parser = new CsvParser(job.options);
+          job.parser = new CsvParser(job.options, UTF8);
           job.parser.push(Buffer.from(pandasJSONToCSV(Buffer.concat(job.chunks ?? []).toString('utf8'))));
         }
         if (job.parser) {

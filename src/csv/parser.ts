@@ -80,13 +80,18 @@ export class CsvParser {
   private lines: Int32Array;
   private failure: unknown = undefined;
   private done = false;
+  private readonly utf8Strings: boolean;
 
   /**
    * @param options - types, delimiter and limits; see {@link CsvOptions}
    * @throws ArgumentError `CSVS_BAD_ARGUMENT` for a delimiter that is not one
    *   character (or is a quote or line break) or an unknown type name
+   * @param internal - `utf8Strings`: string columns come back as
+   *   {@link Utf8Column} (Arrow's layout) instead of arrays of strings; the
+   *   parse workers use it (internal, not part of the public API)
    */
-  constructor(options: CsvOptions = {}) {
+  constructor(options: CsvOptions = {}, internal: { utf8Strings?: boolean } = {}) {
+    this.utf8Strings = internal.utf8Strings === true;
     const delimiter = options.delimiter ?? ',';
     if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {
       throw new ArgumentError(
@@ -529,7 +534,7 @@ export class CsvParser {
           used.add(header);
         }
       }
-      return new ColumnBuilder(name, header, forced);
+      return new ColumnBuilder(name, header, forced, this.utf8Strings);
     });
     if (types !== undefined) {
       const unknown = Object.keys(types).filter((k) => !used.has(k));
