@@ -5,7 +5,7 @@
  */
 
 // the two ends
-export { serve, startServer, CsvServer } from './server.js';
+export { startServer, CsvServer } from './server.js';
 export type { ServeOptions, CsvServerEvents } from './server.js';
 export { connect, CsvClient, DEFAULT_URL } from './client.js';
 export type { ConnectOptions, SendOptions, SendResult, Source } from './client.js';
@@ -15,7 +15,8 @@ export type { Limits } from './limits.js';
 
 // notebook helpers: send, show, chart, status displays
 export * from './notebook-exports.js';
-export { send } from './shorthand.js';
+// serve() is the notebook-aware one: same server on a re-run cell, status display, port freed at kernel shutdown
+export { serve, send, ServeEnv } from './shorthand.js';
 export type { NotebookSendOptions } from './shorthand.js';
 
 // CSV, queries and Arrow, usable on their own

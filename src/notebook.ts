@@ -155,9 +155,27 @@ function sharedState(): SharedState {
  * @returns whether the kernel will wait for `work`.
  */
 export function holdCellUntil(work: Promise<unknown>): boolean {
-  const kernel = kernelModule();
-  const proto = kernel?.JupyterHandlerImpl?.prototype;
-  if (!proto || typeof proto.handleExecuteImpl !== 'function') return false;
+  const state = installHold();
+  if (!state) return false;
+  const tracked = work.then(
+    () => undefined,
+    () => undefined,
+  );
+  state.pending.add(tracked);
+  void tracked.then(() => state.pending.delete(tracked));
+  return true;
+}
+
+/**
+ * Wraps the kernel's cell execution once, so that cells wait for the work
+ * {@link holdCellUntil} registers. tslab looks the method up when a cell
+ * starts, so the wrap holds from the next cell on: it is installed when the
+ * package is imported, not when the first chart needs it (a chart in the last
+ * cell of a notebook would otherwise finish after the headless run ended).
+ */
+function installHold(): SharedState | undefined {
+  const proto = kernelModule()?.JupyterHandlerImpl?.prototype;
+  if (!proto || typeof proto.handleExecuteImpl !== 'function') return undefined;
   const state = sharedState();
   if (proto[patchedKey] !== true) {
     const original = proto.handleExecuteImpl as (...args: unknown[]) => Promise<unknown>;
@@ -170,12 +188,51 @@ export function holdCellUntil(work: Promise<unknown>): boolean {
     };
     proto[patchedKey] = true;
   }
-  const tracked = work.then(
-    () => undefined,
-    () => undefined,
-  );
-  state.pending.add(tracked);
-  void tracked.then(() => state.pending.delete(tracked));
+  return state;
+}
+
+installHold();
+
+const shutdownKey = Symbol.for('csvsocket.notebook.shutdown');
+const shutdownPatchedKey = Symbol.for('csvsocket.notebook.shutdownPatched');
+
+/**
+ * Runs `hook` when the kernel receives Jupyter's `shutdown_request` (a user's
+ * "Shut down" or "Restart kernel"), so servers close and free their ports at
+ * once rather than when Jupyter kills the process seconds later — a restarted
+ * kernel calling serve() would otherwise meet `EADDRINUSE`. Registering the same
+ * function twice runs it once. Outside a notebook it does nothing.
+ *
+ * @param hook - what to run; its rejection is ignored.
+ * @returns whether the kernel will call it.
+ */
+export function whenKernelShutsDown(hook: () => Promise<void> | void): boolean {
+  const proto = kernelModule()?.JupyterHandlerImpl?.prototype;
+  if (!proto || typeof proto.handleShutdown !== 'function') return false;
+  const holder = globalThis as unknown as Record<symbol, Set<() => Promise<void> | void> | undefined>;
+  let hooks = holder[shutdownKey];
+  if (!hooks) {
+    hooks = new Set();
+    holder[shutdownKey] = hooks;
+  }
+  hooks.add(hook);
+  if (proto[shutdownPatchedKey] !== true) {
+    const original = proto.handleShutdown as (...args: unknown[]) => unknown;
+    const registered = hooks;
+    // tslab answers shutdown_request synchronously and then closes its sockets;
+    // the hooks run on, and the process exits once nothing else holds it
+    proto.handleShutdown = function (this: unknown, ...args: unknown[]) {
+      for (const h of registered) {
+        try {
+          void Promise.resolve(h()).catch(() => undefined);
+        } catch {
+          // a failing hook must not keep the kernel from answering
+        }
+      }
+      return original.apply(this, args);
+    };
+    proto[shutdownPatchedKey] = true;
+  }
   return true;
 }
 
