@@ -13,6 +13,7 @@ import { connect, type CsvClient } from './client.js';
 import { toCSVTable, type ColumnType } from './csv.js';
 import { ArgumentError, ErrorCode, isCsvSocketError } from './errors.js';
 import { formatCell } from './arrow.js';
+import { pageUrl } from './page.js';
 import { LEGACY_REPLY } from './protocol.js';
 import { type Filter, parseFilterExpression, parseRollupExpression, parseSortExpression, type Query } from './query.js';
 import { type ServeOptions, startServer } from './server.js';
@@ -183,6 +184,7 @@ export function program(io: CliIO = processIO): Command {
       const shownHost = server.host === '127.0.0.1' ? 'localhost' : server.host;
       io.out(`Server running on ${scheme}://${shownHost}:${server.port}`);
       io.out(server.token ? `Connect with: ${server.url}` : 'Auth is off (loopback only).');
+      io.out(`Upload page: ${pageUrl(server.url)}`);
       io.onServer?.(server);
       await new Promise<void>((resolve) => {
         const stop = () => {

@@ -20,6 +20,7 @@ import { type DatasetSummary, LEGACY_REPLY, PROTOCOL_VERSION, SUBPROTOCOL } from
 import { type Dataset, Datasets } from './datasets.js';
 import { Session, type Upload } from './session.js';
 import { type Limits, resolveLimits } from './limits.js';
+import { handlePageRequest } from './page.js';
 
 /** Options of {@link serve} and `csvsocket serve`. */
 export interface ServeOptions {
@@ -236,6 +237,7 @@ export class CsvServer extends EventEmitter<CsvServerEvents> {
   }
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
+    if (handlePageRequest(req, res, this.check)) return;
     res.writeHead(426, { 'content-type': 'text/plain; charset=utf-8', upgrade: 'websocket' });
     res.end(`csvsocket ${PROTOCOL_VERSION}: connect with a WebSocket client (npx csvsocket send FILE --url ...)\n`);
     void req;
