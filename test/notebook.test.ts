@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import * as aq from 'arquero';
 import {
@@ -10,6 +13,7 @@ import {
   tableToHTML,
 } from '../src/notebook.js';
 import { rejectsWithCode } from './helpers.js';
+import { ensureSelfLink, repoRoot } from './jupyter.js';
 
 const evil = '<img src=x onerror=alert(1)>';
 
@@ -129,5 +133,48 @@ describe('outside a notebook', () => {
     progress.update(50);
     progress.done();
     assert.deepEqual(writes, []);
+  });
+});
+
+describe('the package under tslab', () => {
+  it("compiles a user's cell against dist/*.d.ts with tslab's TypeScript 5.0 (Node10 resolution)", () => {
+    ensureSelfLink();
+    const dir = join(repoRoot, '.tmp', 'ts50');
+    mkdirSync(dir, { recursive: true });
+    const cell = join(dir, 'cell.ts');
+    writeFileSync(
+      cell,
+      [
+        'import { serve, send, show, chart, connect, type CsvServer } from "csvsocket";',
+        'async function main(): Promise<void> {',
+        '  const server: CsvServer = await serve();',
+        '  const students = await send("../data/students.csv");',
+        '  show(students.filter((d: { name: string }) => d.name === "Floofy"));',
+        '  show(students.orderby("grade"));',
+        '  chart(students.groupby("grade").count(),',
+        '    { mark: "bar", encoding: { x: { field: "grade" }, y: { field: "count", type: "quantitative" } } });',
+        '  await chart.histogram(students, "age");',
+        '  show(await server.next({ timeout: 60_000 }));',
+        '  const [a, b] = await server.waitFor(["a", "b"], { timeout: 1000 });',
+        '  show(a ?? b!);',
+        '  await (await connect(server.url)).close();',
+        '  await server.close();',
+        '}',
+        'void main();',
+      ].join('\n'),
+    );
+    const tsc = join(repoRoot, 'node_modules', '@tslab', 'typescript-for-tslab', 'bin', 'tsc');
+    // tslab's own options (converter.js), with library checking on: the package's .d.ts must compile
+    const args = [tsc, '--noEmit', '--strict', '--listFiles', '--module', 'esnext', '--moduleResolution', 'node'];
+    args.push('--target', 'es2022', '--lib', 'es2022', '--esModuleInterop', '--types', 'node', cell);
+    const result = spawnSync(process.execPath, args, { cwd: repoRoot, encoding: 'utf8' });
+    const lines = result.stdout.split('\n');
+    assert.ok(
+      lines.some((l) => l.endsWith(join('dist', 'index.d.ts'))),
+      `tsc did not load dist/index.d.ts:\n${result.stdout}`,
+    );
+    // arquero's and flechette's own .d.ts need TypeScript ≥ 5.7 (generic typed arrays); tslab skips lib checks
+    const ours = lines.filter((l) => /error TS\d+/.test(l) && !/^node_modules\/(?!csvsocket\/)/.test(l));
+    assert.deepEqual(ours, []);
   });
 });
