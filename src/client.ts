@@ -36,6 +36,7 @@ import {
   SUBPROTOCOL,
 } from './protocol.js';
 import type { Query } from './query.js';
+import { type AppendRows, appendText, type Subscription, Subscriptions } from './live.js';
 
 /** The default server URL: `$CSVSOCKET_URL`, else ws://127.0.0.1:8851/. */
 export const DEFAULT_URL = 'ws://127.0.0.1:8851/';
@@ -98,6 +99,8 @@ export class CsvClient {
   private readonly ws: WebSocket;
   private readonly pending = new Map<number, Pending>();
   private nextRid = 1;
+  private readonly subscriptions = new Subscriptions();
+  private appending: Promise<void> = Promise.resolve();
   private closedError: CsvSocketError | null = null;
   private windowBytes = WINDOW_BYTES;
   private chunkBytes = CHUNK_BYTES;
@@ -110,6 +113,7 @@ export class CsvClient {
     this.chunkBytes = Math.min(welcome.limits.chunkBytes, welcome.limits.maxFrameBytes - 64);
     ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
     ws.on('close', (code, reason) => {
+      this.subscriptions.end();
       const why = reason.toString() || `code ${code}`;
       this.closedError = new ConnectionError(ErrorCode.CONNECTION_CLOSED, `the connection to ${url} closed (${why})`);
       for (const p of this.pending.values()) p.reject(this.closedError);
@@ -239,6 +243,90 @@ export class CsvClient {
     await this.request({ type: 'drop', rid: this.rid(), name });
   }
 
+  /**
+   * Append rows to a dataset on the server; subscribers get just the new rows.
+   * The server parses them with the dataset's own column types (an integer
+   * column widens to number for a fractional value); a dataset that does not
+   * exist yet is created from the rows. Appends from one client are applied in
+   * the order they were made.
+   *
+   * @param name - the dataset
+   * @param rows - objects, one per row (keys are column names; missing or null is a missing value), or CSV text with its header line
+   * @returns the server's summary of the whole dataset after the append
+   * @throws CsvParseError `CSVS_PARSE_BAD_TYPE` when a value does not fit its column, or the columns differ
+   * @example
+   * ```ts
+   * await client.append('sensor', [{ time: new Date(), temperature: 21.5 }]);
+   * await client.append('sensor', 'time,temperature\n2026-03-01T09:00:00Z,21.5\n');
+   * ```
+   */
+  append(name: string, rows: AppendRows): Promise<DatasetSummary> {
+    const bytes = Buffer.from(appendText(rows), 'utf8');
+    if (bytes.byteLength > this.windowBytes) {
+      return Promise.reject(
+        new ArgumentError(ErrorCode.BAD_ARGUMENT, `append() sends at most ${this.windowBytes} bytes at once; send a bigger batch with send(source, { name, mode: 'append' })`),
+      );
+    }
+    const run = this.appending.then(() => this.appendOnce(name, bytes));
+    this.appending = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  private async appendOnce(name: string, bytes: Buffer): Promise<DatasetSummary> {
+    const rid = this.rid();
+    let ready!: (offset: number) => void;
+    const readyAt = new Promise<number>((r) => {
+      ready = r;
+    });
+    const message = {
+      type: 'upload' as const,
+      rid,
+      id: randomUUID(),
+      name,
+      format: 'csv' as const,
+      mode: 'append' as const,
+      size: bytes.byteLength,
+      returnTable: false,
+    };
+    const done = this.request(message, { onReady: ready });
+    done.catch(() => ready(-1));
+    const offset = await readyAt;
+    if (offset >= 0) {
+      for (let at = offset; at < bytes.byteLength; at += this.chunkBytes) {
+        this.ws.send(Buffer.concat([encodeFrameHeader(FrameKind.chunk, rid, at), bytes.subarray(at, at + this.chunkBytes)]));
+      }
+      this.ws.send(encodeMessage({ type: 'end', rid, bytes: bytes.byteLength }));
+    }
+    const { message: answer } = await done;
+    if (answer.type !== 'stored') {
+      throw new ProtocolError(ErrorCode.PROTOCOL_BAD_MESSAGE, `expected "stored" from the server, got "${answer.type}"`);
+    }
+    return answer.summary;
+  }
+
+  /**
+   * Follow a dataset on the server as it changes: an async iterator of updates
+   * (the current table first, if the dataset exists; then each append's new
+   * rows, or a whole table when it is replaced). It ends when you leave the
+   * loop, call `close()`, or the connection closes.
+   *
+   * @param name - the dataset (it need not exist yet)
+   * @returns the subscription
+   * @example
+   * ```ts
+   * for await (const update of client.subscribe('sensor')) {
+   *   console.log(`${update.rows} rows`, update.added?.numRows());
+   * }
+   * ```
+   */
+  subscribe(name: string): Subscription {
+    if (this.closedError) throw this.closedError;
+    return this.subscriptions.open({ send: (m) => this.ws.send(encodeMessage(m)), rid: () => this.rid() }, name);
+  }
+
   /** Disconnect; resolves once the socket has closed. */
   close(): Promise<void> {
     if (this.ws.readyState === WebSocket.CLOSED) return Promise.resolve();
@@ -272,6 +360,7 @@ export class CsvClient {
       if (isBinary) {
         const frame = decodeFrame(data);
         rid = frame.rid;
+        if (this.subscriptions.onFrame(frame.rid, frame.payload)) return;
         const p = this.pending.get(frame.rid);
         if (!p?.message) return;
         const table = tableFromArrowIPC(frame.payload);
@@ -283,6 +372,7 @@ export class CsvClient {
       rid = ridOf(text);
       const m = parseServerMessage(text);
       if (m.type === 'welcome') return;
+      if (this.subscriptions.onMessage(m)) return;
       const p = m.rid === undefined ? undefined : this.pending.get(m.rid);
       if (!p) return;
       switch (m.type) {

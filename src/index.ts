@@ -9,6 +9,9 @@ export { startServer, CsvServer } from './server.js';
 export type { ServeOptions, CsvServerEvents } from './server.js';
 export { connect, CsvClient, DEFAULT_URL } from './client.js';
 export type { ConnectOptions, SendOptions, SendResult, Source } from './client.js';
+// live data: client.append(name, rows), client.subscribe(name)
+export { Subscription, rowsToCSV } from './live.js';
+export type { AppendRows, LiveUpdate } from './live.js';
 export type { Dataset } from './datasets.js';
 export { defaultLimits } from './limits.js';
 export type { Limits } from './limits.js';

@@ -126,6 +126,8 @@ export class DisplayHandle {
 
 interface SharedState {
   pending: Set<Promise<unknown>>;
+  /** Redraws run as every cell ends (see {@link refreshAtCellEnd}). */
+  refresh?: Set<() => void>;
 }
 
 const stateKey = Symbol.for('csvsocket.notebook.state');
@@ -184,6 +186,13 @@ function installHold(): SharedState | undefined {
         return await original.apply(this, args);
       } finally {
         await settle(state);
+        for (const redraw of state.refresh ?? []) {
+          try {
+            redraw();
+          } catch {
+            // a display that cannot redraw must not fail the cell
+          }
+        }
       }
     };
     proto[patchedKey] = true;
@@ -192,6 +201,19 @@ function installHold(): SharedState | undefined {
 }
 
 installHold();
+
+/**
+ * Redraws a display as each cell ends, while the cell still runs. An update
+ * sent from a background callback between cells carries the finished cell's
+ * parent message, and headless runs (nbclient) drop it; redrawn at the end of
+ * the next cell, the display in a report shows the state of that moment.
+ */
+function refreshAtCellEnd(redraw: () => void): void {
+  const state = installHold();
+  if (!state) return;
+  state.refresh ??= new Set();
+  state.refresh.add(redraw);
+}
 
 const shutdownKey = Symbol.for('csvsocket.notebook.shutdown');
 const shutdownPatchedKey = Symbol.for('csvsocket.notebook.shutdownPatched');
@@ -607,6 +629,9 @@ export function createStatusDisplay(): StatusDisplay {
   const handle = new DisplayHandle();
   let last: ServerStatus | undefined;
   handle.show(statusBundle(last));
+  refreshAtCellEnd(() => {
+    if (last) handle.update(statusBundle(last));
+  });
   return {
     update(state) {
       last = { ...state, datasets: [...state.datasets], events: [...state.events] };

@@ -172,6 +172,9 @@ const queryMessage = z
   })
   .strict();
 const listMessage = z.object({ type: z.literal('list'), rid }).strict();
+/** follow a dataset (it need not exist yet): updates carry this rid until `unsubscribe` */
+const subscribeMessage = z.object({ type: z.literal('subscribe'), rid, name: DatasetName }).strict();
+const unsubscribeMessage = z.object({ type: z.literal('unsubscribe'), rid }).strict();
 const dropMessage = z.object({ type: z.literal('drop'), rid, name: DatasetName }).strict();
 
 /** Every message a client may send, validated on arrival. */
@@ -182,6 +185,8 @@ export const ClientMessage = z.discriminatedUnion('type', [
   queryMessage,
   listMessage,
   dropMessage,
+  subscribeMessage,
+  unsubscribeMessage,
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 export type UploadMessage = z.infer<typeof uploadMessage>;
@@ -221,6 +226,19 @@ export const ServerMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('result'), rid, summary, table: z.boolean() }),
   z.object({ type: z.literal('datasets'), rid, datasets: z.array(summary) }),
   z.object({ type: z.literal('dropped'), rid, name: z.string() }),
+  z.object({ type: z.literal('subscribed'), rid, name: z.string() }),
+  z.object({ type: z.literal('unsubscribed'), rid }),
+  /** a subscribed dataset changed; a table frame with the same rid follows when `table` (rows `from`…`rows`) */
+  z.object({
+    type: z.literal('update'),
+    rid,
+    name: z.string(),
+    kind: z.enum(['snapshot', 'append', 'replace', 'drop']),
+    from: z.number().int().min(0),
+    rows: z.number().int().min(0),
+    summary: summary.optional(),
+    table: z.boolean(),
+  }),
   z.object({
     type: z.literal('error'),
     rid: rid.optional(),

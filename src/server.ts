@@ -21,6 +21,7 @@ import { type Dataset, Datasets } from './datasets.js';
 import { Session, type Upload } from './session.js';
 import { type Limits, resolveLimits } from './limits.js';
 import { handlePageRequest } from './page.js';
+import { LiveHub } from './broadcast.js';
 
 /** Options of {@link serve} and `csvsocket serve`. */
 export interface ServeOptions {
@@ -76,6 +77,7 @@ export class CsvServer extends EventEmitter<CsvServerEvents> {
   private readonly http: HttpServer;
   private readonly wss: WebSocketServer;
   private readonly ingest: Ingest;
+  private readonly live: LiveHub;
   private readonly sessions = new Set<Session>();
   private readonly parked = new Map<string, Upload>();
   private readonly secure: boolean;
@@ -94,6 +96,7 @@ export class CsvServer extends EventEmitter<CsvServerEvents> {
     this.limits = options.limits;
     this.secure = options.secure;
     this.datasets = new Datasets();
+    this.live = new LiveHub(this.datasets);
     this.ingest = new Ingest(options.threads === undefined ? {} : { threads: options.threads });
     this.check = {
       token: options.token,
@@ -269,6 +272,7 @@ export class CsvServer extends EventEmitter<CsvServerEvents> {
         legacyReply: LEGACY_REPLY,
         parked: this.parked,
         legacyName: () => this.datasets.freeName('upload'),
+        live: this.live,
       });
       this.sessions.add(session);
       this.emit('connection', { id: session.id, legacy: session.legacy, clients: this.sessions.size });

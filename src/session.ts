@@ -34,6 +34,7 @@ import {
 import { CHUNK_BYTES, WINDOW_BYTES } from './limits.js';
 import { parseQuery, runQuery } from './query.js';
 import { concatTables } from './append.js';
+import { appendTypes, type LiveHub, markAppend } from './broadcast.js';
 
 /** What a session shares with its server. */
 export interface SessionContext {
@@ -47,6 +48,8 @@ export interface SessionContext {
   parked: Map<string, Upload>;
   /** a name for a legacy upload, which carries none */
   legacyName: () => string;
+  /** the subscribers of live datasets */
+  live?: LiveHub;
 }
 
 /** An upload in progress. */
@@ -146,6 +149,7 @@ export class Session {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.ctx.live?.forget(this);
     clearInterval(this.heartbeat);
     clearTimeout(this.idle);
     for (const upload of this.uploads.values()) {
@@ -165,6 +169,22 @@ export class Session {
       upload.parkTimer.unref();
     }
     this.uploads.clear();
+  }
+
+  /** Send a server message (and a table frame with its rid): how live updates reach this client. */
+  notify(message: ServerMessage, table?: Uint8Array): void {
+    this.send(message);
+    if (table) this.sendTable(message.type === 'error' || message.type === 'welcome' ? 0 : message.rid, table);
+  }
+
+  /** Bytes queued on the socket, not yet sent. */
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  private live(rid: number, run: (hub: LiveHub) => void): void {
+    if (this.ctx.live) return run(this.ctx.live);
+    this.sendError(new ProtocolError(ErrorCode.PROTOCOL_BAD_MESSAGE, 'this server has no live datasets'), rid);
   }
 
   private touch(): void {
@@ -214,6 +234,10 @@ export class Session {
 
   private dispatch(m: ClientMessage): void {
     switch (m.type) {
+      case 'subscribe':
+        return this.live(m.rid, (hub) => hub.subscribe(this, m.rid, m.name));
+      case 'unsubscribe':
+        return this.live(m.rid, (hub) => hub.unsubscribe(this, m.rid));
       case 'upload':
         return this.onUploadBegin(m);
       case 'end':
@@ -290,7 +314,7 @@ export class Session {
       ending: false,
       session: this,
     };
-    upload.parse = ingest.begin(m.format, this.csvOptions(m.types), {
+    upload.parse = ingest.begin(m.format, this.csvOptions(m.mode === 'append' ? appendTypes(this.ctx.datasets.get(m.name), m.types) : m.types), {
       onParsed: (bytes) => upload.session?.onParsed(upload, bytes),
       onError: (err) => {
         upload.failed = err;
@@ -388,6 +412,7 @@ export class Session {
       const previous = this.ctx.datasets.get(upload.name);
       if (upload.mode === 'append' && previous) {
         table = concatTables(previous, table, columns);
+        markAppend(table, previous.table.numRows());
         ipc = null;
         const described = describeTable(table, 5, previous.columns);
         columns = described.columns;

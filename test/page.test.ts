@@ -211,7 +211,7 @@ describe('upload page', () => {
       const second = await p.$$eval('#head tbody tr:nth-child(2) td', (tds) => tds.map((td) => td.textContent));
       assert.deepEqual(second, ['2', 'Lima, Peru', '00001', '-24.75']);
       // the progress bar ends full
-      assert.equal(await p.$eval('#progress', (el) => (el as HTMLProgressElement).value === (el as HTMLProgressElement).max), true);
+      assert.equal(await p.$eval('#progress', (el) => (el as unknown as { value: number }).value === (el as unknown as { max: number }).max), true);
       // the dataset list shows it with its shape
       await p.waitForSelector('#datasets tbody tr');
       const listed = await p.$$eval('#datasets tbody tr td', (tds) => tds.slice(0, 3).map((td) => td.textContent));
