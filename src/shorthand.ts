@@ -168,7 +168,9 @@ function attachStatus(server: CsvServer, again: boolean): void {
     redraw(`client ${info.id} connected${info.legacy ? ' (original JSON/CSV protocol)' : ''}`);
   const onDisconnect = (info: { id: number }) => redraw(`client ${info.id} disconnected`);
   const onDataset = (dataset: { name: string; summary: { rows: number; columns: unknown[] } }) =>
-    redraw(`received "${dataset.name}": ${dataset.summary.rows} rows × ${dataset.summary.columns.length} columns`);
+    redraw(
+      `received "${dataset.name}": ${count(dataset.summary.rows)} rows × ${dataset.summary.columns.length} columns`,
+    );
   const onWarning = (message: string) => redraw(`warning: ${message}`);
   server.on('connection', onConnection);
   server.on('disconnect', onDisconnect);
@@ -184,6 +186,13 @@ function attachStatus(server: CsvServer, again: boolean): void {
     display.update(status);
   });
   redraw();
+}
+
+const numberFormat = new Intl.NumberFormat('en-US');
+
+/** "1,461", as the tables and the status display's dataset list write counts. */
+function count(n: number): string {
+  return numberFormat.format(n);
 }
 
 // ───────────────────────────── send ─────────────────────────────
