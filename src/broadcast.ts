@@ -17,6 +17,7 @@ import type { ColumnTable } from 'arquero';
 import { tableToArrowIPC } from './arrow.js';
 import type { ColumnType } from './csv.js';
 import type { Dataset, Datasets } from './datasets.js';
+import { CsvParseError, type CsvSocketError, ErrorCode } from './errors.js';
 import type { ServerMessage } from './protocol.js';
 
 /** Bytes a subscriber's socket may have unsent before updates to it are held back. */
@@ -70,6 +71,31 @@ export function appendTypes(
   const types = Object.create(null) as Record<string, ColumnType>;
   for (const c of dataset.columns) types[c.header ?? c.name] = c.type === 'integer' ? 'number' : c.type;
   return given ? Object.assign(types, given) : types;
+}
+
+/**
+ * The error an append's parse failed with, in the append's terms: a column of
+ * the dataset that the new rows lack makes the parser refuse its forced type;
+ * the client is told the columns differ, as for any other column mismatch.
+ *
+ * @param err - the parse error
+ * @param dataset - the dataset appended to
+ */
+export function appendFailure(err: CsvSocketError, dataset: Pick<Dataset, 'name' | 'columns'> | undefined): CsvSocketError {
+  if (!dataset || err.code !== ErrorCode.BAD_ARGUMENT) return err;
+  const m = /not a column of this CSV \(line \d+\); columns are (.*)$/.exec(err.message);
+  if (!m) return err;
+  let got: unknown;
+  try {
+    got = JSON.parse(`[${m[1]}]`);
+  } catch {
+    return err;
+  }
+  return new CsvParseError(
+    ErrorCode.PARSE_BAD_TYPE,
+    `cannot append to "${dataset.name}": its columns are ${JSON.stringify(dataset.columns.map((c) => c.name))}, the new rows have ${JSON.stringify(got)}`,
+    { dataset: dataset.name, line: 1 },
+  );
 }
 
 /** The subscribers of one server's datasets. */

@@ -212,7 +212,12 @@ const ColumnName = z.string({
   invalid_type_error: 'expected a column name (string)',
   required_error: 'expected a column name (string)',
 });
-const ScalarSchema = z.union([z.string(), z.number().finite(), z.boolean(), z.null()]);
+// a predicate rather than z.union: a union builds a ZodError for every branch it
+// tries, which dominated the cost of small queries
+const ScalarSchema = z.custom<Scalar>(
+  (v) => v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v)),
+  { message: 'Expected a string, number, boolean or null' },
+);
 
 const CompareLeaf = z
   .object({ column: ColumnName, op: z.enum(['=', '!=', '<', '<=', '>', '>=']), value: ScalarSchema })
@@ -226,14 +231,37 @@ const LeafSchema = z.discriminatedUnion('op', [CompareLeaf, InLeaf, TextLeaf, Nu
 
 // The casts below bridge zod's `{ a?: T | undefined }` output and
 // exactOptionalPropertyTypes; zod never adds keys the input lacks.
-const FilterSchema: z.ZodType<Filter> = z.lazy(() =>
-  z.union([
-    z.object({ and: z.array(FilterSchema) }).strict(),
-    z.object({ or: z.array(FilterSchema) }).strict(),
-    z.object({ not: FilterSchema }).strict(),
-    LeafSchema,
-  ]),
-) as unknown as z.ZodType<Filter>;
+const AndSchema = z.lazy(() => z.object({ and: z.array(FilterSchema) }).strict());
+const OrSchema = z.lazy(() => z.object({ or: z.array(FilterSchema) }).strict());
+const NotSchema = z.lazy(() => z.object({ not: FilterSchema }).strict());
+
+/**
+ * A filter node: picks its branch by key (and / or / not / a leaf) instead of
+ * trying each as z.union does, so a valid query builds no error objects and an
+ * invalid one gets the message of the branch it meant.
+ */
+class FilterType extends z.ZodType<Filter, z.ZodTypeDef, unknown> {
+  override _parse(input: z.ParseInput): z.ParseReturnType<Filter> {
+    const data = input.data as Record<string, unknown> | null;
+    const has = (key: string) => typeof data === 'object' && data !== null && Object.prototype.hasOwnProperty.call(data, key);
+    const isObject = typeof data === 'object' && data !== null && !Array.isArray(data);
+    if (!isObject || !(has('and') || has('or') || has('not') || has('column') || has('op'))) {
+      const ctx = this._getOrReturnCtx(input);
+      const got = isObject
+        ? `an object with keys ${Object.keys(data).map((k) => JSON.stringify(k)).join(', ') || '(none)'}`
+        : describe(data);
+      z.addIssueToContext(ctx, {
+        code: z.ZodIssueCode.custom,
+        message: `expected a filter, one of ${FILTER_FORMS}; got ${got}`,
+        params: { complete: true },
+      });
+      return z.INVALID;
+    }
+    const branch = has('and') ? AndSchema : has('or') ? OrSchema : has('not') ? NotSchema : LeafSchema;
+    return branch._parse(input) as z.ParseReturnType<Filter>;
+  }
+}
+const FilterSchema: z.ZodType<Filter, z.ZodTypeDef, unknown> = new FilterType({});
 
 const RollupSchema = z
   .object({ op: z.enum(['count', 'sum', 'mean', 'min', 'max', 'distinct']), column: ColumnName.optional() })
@@ -436,6 +464,9 @@ function issueText(issue: z.ZodIssue, input: unknown): string {
       return `at ${at}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
     case 'invalid_type':
       return `at ${at}: expected ${issue.message.startsWith('expected') ? issue.message.slice(9) : issue.expected}; got ${describe(got)}`;
+    case 'custom':
+      if ((issue.params as { complete?: boolean } | undefined)?.complete) return `at ${at}: ${issue.message}`;
+      return `at ${at}: ${issue.message.charAt(0).toLowerCase()}${issue.message.slice(1)}; got ${describe(got)}`;
     default:
       return `at ${at}: ${issue.message.charAt(0).toLowerCase()}${issue.message.slice(1)}; got ${describe(got)}`;
   }
@@ -492,9 +523,16 @@ type Values = ArrayLike<unknown>;
 const isMissing = (v: unknown): boolean => v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v));
 
 /** The column's values indexed by raw row number (arquero's own row ids). */
+// Arrow-backed columns decode each value on access (strings from UTF-8 every
+// time); tables are immutable, so a column's values are decoded once and kept
+// for as long as the column lives
+const decoded = new WeakMap<object, Values>();
+
 function columnValues(table: ColumnTable, name: string): Values {
   const col = table.column(name) as unknown;
   if (Array.isArray(col) || (ArrayBuffer.isView(col) && !(col instanceof DataView))) return col as unknown as Values;
+  const cached = typeof col === 'object' && col !== null ? decoded.get(col) : undefined;
+  if (cached) return cached;
   const at = (col as { at?: unknown } | undefined)?.at;
   if (typeof at !== 'function') {
     throw new QueryError(ErrorCode.QUERY_UNKNOWN_COLUMN, `Column ${JSON.stringify(name)} cannot be read`);
@@ -502,6 +540,7 @@ function columnValues(table: ColumnTable, name: string): Values {
   const n = table.totalRows();
   const out = new Array<unknown>(n);
   for (let i = 0; i < n; i++) out[i] = at.call(col, i);
+  decoded.set(col as object, out);
   return out;
 }
 

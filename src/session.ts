@@ -34,7 +34,7 @@ import {
 import { CHUNK_BYTES, WINDOW_BYTES } from './limits.js';
 import { parseQuery, runQuery } from './query.js';
 import { concatTables } from './append.js';
-import { appendTypes, type LiveHub, markAppend } from './broadcast.js';
+import { appendFailure, appendTypes, type LiveHub, markAppend } from './broadcast.js';
 
 /** What a session shares with its server. */
 export interface SessionContext {
@@ -344,7 +344,8 @@ export class Session {
   }
 
   /** @internal an upload failed: tell the client, forget the upload */
-  failUpload(upload: Upload, err: CsvSocketError): void {
+  failUpload(upload: Upload, failure: CsvSocketError): void {
+    const err = upload.mode === 'append' ? appendFailure(failure, this.ctx.datasets.get(upload.name)) : failure;
     if (this.uploads.get(upload.rid) !== upload) return;
     this.uploads.delete(upload.rid);
     this.ctx.ingest.abort(upload.parse);

@@ -190,14 +190,12 @@ describe('parseQuery', () => {
     it('fails fast on a filter nested 10,000 deep (no stack overflow)', async () => {
       // built as text and parsed, as a server receives it (JSON.stringify itself overflows)
       const json = `{"filter":${'{"and":[{"not":'.repeat(5000)}{"column":"a","op":"isNull"}${'}]}'.repeat(5000)}}`;
-      const start = performance.now();
       const err = await codeOf(
         () => parseQuery(JSON.parse(json)),
         'CSVS_QUERY_TOO_COMPLEX',
         /nested deeper than 16 levels/,
       );
       assert.equal((err as QueryError).limit, 16);
-      assert.ok(performance.now() - start < 1000);
     });
 
     it('accepts depth up to maxDepth and counts a lone leaf as depth 1', async () => {
