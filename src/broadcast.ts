@@ -81,7 +81,10 @@ export function appendTypes(
  * @param err - the parse error
  * @param dataset - the dataset appended to
  */
-export function appendFailure(err: CsvSocketError, dataset: Pick<Dataset, 'name' | 'columns'> | undefined): CsvSocketError {
+export function appendFailure(
+  err: CsvSocketError,
+  dataset: Pick<Dataset, 'name' | 'columns'> | undefined,
+): CsvSocketError {
   if (!dataset || err.code !== ErrorCode.BAD_ARGUMENT) return err;
   const m = /not a column of this CSV \(line \d+\); columns are (.*)$/.exec(err.message);
   if (!m) return err;
@@ -130,16 +133,23 @@ export class LiveHub {
       this.subscribers.set(who, subs);
     }
     if (subs.has(rid)) {
-      return who.notify({ type: 'error', rid, code: 'CSVS_PROTOCOL_BAD_MESSAGE', message: `request id ${rid} is already in use` });
+      who.notify({
+        type: 'error',
+        rid,
+        code: 'CSVS_PROTOCOL_BAD_MESSAGE',
+        message: `request id ${rid} is already in use`,
+      });
+      return;
     }
     if (subs.size >= MAX_SUBSCRIPTIONS) {
-      return who.notify({
+      who.notify({
         type: 'error',
         rid,
         code: 'CSVS_LIMIT_UPLOADS',
         message: `at most ${MAX_SUBSCRIPTIONS} subscriptions per connection; unsubscribe from one first`,
         context: { limit: MAX_SUBSCRIPTIONS, dataset: name },
       });
+      return;
     }
     const sub: Subscription = { name, rows: 0, stale: false };
     subs.set(rid, sub);
@@ -178,7 +188,19 @@ export class LiveHub {
           // encoded once for every subscriber
           added ??= tableToArrowIPC(dataset.table.slice(from));
           const rows = dataset.table.numRows();
-          who.notify({ type: 'update', rid, name: dataset.name, kind: 'append', from, rows, summary: dataset.summary, table: true }, added);
+          who.notify(
+            {
+              type: 'update',
+              rid,
+              name: dataset.name,
+              kind: 'append',
+              from,
+              rows,
+              summary: dataset.summary,
+              table: true,
+            },
+            added,
+          );
           sub.rows = rows;
         } else {
           this.sendWhole(who, rid, sub, dataset, 'replace');
@@ -198,7 +220,13 @@ export class LiveHub {
     }
   }
 
-  private sendWhole(who: Subscriber, rid: number, sub: Subscription, dataset: Dataset, kind: 'snapshot' | 'replace'): void {
+  private sendWhole(
+    who: Subscriber,
+    rid: number,
+    sub: Subscription,
+    dataset: Dataset,
+    kind: 'snapshot' | 'replace',
+  ): void {
     const rows = dataset.table.numRows();
     who.notify(
       { type: 'update', rid, name: dataset.name, kind, from: 0, rows, summary: dataset.summary, table: true },

@@ -57,12 +57,16 @@ function csvField(value: unknown, column: string): string {
   if (typeof value === 'string') text = value;
   else if (typeof value === 'number') {
     if (!Number.isFinite(value)) {
-      throw new ArgumentError(ErrorCode.BAD_ARGUMENT, `column "${column}": ${value} cannot be written to CSV; use null for a missing value`);
+      throw new ArgumentError(
+        ErrorCode.BAD_ARGUMENT,
+        `column "${column}": ${value} cannot be written to CSV; use null for a missing value`,
+      );
     }
     text = formatValue(value, { name: column, type: 'number' });
   } else if (typeof value === 'boolean' || typeof value === 'bigint') text = String(value);
   else if (value instanceof Date) {
-    if (Number.isNaN(value.getTime())) throw new ArgumentError(ErrorCode.BAD_ARGUMENT, `column "${column}": an invalid Date`);
+    if (Number.isNaN(value.getTime()))
+      throw new ArgumentError(ErrorCode.BAD_ARGUMENT, `column "${column}": an invalid Date`);
     text = value.getTime() % 86_400_000 === 0 ? isoDate(value) : value.toISOString();
   } else {
     throw new ArgumentError(
@@ -87,13 +91,19 @@ function csvField(value: unknown, column: string): string {
  */
 export function rowsToCSV(rows: ReadonlyArray<Readonly<Record<string, unknown>>>): string {
   if (!Array.isArray(rows) || rows.length === 0) {
-    throw new ArgumentError(ErrorCode.BAD_ARGUMENT, 'append() takes a non-empty array of row objects, or CSV text with a header');
+    throw new ArgumentError(
+      ErrorCode.BAD_ARGUMENT,
+      'append() takes a non-empty array of row objects, or CSV text with a header',
+    );
   }
   const columns: string[] = [];
   const seen = new Set<string>();
   for (const row of rows) {
     if (typeof row !== 'object' || row === null || Array.isArray(row)) {
-      throw new ArgumentError(ErrorCode.BAD_ARGUMENT, `append() takes objects, one per row; got ${Array.isArray(row) ? 'an array' : typeof row}`);
+      throw new ArgumentError(
+        ErrorCode.BAD_ARGUMENT,
+        `append() takes objects, one per row; got ${Array.isArray(row) ? 'an array' : typeof row}`,
+      );
     }
     for (const key of Object.keys(row)) {
       if (!seen.has(key)) {
@@ -117,7 +127,10 @@ export function appendText(rows: AppendRows): string {
   if (typeof rows !== 'string') return rowsToCSV(rows);
   const text = /[\r\n]$/.test(rows) ? rows : `${rows}\n`;
   if (!/[\r\n][^\r\n]/.test(text)) {
-    throw new ArgumentError(ErrorCode.BAD_ARGUMENT, 'append() takes CSV text that starts with its header line and has at least one row');
+    throw new ArgumentError(
+      ErrorCode.BAD_ARGUMENT,
+      'append() takes CSV text that starts with its header line and has at least one row',
+    );
   }
   return text;
 }
@@ -283,7 +296,10 @@ export class Subscription implements AsyncIterableIterator<LiveUpdate> {
 
   private tableUpTo(generation: number, upto: number): ColumnTable | null {
     if (generation !== this.generation) {
-      throw new ArgumentError(ErrorCode.BAD_ARGUMENT, `the table of an update before a later replace is gone; read update.table when the update arrives`);
+      throw new ArgumentError(
+        ErrorCode.BAD_ARGUMENT,
+        `the table of an update before a later replace is gone; read update.table when the update arrives`,
+      );
     }
     if (upto === 0) return null;
     if (this.joined.upto === upto && this.joined.table) return this.joined.table;
@@ -340,4 +356,3 @@ export class Subscriptions {
     this.byRid.delete(rid);
   }
 }
-

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { connect, type CsvClient, type CsvServer, type LiveUpdate, rowsToCSV, startServer } from '../src/index.js';
+import { type CsvClient, type CsvServer, connect, type LiveUpdate, rowsToCSV, startServer } from '../src/index.js';
 import { rejectsWithCode, tableEqual } from './helpers.js';
 
 /** The next update of an iterator, failing the test if the iterator ends instead. */
@@ -29,14 +29,21 @@ describe('live data', () => {
   describe('rowsToCSV', () => {
     it('writes the union of keys as the header, nulls as empty fields and quotes what needs it', () => {
       assert.equal(
-        rowsToCSV([{ a: 1, b: 'x, y' }, { b: '', c: true }, { a: null, c: new Date(Date.UTC(2026, 0, 2)) }]),
+        rowsToCSV([
+          { a: 1, b: 'x, y' },
+          { b: '', c: true },
+          { a: null, c: new Date(Date.UTC(2026, 0, 2)) },
+        ]),
         'a,b,c\n1,"x, y",\n,"",true\n,,2026-01-02\n',
       );
     });
 
     it('rejects an empty array, a non-object row and a value CSV cannot hold', () => {
       assert.throws(() => rowsToCSV([]), { code: 'CSVS_BAD_ARGUMENT' });
-      assert.throws(() => rowsToCSV([[1, 2] as unknown as Record<string, unknown>]), { code: 'CSVS_BAD_ARGUMENT', message: /objects, one per row/ });
+      assert.throws(() => rowsToCSV([[1, 2] as unknown as Record<string, unknown>]), {
+        code: 'CSVS_BAD_ARGUMENT',
+        message: /objects, one per row/,
+      });
       assert.throws(() => rowsToCSV([{ a: Number.NaN }]), { code: 'CSVS_BAD_ARGUMENT', message: /column "a": NaN/ });
       assert.throws(() => rowsToCSV([{ a: {} }]), { code: 'CSVS_BAD_ARGUMENT', message: /column "a"/ });
     });
@@ -49,7 +56,15 @@ describe('live data', () => {
         { sensor: 's2', zip: '10001', temp: 21, ok: false },
       ]);
       assert.equal(first.rows, 2);
-      assert.deepEqual(first.columns.map((c) => [c.name, c.type]), [['sensor', 'string'], ['zip', 'string'], ['temp', 'integer'], ['ok', 'boolean']]);
+      assert.deepEqual(
+        first.columns.map((c) => [c.name, c.type]),
+        [
+          ['sensor', 'string'],
+          ['zip', 'string'],
+          ['temp', 'integer'],
+          ['ok', 'boolean'],
+        ],
+      );
       const second = await writer.append('readings', [{ sensor: '3', zip: '12345', temp: 21.5, ok: null }]);
       assert.equal(second.rows, 3);
       tableEqual(server.table('readings')!, {
@@ -58,10 +73,13 @@ describe('live data', () => {
         temp: [20, 21, 21.5],
         ok: [true, false, null],
       });
-      assert.deepEqual(second.columns.map((c) => c.type), ['string', 'string', 'number', 'boolean']);
+      assert.deepEqual(
+        second.columns.map((c) => c.type),
+        ['string', 'string', 'number', 'boolean'],
+      );
     });
 
-    it('takes CSV text with its header and keeps the columns\' types, even for an all-empty column', async () => {
+    it("takes CSV text with its header and keeps the columns' types, even for an all-empty column", async () => {
       await writer.append('text', 'id,code,when\n1,A,2026-01-01\n');
       await writer.append('text', 'id,code,when\n2,007,\n3,,2026-01-03\n');
       tableEqual(server.table('text')!, {
@@ -71,7 +89,7 @@ describe('live data', () => {
       });
     });
 
-    it('applies one client\'s appends in the order they were made', async () => {
+    it("applies one client's appends in the order they were made", async () => {
       await Promise.all(Array.from({ length: 20 }, (_, i) => writer.append('ordered', [{ i }])));
       tableEqual(server.table('ordered')!, { i: Array.from({ length: 20 }, (_, i) => i) });
     });
@@ -84,8 +102,16 @@ describe('live data', () => {
 
     it('rejects rows with other columns', async () => {
       await writer.append('cols', [{ a: 1 }]);
-      await rejectsWithCode(writer.append('cols', [{ b: 1 }]), 'CSVS_PARSE_BAD_TYPE', /cannot append to "cols": its columns are \["a"\], the new rows have \["b"\]/);
-      await rejectsWithCode(writer.append('cols', [{ a: 2, b: 1 }]), 'CSVS_PARSE_BAD_TYPE', /columns are \["a"\], the new rows have \["a","b"\]/);
+      await rejectsWithCode(
+        writer.append('cols', [{ b: 1 }]),
+        'CSVS_PARSE_BAD_TYPE',
+        /cannot append to "cols": its columns are \["a"\], the new rows have \["b"\]/,
+      );
+      await rejectsWithCode(
+        writer.append('cols', [{ a: 2, b: 1 }]),
+        'CSVS_PARSE_BAD_TYPE',
+        /columns are \["a"\], the new rows have \["a","b"\]/,
+      );
     });
 
     it('rejects text without a row at once', async () => {
@@ -102,7 +128,10 @@ describe('live data', () => {
       assert.equal(snapshot.kind, 'snapshot');
       tableEqual(snapshot.table!, { t: [1], v: [0.5] });
 
-      await writer.append('sensor', [{ t: 2, v: 1.5 }, { t: 3, v: 2.5 }]);
+      await writer.append('sensor', [
+        { t: 2, v: 1.5 },
+        { t: 3, v: 2.5 },
+      ]);
       const appended = await nextUpdate(it);
       assert.equal(appended.kind, 'append');
       assert.equal(appended.rows, 3);

@@ -25,7 +25,11 @@ interface Answer {
   body: string;
 }
 
-function get(server: CsvServer, path: string, options: { method?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
+function get(
+  server: CsvServer,
+  path: string,
+  options: { method?: string; headers?: Record<string, string> } = {},
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = request(
       { host: '127.0.0.1', port: server.port, path, method: options.method ?? 'GET', headers: options.headers ?? {} },
@@ -129,7 +133,7 @@ describe('upload page', () => {
       assert.equal(missing.status, 401);
     });
 
-    it('answers 403 for another site\'s Origin', async () => {
+    it("answers 403 for another site's Origin", async () => {
       const res = await get(server, '/auth', {
         headers: { authorization: `Bearer ${server.token}`, origin: 'http://evil.example' },
       });
@@ -196,7 +200,7 @@ describe('upload page', () => {
       writeFileSync(file, text);
       const p = await open(pageUrl(server.url));
       assert.equal(await p.getAttribute('body', 'data-state'), 'connected');
-      assert.match(await p.textContent('#status') ?? '', /Connected/);
+      assert.match((await p.textContent('#status')) ?? '', /Connected/);
       await p.setInputFiles('#file', file);
       assert.equal(await p.inputValue('#name'), 'weather');
       const stored = server.nextDataset({ name: 'weather' });
@@ -211,7 +215,13 @@ describe('upload page', () => {
       const second = await p.$$eval('#head tbody tr:nth-child(2) td', (tds) => tds.map((td) => td.textContent));
       assert.deepEqual(second, ['2', 'Lima, Peru', '00001', '-24.75']);
       // the progress bar ends full
-      assert.equal(await p.$eval('#progress', (el) => (el as unknown as { value: number }).value === (el as unknown as { max: number }).max), true);
+      assert.equal(
+        await p.$eval(
+          '#progress',
+          (el) => (el as unknown as { value: number }).value === (el as unknown as { max: number }).max,
+        ),
+        true,
+      );
       // the dataset list shows it with its shape
       await p.waitForSelector('#datasets tbody tr');
       const listed = await p.$$eval('#datasets tbody tr td', (tds) => tds.slice(0, 3).map((td) => td.textContent));
@@ -237,11 +247,14 @@ describe('upload page', () => {
       const cells = await p.$$eval('#head tbody td', (tds) => tds.map((td) => td.textContent));
       assert.deepEqual(cells, ['<b id=bad2>bold</b>', '<script>x</script>']);
       assert.match((await p.textContent('#head thead')) ?? '', /<img src=x id=bad1>/);
-      tableEqual(server.table('hostile')!, { '<img src=x id=bad1>': ['<b id=bad2>bold</b>'], b: ['<script>x</script>'] });
+      tableEqual(server.table('hostile')!, {
+        '<img src=x id=bad1>': ['<b id=bad2>bold</b>'],
+        b: ['<script>x</script>'],
+      });
       await p.close();
     });
 
-    it('shows the server\'s error for a file it cannot take', async () => {
+    it("shows the server's error for a file it cannot take", async () => {
       const file = join(dir, 'ragged.csv');
       writeFileSync(file, 'a,b\n1,2\n3,4,5\n');
       const p = await open(pageUrl(server.url));

@@ -290,7 +290,9 @@
       return;
     }
     if (chosen.size > limits.maxUploadBytes) {
-      showProblem(`${chosen.name} is ${bytesText(chosen.size)}; this server takes at most ${bytesText(limits.maxUploadBytes)}.`);
+      showProblem(
+        `${chosen.name} is ${bytesText(chosen.size)}; this server takes at most ${bytesText(limits.maxUploadBytes)}.`,
+      );
       return;
     }
     clearProblem();
