@@ -7,17 +7,18 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { basename, extname, join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { connect, type CsvClient } from './client.js';
 import { toCSVTable, type ColumnType } from './csv.js';
 import { ArgumentError, ErrorCode, isCsvSocketError } from './errors.js';
 import { formatCell } from './arrow.js';
+import { follow } from './follow.js';
 import { pageUrl } from './page.js';
 import { LEGACY_REPLY } from './protocol.js';
 import { type Filter, parseFilterExpression, parseRollupExpression, parseSortExpression, type Query } from './query.js';
 import { type ServeOptions, startServer } from './server.js';
-import { formatBytes, formatHead, formatRows, summaryLine } from './text.js';
+import { formatBytes, formatHead, formatRows, plural, summaryLine } from './text.js';
 
 /** Where the CLI writes; tests pass their own. */
 export interface CliIO {
@@ -209,10 +210,43 @@ export function program(io: CliIO = processIO): Command {
       .argument('<files...>', 'CSV files')
       .option('--name <name>', 'dataset name (default: the file name without extension)')
       .option('--type <column=type>', `force a column type (${columnTypes.join(', ')}); repeatable`, collect)
-      .option('--append', 'append the rows to the dataset instead of replacing it'),
+      .option('--append', 'append the rows to the dataset instead of replacing it')
+      .option('--follow', 'keep sending: like tail -f, append each new complete line as the file grows (Ctrl-C stops)'),
   ).action(async (files: string[], opts) => {
     if (opts.name && files.length > 1) {
       throw new ArgumentError(ErrorCode.BAD_ARGUMENT, '--name names one dataset; send one file with it, or leave it out');
+    }
+    if (opts.follow) {
+      if (files.length !== 1 || files[0] === '-') {
+        throw new ArgumentError(ErrorCode.BAD_ARGUMENT, '--follow follows one file (not standard input)');
+      }
+      const file = files[0]!;
+      const name = (opts.name as string | undefined) ?? (basename(file, extname(file)) || 'data');
+      await withClient(opts, async (client) => {
+        const stop = new AbortController();
+        const onSignal = () => stop.abort();
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
+        try {
+          let first = true;
+          await follow(client, file, {
+            name,
+            signal: stop.signal,
+            onUpdate: (summary, added) => {
+              if (first) {
+                io.out(`Server confirmation: ${LEGACY_REPLY}`);
+                io.out(summaryLine(summary));
+                io.out(`following ${file}: new lines are appended to "${name}" (Ctrl-C stops)`);
+                first = false;
+              } else io.out(`appended ${plural(added, 'row')} to ${name} (${summary.rows.toLocaleString('en-US')} in all)`);
+            },
+          });
+        } finally {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+        }
+      });
+      return;
     }
     const types = parseTypes(opts.type);
     await withClient(opts, async (client) => {

@@ -99,7 +99,7 @@ export function formatRows(table: ColumnTable, columns: readonly ColumnInfo[] = 
 export function summaryLine(summary: DatasetSummary): string {
   const cols = summary.columns.map((c) => `${c.name} ${c.type}`).join(', ');
   const shown = cols.length > 200 ? `${cols.slice(0, 197)}...` : cols;
-  return `${summary.name}: ${summary.rows.toLocaleString('en-US')} rows × ${summary.columns.length} columns (${shown}), ${formatBytes(summary.bytes)} in ${summary.ms} ms`;
+  return `${summary.name}: ${plural(summary.rows, 'row')} × ${plural(summary.columns.length, 'column')} (${shown}), ${formatBytes(summary.bytes)} in ${summary.ms} ms`;
 }
 
 /** Bytes in B, KB, MB or GB. */
@@ -118,4 +118,9 @@ export function formatBytes(bytes: number): string {
 function oneLine(value: string): string {
   const flat = value.replace(/[\r\n\t]+/g, ' ');
   return flat.length > 40 ? `${flat.slice(0, 37)}...` : flat;
+}
+
+/** `1 row`, `2 rows`, `1,000 rows`. */
+export function plural(n: number, word: string): string {
+  return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
 }
