@@ -9,10 +9,10 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, extname, join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { connect, type CsvClient } from './client.js';
-import { toCSVTable, type ColumnType } from './csv.js';
-import { ArgumentError, ErrorCode, isCsvSocketError } from './errors.js';
 import { formatCell } from './arrow.js';
+import { type CsvClient, connect } from './client.js';
+import { type ColumnType, toCSVTable } from './csv.js';
+import { ArgumentError, ErrorCode, isCsvSocketError } from './errors.js';
 import { follow } from './follow.js';
 import { pageUrl } from './page.js';
 import { LEGACY_REPLY } from './protocol.js';
@@ -40,7 +40,8 @@ const columnTypes = ['integer', 'number', 'boolean', 'date', 'string'];
 
 function parsePort(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port is an integer from 0 to 65535.');
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError('a port is an integer from 0 to 65535.');
   return n;
 }
 
@@ -62,7 +63,10 @@ function parseTypes(specs: string[] = []): Record<string, ColumnType> | undefine
     const column = spec.slice(0, at);
     const type = spec.slice(at + 1);
     if (at <= 0 || !columnTypes.includes(type)) {
-      throw new ArgumentError(ErrorCode.BAD_ARGUMENT, `--type takes COLUMN=TYPE with TYPE one of ${columnTypes.join(', ')}; got ${JSON.stringify(spec)}`);
+      throw new ArgumentError(
+        ErrorCode.BAD_ARGUMENT,
+        `--type takes COLUMN=TYPE with TYPE one of ${columnTypes.join(', ')}; got ${JSON.stringify(spec)}`,
+      );
     }
     types[column] = type as ColumnType;
   }
@@ -72,7 +76,11 @@ function parseTypes(specs: string[] = []): Record<string, ColumnType> | undefine
 /** The URL and token options every client command shares. */
 function clientOptions(command: Command): Command {
   return command
-    .addOption(new Option('--url <url>', 'server URL (the one `csvsocket serve` printed)').env('CSVSOCKET_URL').default('ws://127.0.0.1:8851/'))
+    .addOption(
+      new Option('--url <url>', 'server URL (the one `csvsocket serve` printed)')
+        .env('CSVSOCKET_URL')
+        .default('ws://127.0.0.1:8851/'),
+    )
     .addOption(new Option('--token <token>', 'access token, if the URL does not carry it').env('CSVSOCKET_TOKEN'));
 }
 
@@ -101,7 +109,10 @@ function cliClientId(): string | undefined {
   }
 }
 
-async function withClient<T>(opts: { url: string; token?: string }, run: (client: CsvClient) => Promise<T>): Promise<T> {
+async function withClient<T>(
+  opts: { url: string; token?: string },
+  run: (client: CsvClient) => Promise<T>,
+): Promise<T> {
   const clientId = cliClientId();
   const client = await connect(opts.url, {
     ...(opts.token ? { token: opts.token } : {}),
@@ -153,12 +164,14 @@ export function program(io: CliIO = processIO): Command {
     .description('start a server; print each upload as it arrives')
     .addOption(new Option('--port <port>', 'TCP port (0 picks a free one)').argParser(parsePort).default(8851))
     .option('--host <host>', 'interface to bind; a non-loopback host needs a token', '127.0.0.1')
-    .addOption(new Option('--token <token>', 'access token (default: a random one, printed in the URL)').env('CSVSOCKET_TOKEN'))
+    .addOption(
+      new Option('--token <token>', 'access token (default: a random one, printed in the URL)').env('CSVSOCKET_TOKEN'),
+    )
     .option('--no-auth', 'no token (loopback only), for the original Python client')
     .option('--data-dir <dir>', 'keep every acknowledged dataset in this folder and reload it at start')
     .option('--tls-cert <file>', 'TLS certificate (PEM): serve wss://')
     .option('--tls-key <file>', 'TLS private key (PEM)')
-    .option('--allow-overwrite', "let any client replace or drop any dataset (default: only the client that sent it)")
+    .option('--allow-overwrite', 'let any client replace or drop any dataset (default: only the client that sent it)')
     .addOption(new Option('--threads <n>', 'parse worker threads').argParser(parseCount))
     .action(async (opts) => {
       if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) {
@@ -214,7 +227,10 @@ export function program(io: CliIO = processIO): Command {
       .option('--follow', 'keep sending: like tail -f, append each new complete line as the file grows (Ctrl-C stops)'),
   ).action(async (files: string[], opts) => {
     if (opts.name && files.length > 1) {
-      throw new ArgumentError(ErrorCode.BAD_ARGUMENT, '--name names one dataset; send one file with it, or leave it out');
+      throw new ArgumentError(
+        ErrorCode.BAD_ARGUMENT,
+        '--name names one dataset; send one file with it, or leave it out',
+      );
     }
     if (opts.follow) {
       if (files.length !== 1 || files[0] === '-') {
@@ -238,7 +254,8 @@ export function program(io: CliIO = processIO): Command {
                 io.out(summaryLine(summary));
                 io.out(`following ${file}: new lines are appended to "${name}" (Ctrl-C stops)`);
                 first = false;
-              } else io.out(`appended ${plural(added, 'row')} to ${name} (${summary.rows.toLocaleString('en-US')} in all)`);
+              } else
+                io.out(`appended ${plural(added, 'row')} to ${name} (${summary.rows.toLocaleString('en-US')} in all)`);
             },
           });
         } finally {
@@ -279,7 +296,11 @@ export function program(io: CliIO = processIO): Command {
       .command('query')
       .description('query a dataset on the server')
       .argument('<name>', 'dataset name')
-      .option('--filter <expr>', 'keep rows matching, e.g. "grade = A", "age >= 22", "name ~ flo", "grade in A|B"; repeat to AND', collect)
+      .option(
+        '--filter <expr>',
+        'keep rows matching, e.g. "grade = A", "age >= 22", "name ~ flo", "grade in A|B"; repeat to AND',
+        collect,
+      )
       .option('--any', 'combine the filters with OR instead of AND')
       .option('--sort <keys>', 'sort keys, "-" for descending, e.g. grade,-age')
       .option('--select <columns>', 'columns to keep, e.g. name,grade')
@@ -339,7 +360,10 @@ export function program(io: CliIO = processIO): Command {
 }
 
 function splitList(text: string): string[] {
-  return text.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
 }
 
 function fileSize(file: string): number {

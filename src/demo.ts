@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { connect } from './client.js';
 import { ErrorCode, isCsvSocketError } from './errors.js';
 import { LEGACY_REPLY } from './protocol.js';
-import { startServer, type CsvServer } from './server.js';
+import { type CsvServer, startServer } from './server.js';
 import { formatHead, formatRows } from './text.js';
 
 async function start(): Promise<CsvServer> {

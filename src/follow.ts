@@ -8,8 +8,8 @@
  */
 import { open, stat } from 'node:fs/promises';
 import type { CsvClient } from './client.js';
-import type { DatasetSummary } from './protocol.js';
 import { ArgumentError, ErrorCode } from './errors.js';
+import type { DatasetSummary } from './protocol.js';
 
 /** Options of {@link follow}. */
 export interface FollowOptions {
@@ -96,10 +96,14 @@ export async function follow(client: CsvClient, path: string, options: FollowOpt
   while (!options.signal?.aborted) {
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, interval);
-      options.signal?.addEventListener('abort', () => {
-        clearTimeout(timer);
-        resolve();
-      }, { once: true });
+      options.signal?.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        { once: true },
+      );
     });
     if (options.signal?.aborted) break;
     const size = (await stat(path)).size;

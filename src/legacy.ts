@@ -35,13 +35,20 @@ export function pandasJSONToCSV(text: string): string {
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new CsvParseError(ErrorCode.PARSE_BAD_JSON, `the message is neither CSV nor valid JSON: ${(err as Error).message}`, { line: 1 });
+    throw new CsvParseError(
+      ErrorCode.PARSE_BAD_JSON,
+      `the message is neither CSV nor valid JSON: ${(err as Error).message}`,
+      { line: 1 },
+    );
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new CsvParseError(ErrorCode.PARSE_BAD_JSON, 'expected pandas df.to_json() output: an object of columns', { line: 1 });
+    throw new CsvParseError(ErrorCode.PARSE_BAD_JSON, 'expected pandas df.to_json() output: an object of columns', {
+      line: 1,
+    });
   }
   const columns = Object.entries(json as Record<string, unknown>);
-  if (columns.length === 0) throw new CsvParseError(ErrorCode.PARSE_EMPTY, 'the JSON message has no columns', { line: 1 });
+  if (columns.length === 0)
+    throw new CsvParseError(ErrorCode.PARSE_EMPTY, 'the JSON message has no columns', { line: 1 });
   const index: string[] = [];
   const seen = new Set<string>();
   for (const [name, col] of columns) {
@@ -64,7 +71,7 @@ export function pandasJSONToCSV(text: string): string {
     lines.push(
       columns
         .map(([, col]) => {
-          const has = Object.prototype.hasOwnProperty.call(col, key);
+          const has = Object.hasOwn(col as object, key);
           return has ? cell((col as Record<string, unknown>)[key]) : '';
         })
         .join(','),

@@ -57,9 +57,11 @@ export const WINDOW_BYTES = 16 * 1024 * 1024;
 export function resolveLimits(given: Partial<Limits> = {}): Limits {
   const limits: Limits = { ...defaultLimits };
   for (const [key, value] of Object.entries(given)) {
-    if (!(key in defaultLimits)) throw new TypeError(`unknown limit "${key}"; known: ${Object.keys(defaultLimits).join(', ')}`);
+    if (!(key in defaultLimits))
+      throw new TypeError(`unknown limit "${key}"; known: ${Object.keys(defaultLimits).join(', ')}`);
     if (value === undefined) continue;
-    if (typeof value !== 'number' || !(value > 0)) throw new TypeError(`limit ${key} must be a positive number, got ${String(value)}`);
+    if (typeof value !== 'number' || !(value > 0))
+      throw new TypeError(`limit ${key} must be a positive number, got ${String(value)}`);
     limits[key as keyof Limits] = value;
   }
   return limits;

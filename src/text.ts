@@ -45,7 +45,9 @@ export function formatPandas(
     return { header: header.padStart(width), cells: cells.map((s) => s.padStart(width)) };
   });
   const lines = [[''.padEnd(indexWidth), ...columns.map((c) => c.header)].join(' ')];
-  rows.forEach((_, r) => lines.push([index[r]!.padEnd(indexWidth), ...columns.map((c) => c.cells[r]!)].join(' ')));
+  for (let r = 0; r < rows.length; r++) {
+    lines.push([index[r]!.padEnd(indexWidth), ...columns.map((c) => c.cells[r]!)].join(' '));
+  }
   return lines.join('\n');
 }
 
@@ -84,7 +86,9 @@ export function formatRows(table: ColumnTable, columns: readonly ColumnInfo[] = 
     names.map((name) => isNumeric(infos.get(name))),
   );
   const cut = table.numRows() - n;
-  return cut > 0 ? `${text}\n… ${cut.toLocaleString('en-US')} more rows (${table.numRows().toLocaleString('en-US')} in all)` : text;
+  return cut > 0
+    ? `${text}\n… ${cut.toLocaleString('en-US')} more rows (${table.numRows().toLocaleString('en-US')} in all)`
+    : text;
 }
 
 /**

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { pandasJSONToCSV } from '../src/legacy.js';
 import {
   decodeFrame,
   encodeFrame,
@@ -8,7 +9,6 @@ import {
   parseClientMessage,
   parseServerMessage,
 } from '../src/protocol.js';
-import { pandasJSONToCSV } from '../src/legacy.js';
 import { rejectsWithCode } from './helpers.js';
 
 describe('protocol', () => {
@@ -23,7 +23,11 @@ describe('protocol', () => {
     });
 
     it('rejects a frame without the magic or too short', async () => {
-      await rejectsWithCode(() => decodeFrame(Buffer.from('hello world, no header')), 'CSVS_PROTOCOL_BAD_MESSAGE', /16-byte header/);
+      await rejectsWithCode(
+        () => decodeFrame(Buffer.from('hello world, no header')),
+        'CSVS_PROTOCOL_BAD_MESSAGE',
+        /16-byte header/,
+      );
       await rejectsWithCode(() => decodeFrame(Buffer.alloc(3)), 'CSVS_PROTOCOL_BAD_MESSAGE');
     });
 
@@ -51,11 +55,22 @@ describe('protocol', () => {
     });
 
     it('names the path of what is wrong', async () => {
-      await rejectsWithCode(() => parseClientMessage('{"type":"upload","rid":0,"id":"u","name":"x"}'), 'CSVS_PROTOCOL_BAD_MESSAGE', /"rid"/);
+      await rejectsWithCode(
+        () => parseClientMessage('{"type":"upload","rid":0,"id":"u","name":"x"}'),
+        'CSVS_PROTOCOL_BAD_MESSAGE',
+        /"rid"/,
+      );
       await rejectsWithCode(() => parseClientMessage('{"type":"nope","rid":1}'), 'CSVS_PROTOCOL_BAD_MESSAGE', /"nope"/);
-      await rejectsWithCode(() => parseClientMessage('{"type":"list","rid":1,"extra":true}'), 'CSVS_PROTOCOL_BAD_MESSAGE');
+      await rejectsWithCode(
+        () => parseClientMessage('{"type":"list","rid":1,"extra":true}'),
+        'CSVS_PROTOCOL_BAD_MESSAGE',
+      );
       await rejectsWithCode(() => parseClientMessage('[1,2]'), 'CSVS_PROTOCOL_BAD_MESSAGE');
-      await rejectsWithCode(() => parseClientMessage('{"type":"upload","rid":1,"id":"u","name":""}'), 'CSVS_PROTOCOL_BAD_MESSAGE', /"name"/);
+      await rejectsWithCode(
+        () => parseClientMessage('{"type":"upload","rid":1,"id":"u","name":""}'),
+        'CSVS_PROTOCOL_BAD_MESSAGE',
+        /"name"/,
+      );
     });
 
     it('never lets a __proto__ key reach an object prototype', async () => {
@@ -69,7 +84,9 @@ describe('protocol', () => {
 
   describe('#parseServerMessage', () => {
     it('accepts an error with its context', () => {
-      const m = parseServerMessage('{"type":"error","rid":3,"code":"CSVS_PARSE_RAGGED_ROW","message":"m","context":{"line":7}}');
+      const m = parseServerMessage(
+        '{"type":"error","rid":3,"code":"CSVS_PARSE_RAGGED_ROW","message":"m","context":{"line":7}}',
+      );
       assert.equal(m.type, 'error');
     });
   });

@@ -51,7 +51,10 @@ describe('the original client.py', () => {
       assert.equal(code, 0, said);
       assert.equal(said, 'Server says: CSV file received and processed!\n');
       for (let i = 0; i < 100 && !out.includes('Floofy'); i++) await new Promise((r) => setTimeout(r, 20));
-      assert.match(out, /Received CSV data!!\n +id +name +age +grade\n0 +1 +Monish +21 +A\n1 +2 +Ameer +22 +B\n2 +3 +Lokesh +22 +A\n3 +4 +Divya +21 +B\n4 +5 +Floofy +21 +A\n/);
+      assert.match(
+        out,
+        /Received CSV data!!\n +id +name +age +grade\n0 +1 +Monish +21 +A\n1 +2 +Ameer +22 +B\n2 +3 +Lokesh +22 +A\n3 +4 +Divya +21 +B\n4 +5 +Floofy +21 +A\n/,
+      );
     } finally {
       server.kill('SIGTERM');
       await new Promise((r) => server.once('close', r));
