@@ -5,7 +5,7 @@
  *   send(source) ─▶ upload ─▶ ready{offset} ─▶ chunks (≤ window un-acked) ─▶ end
  *               ◀─ stored{summary} + table frame ◀─ progress{offset} …
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { Readable } from 'node:stream';
@@ -51,7 +51,45 @@ export interface ConnectOptions {
   ca?: string | Buffer;
   /** Accept any TLS certificate (testing only). @default false */
   insecure?: boolean;
+  /**
+   * Reconnect after the connection drops (a network failure, not a close by
+   * either end), and resume interrupted uploads from the server's last received
+   * offset. `false` turns it off. @default { retries: 5, minDelay: 100, maxDelay: 5000 }
+   */
+  reconnect?: boolean | ReconnectOptions;
+  /**
+   * Who this client is, for dataset ownership: a client may replace, append to
+   * or drop only datasets it stored (unless the server has `allowOverwrite`).
+   * Keep it secret; reuse it to act as the same owner later.
+   * @default `$CSVSOCKET_CLIENT_ID`, else one random id per process
+   */
+  clientId?: string;
 }
+
+/** How a client reconnects after a drop. */
+export interface ReconnectOptions {
+  /** Attempts before giving up. @default 5 */
+  retries?: number;
+  /** Delay before the first attempt, in ms; doubled each time, with jitter. @default 100 */
+  minDelay?: number;
+  /** Longest delay between attempts, in ms. @default 5000 */
+  maxDelay?: number;
+}
+
+const DEFAULT_RECONNECT: Required<ReconnectOptions> = { retries: 5, minDelay: 100, maxDelay: 5000 };
+
+// one identity per process, shared by every copy of the package that is loaded;
+// the server treats clients from its own process as the owner of everything
+const PROCESS_ID = Symbol.for('csvsocket.clientId');
+/** @internal this process's client identity */
+export function processClientId(): string {
+  const g = globalThis as { [PROCESS_ID]?: string };
+  g[PROCESS_ID] ??= randomBytes(18).toString('base64url');
+  return g[PROCESS_ID];
+}
+
+// errors from a dropped connection that a reconnect may cure
+const retryable = new WeakSet<object>();
 
 /** What {@link CsvClient.send} accepts. */
 export type Source = string | URL | Uint8Array | ArrayBuffer | NodeJS.ReadableStream | AsyncIterable<Uint8Array> | ColumnTable;
@@ -80,7 +118,17 @@ interface Pending {
   onProgress?: (offset: number) => void;
   onReady?: (offset: number) => void;
   message?: ServerMessage;
+  /** an upload survives a reconnect (it resumes); other requests fail */
+  upload?: boolean;
 }
+
+/** How {@link CsvClient} opens (and re-opens) its socket. @internal */
+export interface Dialer {
+  dial(): Promise<{ ws: WebSocket; welcome: Welcome }>;
+  reconnect: Required<ReconnectOptions> | null;
+  clientId: string;
+}
+type Welcome = Extract<ServerMessage, { type: 'welcome' }>;
 
 /**
  * A connection to a csvsocket server. Create it with {@link connect}.
@@ -96,7 +144,9 @@ interface Pending {
 export class CsvClient {
   /** The server URL, without the token. */
   readonly url: string;
-  private readonly ws: WebSocket;
+  /** This client's identity for dataset ownership. */
+  readonly clientId: string;
+  private ws!: WebSocket;
   private readonly pending = new Map<number, Pending>();
   private nextRid = 1;
   private readonly subscriptions = new Subscriptions();
@@ -104,24 +154,96 @@ export class CsvClient {
   private closedError: CsvSocketError | null = null;
   private windowBytes = WINDOW_BYTES;
   private chunkBytes = CHUNK_BYTES;
+  private maxFrameBytes = Infinity;
+  private readonly dialer: Dialer | null;
+  private closing = false;
+  private reconnecting: Promise<boolean> | null = null;
+  private reconnectCount = 0;
 
   /** @internal use {@link connect} */
-  constructor(ws: WebSocket, url: string, welcome: Extract<ServerMessage, { type: 'welcome' }>) {
-    this.ws = ws;
+  constructor(ws: WebSocket, url: string, welcome: Welcome, dialer: Dialer | null = null) {
     this.url = url;
+    this.dialer = dialer;
+    this.clientId = dialer?.clientId ?? processClientId();
+    this.attach(ws, welcome);
+  }
+
+  /** How many times this client has reconnected after a drop. */
+  get reconnects(): number {
+    return this.reconnectCount;
+  }
+
+  private attach(ws: WebSocket, welcome: Welcome): void {
+    this.ws = ws;
     this.windowBytes = Math.max(welcome.limits.windowBytes, 1);
+    this.maxFrameBytes = welcome.limits.maxFrameBytes;
     this.chunkBytes = Math.min(welcome.limits.chunkBytes, welcome.limits.maxFrameBytes - 64);
-    ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
+    ws.on('message', (data, isBinary) => {
+      if (ws === this.ws) this.onMessage(data as Buffer, isBinary);
+    });
     ws.on('close', (code, reason) => {
-      this.subscriptions.end();
-      const why = reason.toString() || `code ${code}`;
-      this.closedError = new ConnectionError(ErrorCode.CONNECTION_CLOSED, `the connection to ${url} closed (${why})`);
-      for (const p of this.pending.values()) p.reject(this.closedError);
-      this.pending.clear();
+      if (ws === this.ws) this.onClose(code, reason.toString());
     });
     ws.on('error', () => {
       // 'close' follows and rejects what is pending
     });
+  }
+
+  private onClose(code: number, reason: string): void {
+    // a subscription does not survive a drop: subscribe again after a reconnect
+    this.subscriptions.end();
+    const why = reason || `code ${code}`;
+    // 1006: no close frame, the network dropped; anything else was a deliberate close
+    const policy = this.dialer?.reconnect;
+    if (!this.closing && code === 1006 && policy && policy.retries > 0) {
+      const dropped = new ConnectionError(ErrorCode.CONNECTION_CLOSED, `the connection to ${this.url} dropped; reconnecting`);
+      retryable.add(dropped);
+      for (const [rid, p] of this.pending) {
+        this.pending.delete(rid);
+        if (p.upload) p.reject(dropped);
+        else p.reject(new ConnectionError(ErrorCode.CONNECTION_CLOSED, `the connection to ${this.url} dropped before the answer came; retry`));
+      }
+      this.reconnecting = this.redial(policy);
+      return;
+    }
+    this.closedError =
+      code === 1009
+        ? new LimitError(
+            ErrorCode.LIMIT_FRAME_SIZE,
+            `the server closed the connection: a message was larger than its frame limit (maxFrameBytes = ${this.maxFrameBytes} bytes)`,
+            { limit: this.maxFrameBytes },
+          )
+        : new ConnectionError(ErrorCode.CONNECTION_CLOSED, `the connection to ${this.url} closed (${why})`);
+    for (const p of this.pending.values()) p.reject(this.closedError);
+    this.pending.clear();
+  }
+
+  private async redial(policy: Required<ReconnectOptions>): Promise<boolean> {
+    let last: unknown = null;
+    for (let attempt = 0; attempt < policy.retries && !this.closing; attempt++) {
+      const delay = Math.min(policy.maxDelay, policy.minDelay * 2 ** attempt) * (0.5 + Math.random() / 2);
+      await new Promise((r) => setTimeout(r, delay));
+      if (this.closing) break;
+      try {
+        const { ws, welcome } = await this.dialer!.dial();
+        if (this.closing) {
+          ws.terminate();
+          break;
+        }
+        this.reconnectCount++;
+        this.reconnecting = null;
+        this.attach(ws, welcome);
+        return true;
+      } catch (err) {
+        last = err;
+        // a refused token or origin will not get better by retrying
+        if (err instanceof AuthError) break;
+      }
+    }
+    const detail = last instanceof Error ? `: ${last.message}` : '';
+    this.closedError ??= new ConnectionError(ErrorCode.CONNECTION_CLOSED, `lost the connection to ${this.url} and could not reconnect${detail}`);
+    this.reconnecting = null;
+    return false;
   }
 
   /** Whether the connection is open. */
@@ -149,6 +271,25 @@ export class CsvClient {
    */
   async upload(source: Source, options: SendOptions = {}): Promise<SendResult> {
     const input = openSource(source, options.name);
+    // the id names the upload across reconnects: the server resumes it from its offset
+    const id = randomUUID();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.uploadOnce(input, id, options);
+      } catch (err) {
+        if (!retryable.has(err as object) || attempt >= 100) throw err;
+        if (!input.resumable) {
+          throw new ConnectionError(ErrorCode.CONNECTION_CLOSED, `the connection to ${this.url} dropped during the upload of a stream, which cannot be re-read; send it again`);
+        }
+        if (this.reconnecting && !(await this.reconnecting)) throw this.closedError ?? err;
+        if (this.closedError) throw this.closedError;
+      }
+    }
+  }
+
+  private async uploadOnce(input: OpenedSource, id: string, options: SendOptions): Promise<SendResult> {
+    if (this.reconnecting) await this.reconnecting;
+    const ws = this.ws;
     const rid = this.rid();
     const total = input.size;
     let acked = 0;
@@ -161,7 +302,8 @@ export class CsvClient {
       {
         type: 'upload',
         rid,
-        id: randomUUID(),
+        id,
+        clientId: this.clientId,
         name: input.name,
         format: input.format,
         mode: options.mode ?? 'replace',
@@ -169,6 +311,7 @@ export class CsvClient {
         ...(options.types ? { types: options.types } : {}),
       },
       {
+        upload: true,
         onReady: ready,
         onProgress: (offset) => {
           acked = offset;
@@ -177,30 +320,36 @@ export class CsvClient {
         },
       },
     );
-    // an error reply (a bad row, a limit) stops the sending loop too
+    // an error reply (a bad row, a limit) or a drop stops the sending loop too
     let failed: unknown = null;
     done.catch((err: unknown) => {
       failed = err;
       wake?.();
     });
-    const offset = await Promise.race([readyAt, done.then(() => 0)]);
-    let sent = offset;
-    for await (const chunk of input.chunks(offset)) {
-      for (let at = 0; at < chunk.byteLength; at += this.chunkBytes) {
-        const piece = chunk.subarray(at, at + this.chunkBytes);
-        while (!failed && sent - acked > this.windowBytes) {
-          await new Promise<void>((r) => {
-            wake = r;
-          });
-          wake = null;
+    const first = await Promise.race([readyAt, done.then(() => -1)]);
+    // -1: the server had already stored this upload (its answer was lost in a drop)
+    if (first < 0) return done.then(toResult);
+    let sent = first;
+    acked = first;
+    const pump = async (): Promise<void> => {
+      for await (const chunk of input.chunks(first)) {
+        for (let at = 0; at < chunk.byteLength; at += this.chunkBytes) {
+          const piece = chunk.subarray(at, at + this.chunkBytes);
+          while (!failed && sent - acked > this.windowBytes) {
+            await new Promise<void>((r) => {
+              wake = r;
+            });
+            wake = null;
+          }
+          if (failed || this.closedError || ws !== this.ws) return;
+          ws.send(Buffer.concat([encodeFrameHeader(FrameKind.chunk, rid, sent), piece]));
+          sent += piece.byteLength;
         }
-        if (failed || this.closedError) return done.then(toResult);
-        this.ws.send(Buffer.concat([encodeFrameHeader(FrameKind.chunk, rid, sent), piece]));
-        sent += piece.byteLength;
       }
-    }
-    if (!failed) this.ws.send(encodeMessage({ type: 'end', rid, bytes: sent }));
-    return done.then(toResult);
+      if (!failed && ws === this.ws) ws.send(encodeMessage({ type: 'end', rid, bytes: sent }));
+    };
+    // a failure settles the upload at once, even while the source is stalled
+    return Promise.race([pump().then(() => done), done]).then(toResult);
   }
 
   /**
@@ -240,7 +389,7 @@ export class CsvClient {
    * @param name - the dataset
    */
   async drop(name: string): Promise<void> {
-    await this.request({ type: 'drop', rid: this.rid(), name });
+    await this.request({ type: 'drop', rid: this.rid(), name, clientId: this.clientId });
   }
 
   /**
@@ -285,6 +434,7 @@ export class CsvClient {
       type: 'upload' as const,
       rid,
       id: randomUUID(),
+      clientId: this.clientId,
       name,
       format: 'csv' as const,
       mode: 'append' as const,
@@ -329,6 +479,7 @@ export class CsvClient {
 
   /** Disconnect; resolves once the socket has closed. */
   close(): Promise<void> {
+    this.closing = true;
     if (this.ws.readyState === WebSocket.CLOSED) return Promise.resolve();
     return new Promise((resolve) => {
       this.ws.once('close', () => resolve());
@@ -343,14 +494,23 @@ export class CsvClient {
     return rid;
   }
 
-  private request(
+  private async request(
     message: ClientMessageInput,
-    hooks: Pick<Pending, 'onProgress' | 'onReady'> = {},
+    hooks: Pick<Pending, 'onProgress' | 'onReady' | 'upload'> = {},
   ): Promise<{ message: ServerMessage; table: ColumnTable | null }> {
-    if (this.closedError) return Promise.reject(this.closedError);
+    if (this.reconnecting) await this.reconnecting;
+    if (this.closedError) throw this.closedError;
+    const text = encodeMessage(message);
+    if (Buffer.byteLength(text) > this.maxFrameBytes) {
+      throw new LimitError(
+        ErrorCode.LIMIT_FRAME_SIZE,
+        `the "${message.type}" message is ${Buffer.byteLength(text)} bytes; the server takes messages of at most ${this.maxFrameBytes} bytes (maxFrameBytes)`,
+        { limit: this.maxFrameBytes },
+      );
+    }
     return new Promise((resolve, reject) => {
       this.pending.set(message.rid, { resolve, reject, ...hooks });
-      this.ws.send(encodeMessage(message));
+      this.ws.send(text);
     });
   }
 
@@ -425,6 +585,8 @@ interface OpenedSource {
   name: string;
   format: 'csv' | 'arrow';
   size: number | null;
+  /** whether the bytes can be read again from an offset (files, text, bytes, tables; not streams) */
+  resumable: boolean;
   /** the bytes from `offset` on */
   chunks(offset: number): AsyncIterable<Uint8Array>;
 }
@@ -440,7 +602,7 @@ async function* fromBytes(bytes: Uint8Array, offset: number): AsyncIterable<Uint
 function openSource(source: Source, name: string | undefined): OpenedSource {
   if (isTable(source)) {
     const ipc = tableToArrowIPC(source);
-    return { name: name ?? 'data', format: 'arrow', size: ipc.byteLength, chunks: (o) => fromBytes(ipc, o) };
+    return { name: name ?? 'data', format: 'arrow', size: ipc.byteLength, resumable: true, chunks: (o) => fromBytes(ipc, o) };
   }
   if (typeof source === 'string' && !/[\r\n]/.test(source)) source = new URL(source, `file://${process.cwd()}/`);
   if (source instanceof URL) {
@@ -460,17 +622,18 @@ function openSource(source: Source, name: string | undefined): OpenedSource {
       name: name ?? (basename(path, extname(path)) || 'data'),
       format: extname(path).toLowerCase() === '.arrow' ? 'arrow' : 'csv',
       size,
+      resumable: true,
       chunks: (offset) => createReadStream(path, { start: offset, highWaterMark: CHUNK_BYTES }) as AsyncIterable<Uint8Array>,
     };
   }
   if (typeof source === 'string') {
     const bytes = Buffer.from(source, 'utf8');
-    return { name: name ?? 'data', format: 'csv', size: bytes.byteLength, chunks: (o) => fromBytes(bytes, o) };
+    return { name: name ?? 'data', format: 'csv', size: bytes.byteLength, resumable: true, chunks: (o) => fromBytes(bytes, o) };
   }
   if (source instanceof ArrayBuffer) source = new Uint8Array(source);
   if (source instanceof Uint8Array) {
     const bytes = source;
-    return { name: name ?? 'data', format: 'csv', size: bytes.byteLength, chunks: (o) => fromBytes(bytes, o) };
+    return { name: name ?? 'data', format: 'csv', size: bytes.byteLength, resumable: true, chunks: (o) => fromBytes(bytes, o) };
   }
   const iterable =
     Symbol.asyncIterator in (source as object)
@@ -480,6 +643,7 @@ function openSource(source: Source, name: string | undefined): OpenedSource {
     name: name ?? 'data',
     format: 'csv',
     size: null,
+    resumable: false,
     async *chunks(offset) {
       if (offset !== 0) throw new ConnectionError(ErrorCode.CONNECT_FAILED, 'a stream cannot be resumed from an offset');
       for await (const chunk of iterable) yield typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
@@ -531,6 +695,16 @@ export function connect(url?: string, options: ConnectOptions = {}): Promise<Csv
   parsed.searchParams.delete('token');
   const shown = parsed.toString();
   const timeout = options.timeout ?? 10_000;
+  const policy = options.reconnect === false ? null : { ...DEFAULT_RECONNECT, ...(typeof options.reconnect === 'object' ? options.reconnect : {}) };
+  const dialer: Dialer = {
+    dial: () => openSocket(shown, token, options, timeout),
+    reconnect: policy,
+    clientId: options.clientId ?? process.env.CSVSOCKET_CLIENT_ID ?? processClientId(),
+  };
+  return dialer.dial().then(({ ws, welcome }) => new CsvClient(ws, shown, welcome, dialer));
+}
+
+function openSocket(shown: string, token: string | undefined, options: ConnectOptions, timeout: number): Promise<{ ws: WebSocket; welcome: Welcome }> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(shown, [SUBPROTOCOL], {
       headers: token ? { authorization: `Bearer ${token}` } : {},
@@ -602,7 +776,7 @@ export function connect(url?: string, options: ConnectOptions = {}): Promise<Csv
         clearTimeout(timer);
         ws.removeAllListeners('close');
         ws.removeAllListeners('error');
-        resolve(new CsvClient(ws, shown, m));
+        resolve({ ws, welcome: m });
       } catch {
         fail(new ProtocolError(ErrorCode.PROTOCOL_VERSION, `${shown} did not greet like a csvsocket server`));
       }

@@ -17,8 +17,8 @@ export interface Dataset {
   summary: DatasetSummary;
   /** the table as Arrow IPC, kept when the parse produced it, to send back without re-encoding */
   ipc: Uint8Array | null;
-  /** the session that stored it */
-  owner: number;
+  /** who stored it: the uploading client's identity (see `ConnectOptions.clientId`) */
+  owner: string;
 }
 
 /** The datasets of one server, by name; emits `stored` with each new dataset. */

@@ -148,6 +148,8 @@ const uploadMessage = z
     rid,
     /** client-chosen id, stable across reconnects, for resuming */
     id: z.string().min(1).max(128),
+    /** the client's identity, for dataset ownership (kept secret by the client) */
+    clientId: z.string().min(8).max(128).optional(),
     name: DatasetName,
     format: z.enum(['csv', 'arrow']).default('csv'),
     mode: z.enum(['replace', 'append']).default('replace'),
@@ -175,7 +177,7 @@ const listMessage = z.object({ type: z.literal('list'), rid }).strict();
 /** follow a dataset (it need not exist yet): updates carry this rid until `unsubscribe` */
 const subscribeMessage = z.object({ type: z.literal('subscribe'), rid, name: DatasetName }).strict();
 const unsubscribeMessage = z.object({ type: z.literal('unsubscribe'), rid }).strict();
-const dropMessage = z.object({ type: z.literal('drop'), rid, name: DatasetName }).strict();
+const dropMessage = z.object({ type: z.literal('drop'), rid, name: DatasetName, clientId: z.string().min(8).max(128).optional() }).strict();
 
 /** Every message a client may send, validated on arrival. */
 export const ClientMessage = z.discriminatedUnion('type', [

@@ -19,6 +19,8 @@ import { Ingest } from './ingest.js';
 import { type DatasetSummary, LEGACY_REPLY, PROTOCOL_VERSION, SUBPROTOCOL } from './protocol.js';
 import { type Dataset, Datasets } from './datasets.js';
 import { Session, type Upload } from './session.js';
+import { KeyedQueue, Persist } from './persist.js';
+import { processClientId } from './client.js';
 import { type Limits, resolveLimits } from './limits.js';
 import { handlePageRequest } from './page.js';
 import { LiveHub } from './broadcast.js';
@@ -41,6 +43,18 @@ export interface ServeOptions {
   limits?: Partial<Limits>;
   /** Parse worker threads. @default min(4, cores) */
   threads?: number;
+  /**
+   * Directory where every acknowledged dataset is written (atomically, as Arrow
+   * IPC plus a JSON sidecar) and from which datasets are reloaded at start, so a
+   * restart loses nothing that was acknowledged. @default none: datasets live in memory only
+   */
+  dataDir?: string;
+  /**
+   * Let any client replace, append to or drop any dataset. By default only the
+   * client that stored a dataset (same `clientId`) and clients in the server's
+   * own process may. @default false
+   */
+  allowOverwrite?: boolean;
 }
 
 /** A running csvsocket server. Emits `dataset`, `connection`, `disconnect` and `warning`. */
@@ -49,6 +63,8 @@ export interface CsvServerEvents {
   connection: [info: { id: number; legacy: boolean; clients: number }];
   disconnect: [info: { id: number; clients: number }];
   warning: [message: string];
+  /** an interrupted upload was not resumed within `limits.resumeGraceMs` and was thrown away */
+  discarded: [info: { id: string; name: string; bytes: number }];
   closed: [];
 }
 
@@ -80,6 +96,11 @@ export class CsvServer extends EventEmitter<CsvServerEvents> {
   private readonly live: LiveHub;
   private readonly sessions = new Set<Session>();
   private readonly parked = new Map<string, Upload>();
+  private readonly handshakes = new WeakMap<Duplex, NodeJS.Timeout>();
+  private readonly completed = new Map<string, Dataset>();
+  private readonly queue = new KeyedQueue();
+  private readonly persist: Persist | null;
+  private readonly allowOverwrite: boolean;
   private readonly secure: boolean;
   private readonly check: AuthCheck;
   private nextSession = 1;
@@ -95,8 +116,11 @@ export class CsvServer extends EventEmitter<CsvServerEvents> {
     this.token = options.token;
     this.limits = options.limits;
     this.secure = options.secure;
+    this.persist = options.persist;
+    this.allowOverwrite = options.allowOverwrite;
     this.datasets = new Datasets();
     this.live = new LiveHub(this.datasets);
+    for (const dataset of options.restored) this.datasets.put(dataset);
     this.ingest = new Ingest(options.threads === undefined ? {} : { threads: options.threads });
     this.check = {
       token: options.token,
@@ -111,7 +135,18 @@ export class CsvServer extends EventEmitter<CsvServerEvents> {
       perMessageDeflate: false,
       handleProtocols: (offered) => (offered.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
     });
-    http.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
+    // slow-loris: a connection gets handshakeTimeoutMs in all to complete its upgrade
+    // (Node's own headersTimeout is only checked every 30 s)
+    http.on(this.secure ? 'secureConnection' : 'connection', (socket: Duplex) => {
+      const timer = setTimeout(() => socket.destroy(), this.limits.handshakeTimeoutMs);
+      timer.unref();
+      this.handshakes.set(socket, timer);
+      socket.once('close', () => clearTimeout(timer));
+    });
+    http.on('upgrade', (req, socket, head) => {
+      clearTimeout(this.handshakes.get(socket));
+      this.onUpgrade(req, socket, head);
+    });
     http.on('request', (req, res) => this.onRequest(req, res));
     this.datasets.on('stored', (dataset: Dataset) => this.emit('dataset', dataset));
   }
@@ -273,6 +308,12 @@ export class CsvServer extends EventEmitter<CsvServerEvents> {
         parked: this.parked,
         legacyName: () => this.datasets.freeName('upload'),
         live: this.live,
+        onDiscard: (upload) => this.emit('discarded', { id: upload.id, name: upload.name, bytes: upload.received }),
+        allowOverwrite: this.allowOverwrite,
+        adminId: processClientId(),
+        persist: this.persist,
+        queue: this.queue,
+        completed: this.completed,
       });
       this.sessions.add(session);
       this.emit('connection', { id: session.id, legacy: session.legacy, clients: this.sessions.size });
@@ -295,6 +336,9 @@ interface ResolvedServe {
   limits: Limits;
   secure: boolean;
   threads?: number;
+  persist: Persist | null;
+  restored: Dataset[];
+  allowOverwrite: boolean;
 }
 
 const running = new Set<CsvServer>();
@@ -338,10 +382,11 @@ export async function startServer(options: ServeOptions = {}): Promise<CsvServer
   }
   const token = options.token === false ? null : (options.token ?? newToken());
   const secure = options.tls !== undefined;
-  const http = secure
-    ? createHttpsServer({ cert: readPem(options.tls!.cert), key: readPem(options.tls!.key) })
-    : createServer();
   const limits = resolveLimits(options.limits);
+  const http = secure
+    ? createHttpsServer({ cert: readPem(options.tls!.cert), key: readPem(options.tls!.key), handshakeTimeout: limits.handshakeTimeoutMs })
+    : createServer();
+  const restored = options.dataDir === undefined ? null : await Persist.open(options.dataDir);
   http.headersTimeout = limits.handshakeTimeoutMs;
   http.requestTimeout = limits.handshakeTimeoutMs;
   http.maxHeadersCount = 100;
@@ -371,7 +416,14 @@ export async function startServer(options: ServeOptions = {}): Promise<CsvServer
     limits,
     secure,
     ...(options.threads === undefined ? {} : { threads: options.threads }),
+    persist: restored?.persist ?? null,
+    restored: restored?.datasets ?? [],
+    allowOverwrite: options.allowOverwrite ?? false,
   });
+  if (restored && restored.warnings.length > 0) {
+    const warning = `could not reload ${restored.warnings.length} file(s) from ${options.dataDir}: ${restored.warnings.join('; ')}`;
+    process.nextTick(() => server.emit('warning', warning));
+  }
   running.add(server);
   const warning = exposureWarning(host, secure);
   if (warning) process.nextTick(() => server.emit('warning', warning));

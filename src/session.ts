@@ -8,6 +8,7 @@ import type { WebSocket } from 'ws';
 import { tableFromArrowIPC, describeTable, tableToArrowIPC } from './arrow.js';
 import type { Dataset, Datasets } from './datasets.js';
 import {
+  AuthError,
   type CsvSocketError,
   ErrorCode,
   errorFromWire,
@@ -35,6 +36,7 @@ import { CHUNK_BYTES, WINDOW_BYTES } from './limits.js';
 import { parseQuery, runQuery } from './query.js';
 import { concatTables } from './append.js';
 import { appendFailure, appendTypes, type LiveHub, markAppend } from './broadcast.js';
+import type { KeyedQueue, Persist } from './persist.js';
 
 /** What a session shares with its server. */
 export interface SessionContext {
@@ -50,6 +52,18 @@ export interface SessionContext {
   legacyName: () => string;
   /** the subscribers of live datasets */
   live?: LiveHub;
+  /** told when a parked upload expires unresumed */
+  onDiscard?: (upload: Upload) => void;
+  /** whether any client may replace, append to or drop any dataset */
+  allowOverwrite: boolean;
+  /** an identity that owns everything: clients in the server's own process */
+  adminId: string;
+  /** the data directory, when datasets are persisted */
+  persist: Persist | null;
+  /** stores and drops, one at a time per dataset name */
+  queue: KeyedQueue;
+  /** uploads stored recently, by upload id, so a client whose answer was lost in a drop gets it on resume */
+  completed: Map<string, Dataset>;
 }
 
 /** An upload in progress. */
@@ -60,6 +74,8 @@ export interface Upload {
   format: IngestFormat;
   mode: 'replace' | 'append';
   returnTable: boolean;
+  /** the identity of the client that started it */
+  owner: string;
   parse: number;
   received: number;
   parsed: number;
@@ -158,12 +174,18 @@ export class Session {
         continue;
       }
       upload.session = null;
-      this.ctx.parked.get(upload.id)?.parkTimer?.unref();
+      const older = this.ctx.parked.get(upload.id);
+      if (older && older !== upload) {
+        // the same upload restarted from zero and dropped again: the older attempt is dead
+        clearTimeout(older.parkTimer);
+        this.ctx.ingest.abort(older.parse);
+      }
       this.ctx.parked.set(upload.id, upload);
       upload.parkTimer = setTimeout(() => {
         if (this.ctx.parked.get(upload.id) === upload) {
           this.ctx.parked.delete(upload.id);
           this.ctx.ingest.abort(upload.parse);
+          this.ctx.onDiscard?.(upload);
         }
       }, this.ctx.limits.resumeGraceMs);
       upload.parkTimer.unref();
@@ -189,7 +211,8 @@ export class Session {
 
   private touch(): void {
     clearTimeout(this.idle);
-    this.idle = setTimeout(() => this.terminate(4000, 'idle timeout'), this.ctx.limits.idleTimeoutMs);
+    // a connection waiting on its own upload's parse is not idle
+    this.idle = setTimeout(() => (this.uploads.size > 0 ? this.touch() : this.terminate(4000, 'idle timeout')), this.ctx.limits.idleTimeoutMs);
     this.idle.unref();
   }
 
@@ -254,20 +277,47 @@ export class Session {
         return this.onQuery(m.rid, m.name, m.query);
       case 'list':
         return this.send({ type: 'datasets', rid: m.rid, datasets: [...this.ctx.datasets.all()].map((d) => d.summary) });
-      case 'drop': {
-        if (!this.ctx.datasets.drop(m.name)) {
-          return this.sendError(
-            new QueryError(ErrorCode.QUERY_UNKNOWN_DATASET, `no dataset named "${m.name}"`, { dataset: m.name }),
-            m.rid,
-          );
-        }
-        return this.send({ type: 'dropped', rid: m.rid, name: m.name });
-      }
+      case 'drop':
+        return this.onDrop(m.rid, m.name, this.ownerOf(m.clientId));
     }
+  }
+
+  /** A client's identity: the id it sends, else one of its own for this connection. */
+  private ownerOf(clientId: string | undefined): string {
+    return clientId ?? `session-${this.id}`;
+  }
+
+  /** Null when `owner` may replace, append to or drop the dataset `name`, else why not. */
+  private notOwner(owner: string, name: string): AuthError | null {
+    const dataset = this.ctx.datasets.get(name);
+    if (!dataset || this.ctx.allowOverwrite || owner === this.ctx.adminId || dataset.owner === owner) return null;
+    return new AuthError(
+      ErrorCode.AUTH_NOT_OWNER,
+      `dataset "${name}" belongs to another client; send under another name (or start the server with allowOverwrite)`,
+      { dataset: name },
+    );
+  }
+
+  private onDrop(rid: number, name: string, owner: string): void {
+    void this.ctx.queue.run(name, async () => {
+      if (!this.ctx.datasets.get(name)) {
+        return this.sendError(new QueryError(ErrorCode.QUERY_UNKNOWN_DATASET, `no dataset named "${name}"`, { dataset: name }), rid);
+      }
+      const refused = this.notOwner(owner, name);
+      if (refused) return this.sendError(refused, rid);
+      try {
+        await this.ctx.persist?.remove(name);
+      } catch (err) {
+        return this.sendError(toCsvSocketError(err), rid);
+      }
+      this.ctx.datasets.drop(name);
+      this.send({ type: 'dropped', rid, name });
+    });
   }
 
   private onUploadBegin(m: UploadMessage): void {
     const { limits, ingest, parked } = this.ctx;
+    const owner = this.ownerOf(m.clientId);
     if (this.uploads.has(m.rid)) {
       return this.sendError(new ProtocolError(ErrorCode.PROTOCOL_BAD_MESSAGE, `request id ${m.rid} is already in use`), m.rid);
     }
@@ -279,17 +329,30 @@ export class Session {
         m.rid,
       );
     }
+    const completed = this.ctx.completed.get(m.id);
+    if (completed && completed.owner === owner && completed.name === m.name) {
+      // stored while the client was away: answer now instead of storing twice
+      this.send({ type: 'stored', rid: m.rid, summary: completed.summary, table: m.returnTable });
+      if (m.returnTable) this.sendTable(m.rid, completed.ipc ?? tableToArrowIPC(completed.table));
+      return;
+    }
     const resumed = parked.get(m.id);
-    if (resumed && resumed.name === m.name && resumed.format === m.format) {
+    if (resumed && resumed.name === m.name && resumed.format === m.format && resumed.owner === owner) {
       parked.delete(m.id);
       clearTimeout(resumed.parkTimer);
       resumed.rid = m.rid;
+      if (resumed.failed) {
+        this.ctx.ingest.abort(resumed.parse);
+        return this.sendError(withUpload(resumed.failed, resumed), m.rid);
+      }
       resumed.session = this;
       this.uploads.set(m.rid, resumed);
       // resume from what the parser has consumed; anything after it is re-sent
       this.send({ type: 'ready', rid: m.rid, offset: resumed.received });
       return;
     }
+    const refused = this.notOwner(owner, m.name);
+    if (refused) return this.sendError(refused, m.rid);
     if (this.uploads.size >= limits.maxUploadsPerClient) {
       return this.sendError(
         new LimitError(ErrorCode.LIMIT_UPLOADS, `at most ${limits.maxUploadsPerClient} uploads at once per connection`, {
@@ -305,6 +368,7 @@ export class Session {
       format: m.format,
       mode: m.mode,
       returnTable: m.returnTable,
+      owner,
       parse: 0,
       received: 0,
       parsed: 0,
@@ -406,40 +470,57 @@ export class Session {
   }
 
   private store(upload: Upload, result: IngestResult): void {
-    try {
-      let table = tableFromArrowIPC(result.ipc);
-      let ipc: Uint8Array | null = result.ipc;
-      let { columns, head, rows } = result;
-      const previous = this.ctx.datasets.get(upload.name);
-      if (upload.mode === 'append' && previous) {
-        table = concatTables(previous, table, columns);
-        markAppend(table, previous.table.numRows());
-        ipc = null;
-        const described = describeTable(table, 5, previous.columns);
-        columns = described.columns;
-        head = described.head;
-        rows = described.rows;
+    // one store or drop at a time per name: an append sees the previous append, and
+    // the order on disk is the order in memory
+    void this.ctx.queue.run(upload.name, async () => {
+      try {
+        const refused = this.notOwner(upload.owner, upload.name);
+        if (refused) throw refused;
+        let table = tableFromArrowIPC(result.ipc);
+        let ipc: Uint8Array | null = result.ipc;
+        let { columns, head, rows } = result;
+        const previous = this.ctx.datasets.get(upload.name);
+        if (upload.mode === 'append' && previous) {
+          table = concatTables(previous, table, columns);
+          markAppend(table, previous.table.numRows());
+          ipc = null;
+          const described = describeTable(table, 5, previous.columns);
+          columns = described.columns;
+          head = described.head;
+          rows = described.rows;
+        }
+        const summary: DatasetSummary = {
+          name: upload.name,
+          rows,
+          columns,
+          head,
+          warnings: result.warnings,
+          bytes: upload.received,
+          ms: Date.now() - upload.started,
+          stored: new Date().toISOString(),
+        };
+        const dataset: Dataset = { name: upload.name, table, columns, summary, ipc, owner: upload.owner };
+        // durable before anyone is told it is stored
+        await this.ctx.persist?.save(dataset);
+        this.ctx.datasets.put(dataset);
+        this.remember(upload.id, dataset);
+        const session = upload.session;
+        if (session && session.uploads.get(upload.rid) === upload) session.uploads.delete(upload.rid);
+        if (session) session.reply(upload, dataset);
+      } catch (err) {
+        const session = upload.session;
+        if (session && session.uploads.get(upload.rid) === upload) session.uploads.delete(upload.rid);
+        session?.sendError(withUpload(toCsvSocketError(err), upload), upload.rid || undefined);
       }
-      const summary: DatasetSummary = {
-        name: upload.name,
-        rows,
-        columns,
-        head,
-        warnings: result.warnings,
-        bytes: upload.received,
-        ms: Date.now() - upload.started,
-        stored: new Date().toISOString(),
-      };
-      const dataset: Dataset = { name: upload.name, table, columns, summary, ipc, owner: this.id };
-      this.ctx.datasets.put(dataset);
-      const session = upload.session;
-      if (session && session.uploads.get(upload.rid) === upload) session.uploads.delete(upload.rid);
-      if (session) session.reply(upload, dataset);
-    } catch (err) {
-      const session = upload.session;
-      session?.uploads.delete(upload.rid);
-      session?.sendError(withUpload(toCsvSocketError(err), upload), upload.rid || undefined);
-    }
+    });
+  }
+
+  private remember(id: string, dataset: Dataset): void {
+    const { completed, limits } = this.ctx;
+    completed.set(id, dataset);
+    setTimeout(() => {
+      if (completed.get(id) === dataset) completed.delete(id);
+    }, limits.resumeGraceMs).unref();
   }
 
   private reply(upload: Upload, dataset: Dataset): void {
@@ -502,6 +583,7 @@ export class Session {
       format,
       mode: 'replace',
       returnTable: false,
+      owner: `session-${this.id}`,
       parse: 0,
       received: data.byteLength,
       parsed: 0,
