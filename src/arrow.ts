@@ -19,6 +19,7 @@ import {
 } from '@uwdata/flechette';
 import type { ColumnTable } from 'arquero';
 import * as aq from 'arquero';
+import { ArrowColumn } from './csv/column.js';
 import { type ColumnInfo, type ColumnType, formatValue, Utf8Column } from './csv.js';
 
 /** Columns as the CSV parser produces them. */
@@ -55,6 +56,35 @@ export function columnsToIPC(data: ColumnsLike): Uint8Array {
   // "constructor" as a column name is an ordinary name
   const table = tableFromColumns(entries);
   return tableToIPC(table, { format: 'stream' }) as Uint8Array;
+}
+
+/**
+ * Join Arrow IPC streams of the same schema into one stream: the first
+ * stream's schema, then every stream's record batches in order (internal: the
+ * pieces of a parallel parse).
+ *
+ * @param parts - IPC streams as columnsToIPC writes them (schema, batches, end marker)
+ */
+export function concatIPC(parts: readonly Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0] as Uint8Array;
+  const slices: Uint8Array[] = [];
+  parts.forEach((p, i) => {
+    const view = new DataView(p.buffer, p.byteOffset, p.byteLength);
+    if (view.getUint32(0, true) !== 0xffffffff || view.getUint32(p.byteLength - 8, true) !== 0xffffffff)
+      throw new Error('internal: not an Arrow IPC stream with an end marker');
+    const start = i === 0 ? 0 : 8 + view.getInt32(4, true);
+    slices.push(p.subarray(start, p.byteLength - 8));
+  });
+  let total = 8;
+  for (const s of slices) total += s.byteLength;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const s of slices) {
+    out.set(s, at);
+    at += s.byteLength;
+  }
+  out.set([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0], at);
+  return out;
 }
 
 interface BatchParts {
@@ -98,6 +128,16 @@ function arrowBatch(type: ColumnType, values: ArrayLike<unknown>): Batch<unknown
       type: utf8(),
       values: c.data,
       offsets: c.offsets,
+      ...(c.validity ? { validity: c.validity } : {}),
+    });
+  }
+  if ((values as unknown) instanceof ArrowColumn) {
+    const c = values as unknown as ArrowColumn;
+    return makeBatch({
+      length,
+      nullCount: c.nullCount,
+      type: c.type === 'float64' ? float64() : c.type === 'date' ? dateDay() : bool(),
+      values: c.values,
       ...(c.validity ? { validity: c.validity } : {}),
     });
   }

@@ -1,9 +1,16 @@
 /**
- * The parse worker: runs CsvParser for any number of uploads at once and
- * answers each with Arrow IPC bytes (transferred, not copied). See ingest.ts.
+ * The parse worker: runs CsvParser for any number of uploads (or pieces of
+ * uploads, see ingest.ts) at once and answers each with Arrow IPC bytes
+ * (transferred, not copied).
+ *
+ *   begin (+ header prefix for a later piece) ─▶ chunk… ─▶ seal ─▶ 'sealed' stats
+ *   finish (the merged column types) ─▶ columnsToIPC ─▶ 'done' IPC + head
+ *   concat (the pieces' IPC) ─▶ one IPC stream ─▶ 'done'
  */
 import { parentPort } from 'node:worker_threads';
-import { columnsToIPC, describeTable, tableFromArrowIPC } from './arrow.js';
+import { columnsToIPC, concatIPC, describeTable, tableFromArrowIPC } from './arrow.js';
+import { ArrowColumn, mergeColumnStats } from './csv/column.js';
+import { blankLinesWarning as blankWarning } from './csv/parser.js';
 import { type ColumnInfo, type CsvOptions, CsvParser, formatValue, Utf8Column } from './csv.js';
 import { ErrorCode, toCsvSocketError } from './errors.js';
 import type { FromWorker, IngestFormat, ToWorker } from './ingest.js';
@@ -47,7 +54,7 @@ function head(columns: ColumnInfo[], values: Array<ArrayLike<unknown>>, rows: nu
     out.push(
       columns.map((c, i) => {
         const column = values[i];
-        const v = column instanceof Utf8Column ? column.get(r) : column?.[r];
+        const v = column instanceof Utf8Column || column instanceof ArrowColumn ? column.get(r) : column?.[r];
         return v === null || v === undefined ? null : formatValue(v, c);
       }),
     );
@@ -55,14 +62,35 @@ function head(columns: ColumnInfo[], values: Array<ArrayLike<unknown>>, rows: nu
   return out;
 }
 
+/** Build the Arrow IPC of a finished piece (or whole parse) and send it. */
+function done(id: number, parsed: ReturnType<CsvParser['finishPiece']>, warnings: string[], headRows: number): void {
+  const values = parsed.values as unknown as Array<ArrayLike<unknown>>;
+  const ipc = columnsToIPC({ columns: parsed.columns, values });
+  const result: FromWorker = {
+    op: 'done',
+    id,
+    ipc,
+    columns: parsed.columns,
+    rows: parsed.rows,
+    warnings,
+    head: head(parsed.columns, values, parsed.rows, headRows),
+  };
+  send(result, [ipc.buffer as ArrayBuffer]);
+}
+
 port.on('message', (m: ToWorker) => {
   try {
     switch (m.op) {
       case 'begin': {
         const job: Job = { format: m.format, options: m.options, bytes: 0, headRows: m.headRows, failed: false };
-        if (m.format === 'csv') job.parser = new CsvParser(m.options, UTF8);
-        else job.chunks = [];
         jobs.set(m.id, job);
+        if (m.format === 'csv') {
+          job.parser = new CsvParser(m.options, UTF8);
+          if (m.prefix) {
+            job.parser.push(m.prefix);
+            job.parser.startPiece(m.byteOffset ?? 0);
+          }
+        } else job.chunks = [];
         break;
       }
       case 'chunk': {
@@ -72,6 +100,32 @@ port.on('message', (m: ToWorker) => {
         if (job.parser) job.parser.push(m.bytes);
         else job.chunks?.push(m.bytes);
         send({ op: 'parsed', id: m.id, bytes: job.bytes });
+        break;
+      }
+      case 'seal': {
+        // a CSV piece is complete: parse what is left and report its stats,
+        // or, when it is the whole input, finish it here
+        const job = jobs.get(m.id);
+        if (!job?.parser || job.failed) return;
+        const state = job.parser.sealPiece(m.final);
+        if (m.whole) {
+          jobs.delete(m.id);
+          const parsed = job.parser.finishPiece(state.stats.map((s) => mergeColumnStats([s])));
+          const blank = blankWarning(state.blankLines, state.lastRowLine);
+          done(m.id, parsed, blank === undefined ? state.warnings : [...state.warnings, blank], job.headRows);
+        } else send({ op: 'sealed', id: m.id, state });
+        break;
+      }
+      case 'finish': {
+        const job = jobs.get(m.id);
+        if (!job?.parser || job.failed) return;
+        jobs.delete(m.id);
+        done(m.id, job.parser.finishPiece(m.decisions), [], m.headRows);
+        break;
+      }
+      case 'concat': {
+        const ipc = concatIPC(m.parts);
+        send({ op: 'concatenated', id: m.id, ipc }, [ipc.buffer as ArrayBuffer]);
         break;
       }
       case 'end': {

@@ -184,6 +184,90 @@ export class Utf8Column {
   }
 }
 
+/**
+ * A non-string column in Arrow's layout, as the parse workers build it:
+ * `float64` values, `date` days since the epoch (no `Date` per cell), or
+ * `bool` bits; bit i of `validity` set when row i has a value. Internal.
+ */
+export class ArrowColumn {
+  constructor(
+    readonly type: 'float64' | 'date' | 'bool',
+    readonly values: Float64Array | Int32Array | Uint8Array,
+    readonly validity: Uint8Array | undefined,
+    readonly nullCount: number,
+    readonly length: number,
+  ) {}
+
+  /** The value of row `i` as parseCSV gives it (for summaries; not for bulk access). */
+  get(i: number): number | boolean | Date | null {
+    if (this.validity && !((this.validity[i >> 3] as number) & (1 << (i & 7)))) return null;
+    if (this.type === 'float64') return this.values[i] as number;
+    if (this.type === 'date') return new Date((this.values[i] as number) * MS_PER_DAY);
+    return ((this.values[i >> 3] as number) & (1 << (i & 7))) !== 0;
+  }
+}
+
+/**
+ * What one piece of a parse found out about a column, to merge with the other
+ * pieces (see {@link mergeColumnStats}). Internal.
+ */
+export interface ColumnStats {
+  name: string;
+  header?: string;
+  forced?: ColumnType;
+  kind: number;
+  hasInt: boolean;
+  hasDecimal: boolean;
+  fixedDec: number;
+  allShortest: boolean;
+  lossy: boolean;
+}
+
+/** The type a column gets once every piece is parsed. Internal. */
+export interface ColumnDecision {
+  kind: number;
+  info: ColumnInfo;
+}
+
+/**
+ * The type of a column parsed in pieces: exactly what one ColumnBuilder fed
+ * every value in order would decide. A column keeps a type only when every
+ * piece allows it; the number rules (same decimals everywhere, or shortest form
+ * everywhere) apply to the pieces' combined counts.
+ *
+ * @param stats - the column's {@link ColumnStats} of every piece, in order
+ */
+export function mergeColumnStats(stats: readonly ColumnStats[]): ColumnDecision {
+  const first = stats[0] as ColumnStats;
+  let kind = K_NULL;
+  let hasInt = false;
+  let hasDecimal = false;
+  let fixedDec = -1;
+  let allShortest = true;
+  let lossy = false;
+  for (const s of stats) {
+    if (s.kind !== K_NULL) kind = kind === K_NULL || kind === s.kind ? s.kind : K_STR;
+    hasInt ||= s.hasInt;
+    hasDecimal ||= s.hasDecimal;
+    lossy ||= s.lossy;
+    allShortest &&= s.allShortest;
+    if (s.fixedDec !== -1) fixedDec = fixedDec === -1 || fixedDec === s.fixedDec ? s.fixedDec : -2;
+  }
+  const forced = first.forced;
+  if (kind === K_NUM && forced === undefined) {
+    const fixed = !hasInt && fixedDec > 0;
+    if (!(!hasDecimal || fixed || allShortest)) kind = K_STR;
+  }
+  const info: ColumnInfo = { name: first.name, type: ColumnType.string };
+  if (first.header !== undefined) info.header = first.header;
+  if (kind === K_NUM) {
+    info.type = forced ?? (hasDecimal ? ColumnType.number : ColumnType.integer);
+    if (info.type === ColumnType.number && !lossy && !hasInt && fixedDec > 0) info.decimals = fixedDec;
+  } else if (kind === K_DATE) info.type = ColumnType.date;
+  else if (kind === K_BOOL) info.type = ColumnType.boolean;
+  return { kind: kind === K_NULL ? K_STR : kind, info };
+}
+
 /** Where a string column's values go: JS strings, or UTF-8 bytes. */
 interface StringSink {
   push(s: string, start: number, end: number): void;
@@ -490,6 +574,65 @@ export class ColumnBuilder {
     this.kind = K_STR;
     this.nums = EMPTY_F64;
     this.decs = EMPTY_U8;
+  }
+
+  /** What this column found so far, to merge with other pieces. Internal. */
+  stats(): ColumnStats {
+    const s: ColumnStats = {
+      name: this.name,
+      kind: this.kind,
+      hasInt: this.hasInt,
+      hasDecimal: this.hasDecimal,
+      fixedDec: this.fixedDec,
+      allShortest: this.allShortest,
+      lossy: this.lossy,
+    };
+    if (this.header !== undefined) s.header = this.header;
+    if (this.forced !== undefined) s.forced = this.forced;
+    return s;
+  }
+
+  /**
+   * The values in Arrow's layout as the kind `kind` that the merge decided
+   * (see {@link mergeColumnStats}): values typed more strictly here are
+   * rebuilt as their exact text. Only with UTF-8 strings. Internal.
+   */
+  finishArrow(kind: number): ArrowColumn | Utf8Column {
+    const n = this.n;
+    if (kind === K_STR) {
+      if (this.kind === K_NULL) this.strs = this.newSink(n);
+      else if (this.kind !== K_STR) this.toStrings();
+      return this.strs.finish() as Utf8Column;
+    }
+    if (this.kind !== kind && this.kind !== K_NULL)
+      throw new Error(`internal: column "${this.name}" cannot become kind ${kind} from ${this.kind}`);
+    const nums = this.kind === K_NULL ? new Float64Array(n).fill(Number.NaN) : this.nums;
+    let validity: Uint8Array | undefined;
+    let nullCount = 0;
+    for (let i = 0; i < n; i++) if (Number.isNaN(nums[i] as number)) nullCount++;
+    if (nullCount > 0) {
+      validity = new Uint8Array((n + 7) >> 3);
+      for (let i = 0; i < n; i++)
+        if (!Number.isNaN(nums[i] as number)) validity[i >> 3] = (validity[i >> 3] as number) | (1 << (i & 7));
+    }
+    this.nums = EMPTY_F64;
+    this.decs = EMPTY_U8;
+    if (kind === K_NUM) {
+      // in place: the IPC writer copies the values once, so no right-sized copy here
+      if (nullCount > 0) for (let i = 0; i < n; i++) if (Number.isNaN(nums[i] as number)) nums[i] = 0;
+      return new ArrowColumn('float64', nums.subarray(0, n), validity, nullCount, n);
+    }
+    if (kind === K_DATE) {
+      const days = new Int32Array(n);
+      for (let i = 0; i < n; i++) {
+        const v = nums[i] as number;
+        if (!Number.isNaN(v)) days[i] = v / MS_PER_DAY;
+      }
+      return new ArrowColumn('date', days, validity, nullCount, n);
+    }
+    const bits = new Uint8Array((n + 7) >> 3);
+    for (let i = 0; i < n; i++) if (nums[i] === 1) bits[i >> 3] = (bits[i >> 3] as number) | (1 << (i & 7));
+    return new ArrowColumn('bool', bits, validity, nullCount, n);
   }
 
   /**

@@ -13,7 +13,7 @@
  */
 
 import { ArgumentError, CsvParseError, ErrorCode, LimitError } from '../errors.js';
-import { ColumnBuilder } from './column.js';
+import { type ArrowColumn, ColumnBuilder, type ColumnDecision, type ColumnStats, type Utf8Column } from './column.js';
 import { renameHeaders } from './headers.js';
 import { type ColumnInfo, ColumnType, type CsvOptions, type ParsedCsv } from './types.js';
 
@@ -222,14 +222,78 @@ export class CsvParser {
       columns.push(info);
       values.push(v);
     }
-    const blank = this.blankLines.filter((l) => l < this.lastRowLine);
-    if (blank.length > 0) {
-      const shown = blank.slice(0, 10).join(', ') + (blank.length > 10 ? `, … (${blank.length} in all)` : '');
-      this.warnings.push(
-        `skipped ${blank.length} empty line${blank.length === 1 ? '' : 's'} (line${blank.length === 1 ? '' : 's'} ${shown})`,
+    const blank = blankLinesWarning(this.blankLines, this.lastRowLine);
+    if (blank !== undefined) this.warnings.push(blank);
+    return { columns, values, rows: this.nrows, warnings: this.warnings };
+  }
+
+  /**
+   * Internal (parallel parsing): the input so far was the header (and any
+   * blank lines and BOM before it), taken from the start of the file; what
+   * follows is a piece of the file starting at a row boundary at byte
+   * `byteOffset`. Lines are counted from 1 again, relative to the piece.
+   */
+  startPiece(byteOffset: number): void {
+    this.check();
+    if (this.header === null || this.tail !== '' || this.pending.length > 0 || this.carry.length > 0 || this.nrows > 0)
+      throw new Error('internal: a piece prefix must be exactly the header line');
+    this.line = 1;
+    this.nbytes = byteOffset;
+    this.blankLines.length = 0;
+  }
+
+  /**
+   * Internal (parallel parsing): parse what is left of this piece. A piece
+   * other than the last (`final` false) must end at a row boundary.
+   * @returns what the merge needs: rows, lines consumed, blank lines (relative), column stats
+   */
+  sealPiece(final: boolean): PieceState {
+    this.check();
+    try {
+      if (final) {
+        if (this.carry.length > 0) throw this.utf8Error(this.carry, this.carry.length, undefined);
+        this.process(true);
+      } else {
+        this.process(false);
+        if (this.tail !== '' || this.carry.length > 0)
+          throw new Error('internal: a piece of the parallel parse did not end at a row boundary');
+      }
+    } catch (err) {
+      this.fail(err);
+    }
+    if (this.header === null) {
+      this.fail(
+        new CsvParseError(
+          ErrorCode.PARSE_EMPTY,
+          'the input has no header line (it is empty, only a BOM, or only blank lines); a CSV needs at least a header such as "a,b"',
+          { line: 1 },
+        ),
       );
     }
-    return { columns, values, rows: this.nrows, warnings: this.warnings };
+    return {
+      rows: this.nrows,
+      lines: this.line - 1,
+      blankLines: this.blankLines.slice(),
+      lastRowLine: this.lastRowLine,
+      warnings: this.warnings.slice(),
+      stats: this.builders.map((b) => b.stats()),
+    };
+  }
+
+  /**
+   * Internal (parallel parsing): the columns in Arrow's layout, typed as the
+   * merge of every piece decided (strings as UTF-8 only).
+   */
+  finishPiece(decisions: readonly ColumnDecision[]): {
+    columns: ColumnInfo[];
+    values: Array<ArrowColumn | Utf8Column>;
+    rows: number;
+  } {
+    this.check();
+    this.done = true;
+    const values = this.builders.map((b, i) => b.finishArrow((decisions[i] as ColumnDecision).kind));
+    this.builders = [];
+    return { columns: decisions.map((d) => d.info), values, rows: this.nrows };
   }
 
   private check(): void {
@@ -581,6 +645,31 @@ export class CsvParser {
       cause === undefined ? undefined : { cause },
     );
   }
+}
+
+/** What a piece of a parallel parse reports once parsed (internal). */
+export interface PieceState {
+  rows: number;
+  /** physical lines consumed (line breaks in the piece) */
+  lines: number;
+  /** skipped empty lines, counted from the piece's first line */
+  blankLines: number[];
+  /** line of the last row, counted from the piece's first line; 0 without rows */
+  lastRowLine: number;
+  warnings: string[];
+  stats: ColumnStats[];
+}
+
+/**
+ * The warning about skipped empty lines before the last row, if any.
+ * @param blankLines - the skipped lines, ascending
+ * @param lastRowLine - the line of the last row
+ */
+export function blankLinesWarning(blankLines: readonly number[], lastRowLine: number): string | undefined {
+  const blank = blankLines.filter((l) => l < lastRowLine);
+  if (blank.length === 0) return undefined;
+  const shown = blank.slice(0, 10).join(', ') + (blank.length > 10 ? `, … (${blank.length} in all)` : '');
+  return `skipped ${blank.length} empty line${blank.length === 1 ? '' : 's'} (line${blank.length === 1 ? '' : 's'} ${shown})`;
 }
 
 /** Length of `bytes` up to the end of its last complete UTF-8 sequence. */
