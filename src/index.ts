@@ -21,6 +21,8 @@ export * from './notebook-exports.js';
 // serve() is the notebook-aware one: same server on a re-run cell, status display, port freed at kernel shutdown
 export { serve, send, ServeEnv } from './shorthand.js';
 export type { NotebookSendOptions } from './shorthand.js';
+export { live } from './notebook-live.js';
+export type { LiveDisplay, LiveInfo, LiveOptions, LiveRender, LiveView, UntilOptions } from './notebook-live.js';
 
 // CSV, queries and Arrow, usable on their own
 export { parseCSV, CsvParser, formatValue, toCSV, toCSVTable, ColumnType } from './csv.js';
