@@ -159,9 +159,17 @@ function attachStatus(server: CsvServer, again: boolean): void {
   const status: ServerStatus = { ...snapshot(server), events: [`listening on port ${server.port}`] };
   const display = createStatusDisplay();
   displays.set(server, { display, status });
-  const redraw = (event?: string) => {
+  // `replaces`: an event that supersedes the last one when it starts the same way
+  // (rows appended to a live dataset are one line, not eight)
+  const redraw = (event?: string, replaces?: string) => {
     Object.assign(status, snapshot(server));
-    if (event) status.events = [...status.events, event].slice(-8);
+    if (event) {
+      const kept =
+        replaces !== undefined && status.events.at(-1)?.startsWith(replaces)
+          ? status.events.slice(0, -1)
+          : status.events;
+      status.events = [...kept, event].slice(-8);
+    }
     display.update(status);
   };
   const onConnection = (info: { id: number; legacy: boolean }) =>
@@ -170,6 +178,7 @@ function attachStatus(server: CsvServer, again: boolean): void {
   const onDataset = (dataset: { name: string; summary: { rows: number; columns: unknown[] } }) =>
     redraw(
       `received "${dataset.name}": ${count(dataset.summary.rows)} rows × ${dataset.summary.columns.length} columns`,
+      `received "${dataset.name}":`,
     );
   const onWarning = (message: string) => redraw(`warning: ${message}`);
   server.on('connection', onConnection);

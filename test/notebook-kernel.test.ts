@@ -106,13 +106,25 @@ describe('serve() in a (stand-in) kernel', { timeout: 30_000 }, () => {
     assert.deepEqual(printed, []);
   });
 
+  it('shows a dataset received again in a row as one event line', async () => {
+    const client = await csvs.connect(server.url);
+    await client.upload('a,b\n5,6\n', { name: 'again' });
+    await client.upload('a,b\n5,6\n7,8\n', { name: 'again' });
+    const disconnected = once(server, 'disconnect');
+    await client.close();
+    await disconnected;
+    const text = statusWrites().at(-1)?.data['text/plain'] ?? '';
+    assert.equal(text.match(/received "again"/g)?.length, 1, text);
+    assert.match(text, /received "again": 2 rows/);
+  });
+
   it('redraws the status display as each cell ends', async () => {
     const before = written.length;
     assert.equal(await new FakeHandler().handleExecuteImpl(), 'ran');
     const redrawn = written.slice(before);
     assert.equal(redrawn.length, 1);
     assert.equal(redrawn[0]?.update, true);
-    assert.match(redrawn[0]?.data['text/plain'] ?? '', /datasets: 1/);
+    assert.match(redrawn[0]?.data['text/plain'] ?? '', /datasets: 2/);
   });
 
   it("closes the server and frees its port on the kernel's shutdown_request", async () => {
