@@ -58,32 +58,93 @@ export function columnsToIPC(data: ColumnsLike): Uint8Array {
   return tableToIPC(table, { format: 'stream' }) as Uint8Array;
 }
 
-/**
- * Join Arrow IPC streams of the same schema into one stream: the first
- * stream's schema, then every stream's record batches in order (internal: the
- * pieces of a parallel parse).
- *
- * @param parts - IPC streams as columnsToIPC writes them (schema, batches, end marker)
- */
-export function concatIPC(parts: readonly Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0] as Uint8Array;
-  const slices: Uint8Array[] = [];
-  parts.forEach((p, i) => {
-    const view = new DataView(p.buffer, p.byteOffset, p.byteLength);
-    if (view.getUint32(0, true) !== 0xffffffff || view.getUint32(p.byteLength - 8, true) !== 0xffffffff)
-      throw new Error('internal: not an Arrow IPC stream with an end marker');
-    const start = i === 0 ? 0 : 8 + view.getInt32(4, true);
-    slices.push(p.subarray(start, p.byteLength - 8));
-  });
-  let total = 8;
-  for (const s of slices) total += s.byteLength;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const s of slices) {
-    out.set(s, at);
-    at += s.byteLength;
+/** The buffers of one column of one piece, as they travel between threads. */
+export interface ColumnParts {
+  type: 'utf8' | 'float64' | 'date' | 'bool';
+  values: Float64Array | Int32Array | Uint8Array;
+  offsets?: Int32Array;
+  validity?: Uint8Array;
+  nullCount: number;
+  length: number;
+}
+
+/** A finished column's buffers, to post to another thread. */
+export function columnParts(c: ArrowColumn | Utf8Column): ColumnParts {
+  const parts: ColumnParts =
+    c instanceof Utf8Column
+      ? { type: 'utf8', values: c.data, offsets: c.offsets, nullCount: c.nullCount, length: c.length }
+      : { type: c.type, values: c.values, nullCount: c.nullCount, length: c.length };
+  if (c.validity) parts.validity = c.validity;
+  return parts;
+}
+
+/** The ArrayBuffers under some column parts, once each (to transfer them). */
+export function partsBuffers(parts: readonly ColumnParts[]): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>();
+  for (const p of parts) {
+    out.add(p.values.buffer as ArrayBuffer);
+    if (p.offsets) out.add(p.offsets.buffer as ArrayBuffer);
+    if (p.validity) out.add(p.validity.buffer as ArrayBuffer);
   }
-  out.set([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0], at);
+  return [...out];
+}
+
+function partsBatch(p: ColumnParts): Batch<unknown> {
+  const type = p.type === 'utf8' ? utf8() : p.type === 'float64' ? float64() : p.type === 'date' ? dateDay() : bool();
+  const parts: BatchParts = { length: p.length, nullCount: p.nullCount, type, values: p.values };
+  if (p.offsets) parts.offsets = p.offsets;
+  if (p.validity) parts.validity = p.validity;
+  return makeBatch(parts);
+}
+
+/** Counts the bytes an IPC encoding writes. */
+class CountingSink {
+  size = 0;
+  write(bytes: Uint8Array): void {
+    this.size += bytes.byteLength;
+  }
+  pad(count: number): void {
+    this.size += count;
+  }
+  finish(): Uint8Array | null {
+    return null;
+  }
+}
+
+/** Writes an IPC encoding into a buffer of exactly its size. */
+class FixedSink {
+  private at = 0;
+  constructor(private readonly out: Uint8Array) {}
+  write(bytes: Uint8Array): void {
+    this.out.set(bytes, this.at);
+    this.at += bytes.byteLength;
+  }
+  pad(count: number): void {
+    this.at += count; // the buffer starts zeroed
+  }
+  finish(): Uint8Array | null {
+    return this.out;
+  }
+}
+
+/**
+ * One Arrow IPC stream (a record batch per piece) from the columns of every
+ * piece of a parallel parse. Written in two passes, counting then copying, so
+ * the only copy of the data is the result, sized exactly. Internal.
+ *
+ * @param columns - the merged column infos
+ * @param pieces - per piece, per column, its buffers
+ */
+export function piecesToIPC(columns: readonly ColumnInfo[], pieces: ReadonlyArray<readonly ColumnParts[]>): Uint8Array {
+  const entries: Array<[string, Column<unknown>]> = columns.map((c, i) => [
+    c.name,
+    new Column(pieces.map((p) => partsBatch(p[i] as ColumnParts))),
+  ]);
+  const table = tableFromColumns(entries);
+  const counter = new CountingSink();
+  tableToIPC(table, { format: 'stream', sink: counter as never });
+  const out = new Uint8Array(counter.size);
+  tableToIPC(table, { format: 'stream', sink: new FixedSink(out) as never });
   return out;
 }
 

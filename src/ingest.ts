@@ -13,17 +13,19 @@
  * a copy of the header line. Each piece reports per-column type statistics; the
  * merge picks, per column, exactly the type one parser reading the whole file
  * would (see mergeColumnStats), each piece converts its columns to it and writes
- * its record batch, and the batches are joined into one IPC stream. Lines are
+ * hands its buffers to one worker, which writes them as one IPC stream (a record
+ * batch per piece). Lines are
  * counted per piece and shifted once the pieces before are known; the error of
  * the earliest piece wins.
  *
  *   socket chunk ─▶ Ingest.push ─▶ cut? ─▶ worker: CsvParser.push ─▶ 'parsed' offset
  *   cut          ─▶ seal piece ─▶ 'sealed' stats
- *   end          ─▶ seal last ─▶ merge types ─▶ finish pieces ─▶ concat IPC ─▶ IPC + summary
+ *   end          ─▶ seal last ─▶ merge types ─▶ finish pieces ─▶ join: one IPC ─▶ IPC + summary
  */
 import { availableParallelism } from 'node:os';
 import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { type ColumnParts, partsBuffers } from './arrow.js';
 import { type ColumnDecision, type ColumnStats, mergeColumnStats } from './csv/column.js';
 import { blankLinesWarning, type PieceState } from './csv/parser.js';
 import type { ColumnInfo, CsvOptions } from './csv.js';
@@ -55,11 +57,13 @@ export type ToWorker =
       prefix?: Uint8Array;
       /** a later piece: its first byte's offset in the file */
       byteOffset?: number;
+      /** a later piece: the rows it is expected to hold */
+      rowsHint?: number;
     }
   | { op: 'chunk'; id: number; bytes: Uint8Array }
   | { op: 'seal'; id: number; final: boolean; whole: boolean }
   | { op: 'finish'; id: number; decisions: ColumnDecision[]; headRows: number }
-  | { op: 'concat'; id: number; parts: Uint8Array[] }
+  | { op: 'join'; id: number; columns: ColumnInfo[]; pieces: ColumnParts[][] }
   | { op: 'end'; id: number }
   | { op: 'abort'; id: number };
 
@@ -68,7 +72,8 @@ export type FromWorker =
   | { op: 'parsed'; id: number; bytes: number }
   | { op: 'sealed'; id: number; state: PieceState }
   | ({ op: 'done'; id: number } & IngestResult)
-  | { op: 'concatenated'; id: number; ipc: Uint8Array }
+  | { op: 'columns'; id: number; parts: ColumnParts[]; head: Array<Array<string | null>> }
+  | { op: 'joined'; id: number; ipc: Uint8Array }
   | { op: 'error'; id: number; code: string; message: string; context: ErrorContext };
 
 /** Callbacks of one parse. */
@@ -84,7 +89,7 @@ interface PooledWorker {
   active: number;
 }
 
-/** One worker job: a piece of a parse (or the whole of it), or the final concatenation. */
+/** One worker job: a piece of a parse (or the whole of it), or the final join. */
 interface Piece {
   job: number;
   worker: PooledWorker;
@@ -92,7 +97,8 @@ interface Piece {
   sent: number;
   parsed: number;
   sealed?: PieceState;
-  result?: IngestResult;
+  parts?: ColumnParts[];
+  head?: Array<Array<string | null>>;
   error?: { code: string; message: string; context: ErrorContext };
   released: boolean;
 }
@@ -131,7 +137,7 @@ interface Parse {
   /** a piece failed: later bytes are not parsed */
   stopped: boolean;
   merged?: Omit<IngestResult, 'ipc' | 'head'>;
-  concat?: Piece;
+  join?: Piece;
 }
 
 /** Options of the parse pool. */
@@ -171,7 +177,7 @@ export class Ingest {
 
   constructor(options: IngestOptions = {}) {
     this.size = Math.max(1, options.threads ?? Math.min(4, availableParallelism()));
-    this.pieceBytes = Math.max(1, options.pieceBytes ?? 4 << 20);
+    this.pieceBytes = Math.max(1, options.pieceBytes ?? (Number(process.env.CSVS_PIECE) || 4 << 20));
   }
 
   /**
@@ -392,6 +398,15 @@ export class Ingest {
     if (parse.pieces.length > 1 && header) {
       message.prefix = header;
       message.byteOffset = byteOffset;
+      // size the piece's columns from the pieces parsed so far
+      let rows = 0;
+      let bytes = 0;
+      for (const p of parse.pieces) {
+        if (!p.sealed) continue;
+        rows += p.sealed.rows;
+        bytes += p.sent;
+      }
+      if (rows > 0) message.rowsHint = Math.ceil(((rows / bytes) * this.pieceBytes + 1) * 1.05);
     }
     this.post(worker, message);
   }
@@ -425,7 +440,7 @@ export class Ingest {
 
   /** Free every job of a parse (in the workers too). */
   private releaseAll(parse: Parse): void {
-    for (const piece of [...parse.pieces, ...(parse.concat ? [parse.concat] : [])]) {
+    for (const piece of [...parse.pieces, ...(parse.join ? [parse.join] : [])]) {
       if (piece.released) continue;
       if (this.pool.includes(piece.worker)) this.post(piece.worker, { op: 'abort', id: piece.job });
       this.release(piece);
@@ -486,34 +501,28 @@ export class Ingest {
         piece.sealed = m.state;
         this.advance(parse);
         break;
-      case 'done': {
+      case 'done':
         this.release(piece);
-        const result: IngestResult = {
-          ipc: m.ipc,
-          columns: m.columns,
-          rows: m.rows,
-          warnings: m.warnings,
-          head: m.head,
-        };
-        if (parse.pieces.length === 1) parse.finish?.resolve(result);
-        else {
-          piece.result = result;
-          this.join(parse);
-        }
+        parse.finish?.resolve({ ipc: m.ipc, columns: m.columns, rows: m.rows, warnings: m.warnings, head: m.head });
         break;
-      }
-      case 'concatenated': {
+      case 'columns':
+        this.release(piece);
+        piece.parts = m.parts;
+        piece.head = m.head;
+        this.join(parse);
+        break;
+      case 'joined': {
         this.release(piece);
         const merged = parse.merged;
         if (!merged) return;
         const head: Array<Array<string | null>> = [];
-        for (const p of parse.pieces) head.push(...(p.result?.head ?? []));
+        for (const p of parse.pieces) head.push(...(p.head ?? []));
         parse.finish?.resolve({ ipc: m.ipc, ...merged, head: head.slice(0, HEAD_ROWS) });
         break;
       }
       case 'error':
         this.release(piece);
-        if (parse.pieces.length === 1 || parse.concat === piece) {
+        if (parse.pieces.length === 1 || parse.join === piece) {
           this.fail(parse, errorFromWire(m.code, m.message, m.context));
         } else {
           piece.error = { code: m.code, message: m.message, context: m.context };
@@ -526,7 +535,7 @@ export class Ingest {
   /**
    * Once the pieces before a failed piece have parsed, its error (with its
    * line shifted to the file's) is the parse's; once every piece has parsed,
-   * merge the column types and have each piece write its record batch.
+   * merge the column types and have each piece convert its columns to them.
    */
   private advance(parse: Parse): void {
     const pieces = parse.pieces;
@@ -572,22 +581,19 @@ export class Ingest {
     }
   }
 
-  /** Every piece has written its record batch: join them in one worker. */
+  /** Every piece has its columns typed: write them as one IPC stream in one worker. */
   private join(parse: Parse): void {
-    if (!parse.pieces.every((p) => p.result)) return;
-    const parts = parse.pieces.map((p) => p.result?.ipc as Uint8Array);
+    const merged = parse.merged;
+    if (!merged || !parse.pieces.every((p) => p.parts)) return;
+    const pieces = parse.pieces.map((p) => p.parts as ColumnParts[]);
+    for (const p of parse.pieces) delete p.parts;
     const worker = this.pick();
     const piece: Piece = { job: this.nextJob++, worker, sent: 0, parsed: 0, released: false };
     worker.active++;
     if (worker.active === 1) worker.worker.ref();
-    parse.concat = piece;
+    parse.join = piece;
     this.jobs.set(piece.job, { parse, piece });
-    for (const p of parse.pieces) if (p.result) p.result.ipc = new Uint8Array(0);
-    this.post(
-      worker,
-      { op: 'concat', id: piece.job, parts },
-      parts.map((p) => p.buffer as ArrayBuffer),
-    );
+    this.post(worker, { op: 'join', id: piece.job, columns: merged.columns, pieces }, partsBuffers(pieces.flat()));
   }
 
   private onWorkerDeath(pooled: PooledWorker, err: Error): void {

@@ -7,8 +7,10 @@
  *   finish (the merged column types) ─▶ columnsToIPC ─▶ 'done' IPC + head
  *   concat (the pieces' IPC) ─▶ one IPC stream ─▶ 'done'
  */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { parentPort } from 'node:worker_threads';
-import { columnsToIPC, concatIPC, describeTable, tableFromArrowIPC } from './arrow.js';
+import { columnParts, columnsToIPC, describeTable, partsBuffers, piecesToIPC, tableFromArrowIPC } from './arrow.js';
 import { ArrowColumn, mergeColumnStats } from './csv/column.js';
 import { blankLinesWarning as blankWarning } from './csv/parser.js';
 import { type ColumnInfo, type CsvOptions, CsvParser, formatValue, Utf8Column } from './csv.js';
@@ -27,6 +29,26 @@ interface Job {
 }
 
 const jobs = new Map<number, Job>();
+
+// A finished parse leaves its text, columns and IPC as garbage, most of it
+// outside the JS heap (typed arrays), which an idle worker would keep until its
+// next parse: collect it as soon as the worker has nothing left to do.
+let collect: (() => void) | undefined;
+try {
+  setFlagsFromString('--expose-gc');
+  collect = runInNewContext('gc') as () => void;
+} catch {
+  collect = undefined;
+}
+let collectPending = false;
+function collectWhenIdle(): void {
+  if (!collect || collectPending) return;
+  collectPending = true;
+  setImmediate(() => {
+    collectPending = false;
+    if (jobs.size === 0) collect?.();
+  });
+}
 // string columns as UTF-8 bytes: no JS string per cell, and Arrow-ready
 const UTF8 = { utf8Strings: true };
 const port = parentPort;
@@ -34,6 +56,7 @@ if (!port) throw new Error('parse-worker.ts runs as a worker thread');
 
 function send(message: FromWorker, transfer: ArrayBuffer[] = []): void {
   port?.postMessage(message, transfer);
+  if (message.op === 'done' || message.op === 'joined' || message.op === 'error') collectWhenIdle();
 }
 
 function fail(id: number, err: unknown): void {
@@ -85,7 +108,7 @@ port.on('message', (m: ToWorker) => {
         const job: Job = { format: m.format, options: m.options, bytes: 0, headRows: m.headRows, failed: false };
         jobs.set(m.id, job);
         if (m.format === 'csv') {
-          job.parser = new CsvParser(m.options, UTF8);
+          job.parser = new CsvParser(m.options, { utf8Strings: true, rowsHint: m.rowsHint ?? 0 });
           if (m.prefix) {
             job.parser.push(m.prefix);
             job.parser.startPiece(m.byteOffset ?? 0);
@@ -117,15 +140,22 @@ port.on('message', (m: ToWorker) => {
         break;
       }
       case 'finish': {
+        // the merged types are known: convert, and hand the buffers over for the join
         const job = jobs.get(m.id);
         if (!job?.parser || job.failed) return;
         jobs.delete(m.id);
-        done(m.id, job.parser.finishPiece(m.decisions), [], m.headRows);
+        const parsed = job.parser.finishPiece(m.decisions);
+        const values = parsed.values as unknown as Array<ArrayLike<unknown>>;
+        const parts = parsed.values.map(columnParts);
+        send(
+          { op: 'columns', id: m.id, parts, head: head(parsed.columns, values, parsed.rows, m.headRows) },
+          partsBuffers(parts),
+        );
         break;
       }
-      case 'concat': {
-        const ipc = concatIPC(m.parts);
-        send({ op: 'concatenated', id: m.id, ipc }, [ipc.buffer as ArrayBuffer]);
+      case 'join': {
+        const ipc = piecesToIPC(m.columns, m.pieces);
+        send({ op: 'joined', id: m.id, ipc }, [ipc.buffer as ArrayBuffer]);
         break;
       }
       case 'end': {

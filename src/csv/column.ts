@@ -299,7 +299,11 @@ class Utf8Sink implements StringSink {
   private n = 0;
   private nulls = 0;
 
-  constructor(nulls: number) {
+  constructor(nulls: number, capacity = 0) {
+    if (capacity > 1024) {
+      this.offsets = new Int32Array(capacity + 2);
+      this.valid = new Uint8Array(capacity + 2);
+    }
     for (let i = 0; i < nulls; i++) this.pushNull();
   }
 
@@ -385,6 +389,8 @@ export class ColumnBuilder {
   private allShortest = true;
   private lossy = false;
   private readonly forced: ColumnType | undefined;
+  /** expected count of values (a piece's estimate), to size arrays once */
+  private readonly capacity: number;
 
   /**
    * @param name - the final column name (for error messages)
@@ -396,9 +402,11 @@ export class ColumnBuilder {
     readonly header: string | undefined,
     forced: ColumnType | undefined,
     utf8 = false,
+    capacity = 0,
   ) {
     this.forced = forced;
     this.utf8 = utf8;
+    this.capacity = capacity;
     this.strs = this.newSink(0);
     if (forced === ColumnType.string) this.kind = K_STR;
     else if (forced === ColumnType.integer || forced === ColumnType.number) this.startTyped(K_NUM);
@@ -407,7 +415,7 @@ export class ColumnBuilder {
   }
 
   private newSink(nulls: number): StringSink {
-    return this.utf8 ? new Utf8Sink(nulls) : new ArraySink(nulls);
+    return this.utf8 ? new Utf8Sink(nulls, this.capacity) : new ArraySink(nulls);
   }
 
   /** Add a missing value (an unquoted empty field). */
@@ -534,7 +542,7 @@ export class ColumnBuilder {
 
   private startTyped(kind: number): void {
     this.kind = kind;
-    const cap = Math.max(1024, this.n * 2);
+    const cap = Math.max(1024, this.n * 2, this.capacity);
     this.nums = new Float64Array(cap).fill(Number.NaN);
     if (kind === K_NUM) this.decs = new Uint8Array(cap);
   }

@@ -81,6 +81,7 @@ export class CsvParser {
   private failure: unknown = undefined;
   private done = false;
   private readonly utf8Strings: boolean;
+  private readonly rowsHint: number;
 
   /**
    * @param options - types, delimiter and limits; see {@link CsvOptions}
@@ -88,10 +89,12 @@ export class CsvParser {
    *   character (or is a quote or line break) or an unknown type name
    * @param internal - `utf8Strings`: string columns come back as
    *   {@link Utf8Column} (Arrow's layout) instead of arrays of strings; the
-   *   parse workers use it (internal, not part of the public API)
+   *   parse workers use it (internal, not part of the public API); `rowsHint`:
+   *   the expected count of rows, to size the column arrays once
    */
-  constructor(options: CsvOptions = {}, internal: { utf8Strings?: boolean } = {}) {
+  constructor(options: CsvOptions = {}, internal: { utf8Strings?: boolean; rowsHint?: number } = {}) {
     this.utf8Strings = internal.utf8Strings === true;
+    this.rowsHint = Math.max(0, Math.min(internal.rowsHint ?? 0, 1 << 24));
     const delimiter = options.delimiter ?? ',';
     if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {
       throw new ArgumentError(
@@ -598,7 +601,7 @@ export class CsvParser {
           used.add(header);
         }
       }
-      return new ColumnBuilder(name, header, forced, this.utf8Strings);
+      return new ColumnBuilder(name, header, forced, this.utf8Strings, this.rowsHint);
     });
     if (types !== undefined) {
       const unknown = Object.keys(types).filter((k) => !used.has(k));
