@@ -43,13 +43,13 @@ export interface SensorOptions {
   onAppend?: (written: number) => void;
 }
 
-/** One sensor row. */
-export interface SensorRow {
+/** One sensor row (a type, not an interface, so that it is a `Record<string, unknown>` for append()). */
+export type SensorRow = {
   time: Date;
   sensor: string;
   temperature: number;
   humidity: number;
-}
+};
 
 /** Shortest sleep between two appends, in ms (at most 20 appends a second). */
 const minTick = 50;
@@ -71,10 +71,12 @@ function random(seed: number): () => number {
  *
  * @returns a function giving rows [from, to)
  */
-export function sensorRows(options: { rate: number; sensors: number; seed: number; start: Date }): (
-  from: number,
-  to: number,
-) => SensorRow[] {
+export function sensorRows(options: {
+  rate: number;
+  sensors: number;
+  seed: number;
+  start: Date;
+}): (from: number, to: number) => SensorRow[] {
   const next = random(options.seed);
   const t0 = options.start.getTime();
   return (from, to) => {
