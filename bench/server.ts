@@ -7,6 +7,7 @@
  *   → { dataset, at }                on each stored dataset (at: epoch ms, fractional)
  *   ← 'reset'  → { reset }           restart the event-loop histogram and the RSS peak
  *   ← 'stats'  → { stats: {...} }    max event-loop delay, peak RSS, RSS samples
+ *   ← 'memory' → { memory: {...} }   process.memoryUsage() (for investigating RSS)
  */
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 
@@ -45,6 +46,8 @@ async function main(): Promise<void> {
           samples,
         },
       });
+    } else if (m === 'memory') {
+      process.send?.({ memory: process.memoryUsage() });
     } else if (m === 'exit') {
       void server.close().then(() => process.exit(0));
     }

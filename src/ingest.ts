@@ -177,7 +177,7 @@ export class Ingest {
 
   constructor(options: IngestOptions = {}) {
     this.size = Math.max(1, options.threads ?? Math.min(4, availableParallelism()));
-    this.pieceBytes = Math.max(1, options.pieceBytes ?? (Number(process.env.CSVS_PIECE) || 4 << 20));
+    this.pieceBytes = Math.max(1, options.pieceBytes ?? 4 << 20);
   }
 
   /**

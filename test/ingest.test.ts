@@ -102,7 +102,8 @@ async function expectSameOrSameError(
   assert.equal(caught.code, e.code, caught.message);
   // the excerpt after a closing quote shows what had arrived, as when streaming
   const excerpt = (m: string) => m.replace(/ \(".*"\); a quoted field/s, '; a quoted field');
-  assert.equal(excerpt(caught.message), excerpt(e.message));
+  // and a field over the limit may be caught before it ends, as when streaming
+  if (e.code !== ErrorCode.LIMIT_FIELD_SIZE) assert.equal(excerpt(caught.message), excerpt(e.message));
   assert.equal(caught.line, e.line);
   return undefined;
 }
@@ -140,10 +141,14 @@ const PIECE_CASES: Array<[string, string, CsvOptions?]> = [
   ['a bad forced value in a later piece', 'n\n1\n2\n3\nx\n', { types: { n: 'integer' } }],
   ['a lone CR after the header', 'a,b\r1,2\n3,4\n5,6\n'],
   ['an unknown forced type name', 'a,b\n1,2\n3,4\n', { types: { c: 'integer' } }],
+  ['tab-separated values', 'a\tb\n1\t"x\ny"\n2\t\n\t3\n', { delimiter: '\t' }],
+  ['a row limit', 'a\n1\n2\n3\n', { maxRows: 2 }],
+  ['a field limit in a later piece', 'a,b\n1,2\n3,4\n5,xxxxxxxx\n', { maxFieldBytes: 4 }],
 ];
 
 // inputs that must stay in one piece: no row boundary can be found safely
 const ONE_PIECE = new Set([
+  'a row limit',
   'lone CR line ends',
   'a lone CR after the header',
   'a stray quote, then quoted newlines',
@@ -298,6 +303,14 @@ describe('Ingest', () => {
         const { pool } = pools[seed % 3] as { pool: Ingest };
         await assert.doesNotReject(expectSameOrSameError(pool, text, {}, 1 + (seed % 7)), JSON.stringify(text));
       }
+    });
+
+    it('forgets an aborted parse in pieces and parses the next', async () => {
+      const { pool } = pools[0] as { pool: Ingest };
+      const id = pool.begin('csv', {}, { onParsed: () => undefined, onError: () => undefined });
+      pool.push(id, Buffer.from('a,b\n1,2\n3,4\n5,'));
+      pool.abort(id);
+      await expectSameOrSameError(pool, 'a,b\n1,2\n3,4\n', {}, 2);
     });
 
     it('fails early on a bad row in a later piece, before the end', async () => {
