@@ -141,6 +141,11 @@ const PIECE_CASES: Array<[string, string, CsvOptions?]> = [
   ['a bad forced value in a later piece', 'n\n1\n2\n3\nx\n', { types: { n: 'integer' } }],
   ['a lone CR after the header', 'a,b\r1,2\n3,4\n5,6\n'],
   ['an unknown forced type name', 'a,b\n1,2\n3,4\n', { types: { c: 'integer' } }],
+  [
+    'forced types with missing values',
+    'n,b,d\n1,,2021-01-01\n"",true,""\n,FALSE,\n3,"",2021-01-02\n',
+    { types: { n: 'integer', b: 'boolean', d: 'date' } },
+  ],
   ['tab-separated values', 'a\tb\n1\t"x\ny"\n2\t\n\t3\n', { delimiter: '\t' }],
   ['a row limit', 'a\n1\n2\n3\n', { maxRows: 2 }],
   ['a field limit in a later piece', 'a,b\n1,2\n3,4\n5,xxxxxxxx\n', { maxFieldBytes: 4 }],

@@ -616,8 +616,8 @@ export class ColumnBuilder {
       throw new Error(`internal: column "${this.name}" cannot become kind ${kind} from ${this.kind}`);
     const nums = this.kind === K_NULL ? new Float64Array(n).fill(Number.NaN) : this.nums;
     let validity: Uint8Array | undefined;
-    let nullCount = 0;
-    for (let i = 0; i < n; i++) if (Number.isNaN(nums[i] as number)) nullCount++;
+    // every missing value is a NaN here and counted in `nulls`
+    const nullCount = this.kind === K_NULL ? n : this.nulls;
     if (nullCount > 0) {
       validity = new Uint8Array((n + 7) >> 3);
       for (let i = 0; i < n; i++)
