@@ -20,7 +20,16 @@ import { runSensor, sensorRows } from '../scripts/sensor.js';
 import { type CsvClient, type CsvServer, connect, live, startServer } from '../src/index.js';
 import type { MimeBundle } from '../src/notebook.js';
 import { type Clock, Coalescer, createLive, type LiveDisplay } from '../src/notebook-live.js';
-import { type ExecutedNotebook, executeNotebook, isListening, joined, type NotebookCell, repoRoot } from './jupyter.js';
+import {
+  type ExecutedNotebook,
+  type ExecutedTwice,
+  executeNotebook,
+  executeTwice,
+  isListening,
+  joined,
+  type NotebookCell,
+  repoRoot,
+} from './jupyter.js';
 
 /** Timers that fire only when the test moves the time on. */
 class ManualClock implements Clock {
@@ -544,6 +553,29 @@ describe('notebooks/live.ipynb headless', { timeout: 300_000 }, () => {
     const inked = await countInkedPixels(browser, await charts.first().screenshot());
     assert.ok(inked.ratio > 0.01, `the chart is blank (${inked.count} of ${inked.total} pixels drawn)`);
     await page.close();
+  });
+});
+
+describe('notebooks/live.ipynb run twice in one kernel', { timeout: 300_000 }, () => {
+  let twice: ExecutedTwice | undefined;
+
+  before(async () => {
+    ensureBuilt();
+    twice = await executeTwice(join(repoRoot, 'notebooks', 'live.ipynb'), join(repoRoot, '.tmp', 'notebook-live-test'));
+  });
+
+  it('starts over on the second run: the sensor exits 0 and the chart ends at 100 rows again', () => {
+    assert.ok(twice);
+    assert.doesNotMatch(JSON.stringify(twice.runs), /"output_type": ?"error"|AUTH_NOT_OWNER|render failed/);
+    const liveIndex = twice.cells.findIndex((c) => joined(c.source).includes('live("sensor"'));
+    const stopIndex = twice.cells.findIndex((c) => joined(c.source).includes('await view.stop()'));
+    for (const run of twice.runs) {
+      const outs = run[liveIndex] ?? [];
+      assert.equal(outs.length, 1);
+      assert.match(joined(outs[0]?.data?.['text/plain']), /^sensor · live · 100 rows · /);
+      const text = (run[stopIndex] ?? []).map((o) => joined(o.text)).join('');
+      assert.match(text, /^sensor exited with code 0\n/);
+    }
   });
 });
 
