@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
 import { createReadStream, readdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import * as aq from 'arquero';
 import { WebSocketServer } from 'ws';
-import { connect, type CsvClient, type CsvServer, startServer, toCSVTable } from '../src/index.js';
+import { type CsvClient, type CsvServer, connect, startServer, toCSVTable } from '../src/index.js';
 import { rejectsWithCode, serverWithClient, tableEqual } from './helpers.js';
 
 const studentsPath = join(__dirname, '..', 'data', 'students.csv');
@@ -40,15 +40,25 @@ describe('CsvClient', () => {
     });
 
     it('sends a Node stream', async () => {
-      tableEqual(await ctx.client.send(Readable.from([Buffer.from('a,b\n1,'), Buffer.from('x\n2,\n')]), { name: 'stream' }), expected);
+      tableEqual(
+        await ctx.client.send(Readable.from([Buffer.from('a,b\n1,'), Buffer.from('x\n2,\n')]), { name: 'stream' }),
+        expected,
+      );
       const table = await ctx.client.send(createReadStream(studentsPath), { name: 'file-stream' });
       assert.equal(table.numRows(), 10);
     });
 
     it('sends an arquero table as Arrow and gets it back', async () => {
-      const local = aq.table({ n: [1.5, 2, null], s: ['a', 'b', 'c'], d: [new Date(Date.UTC(2020, 0, 2)), null, new Date(Date.UTC(2021, 5, 6))] });
+      const local = aq.table({
+        n: [1.5, 2, null],
+        s: ['a', 'b', 'c'],
+        d: [new Date(Date.UTC(2020, 0, 2)), null, new Date(Date.UTC(2021, 5, 6))],
+      });
       const stored = await ctx.client.send(local, { name: 'arrow' });
-      tableEqual(stored, local.columnNames().reduce((o, n) => ({ ...o, [n]: local.array(n, Array) }), {}));
+      tableEqual(
+        stored,
+        local.columnNames().reduce((o, n) => ({ ...o, [n]: local.array(n, Array) }), {}),
+      );
     });
 
     it('keeps leading zeros of real zip codes (vega-datasets zipcodes.csv)', async () => {
@@ -81,7 +91,11 @@ describe('CsvClient', () => {
     });
 
     it('rejects a dataset name with control characters', async () => {
-      await rejectsWithCode(ctx.client.send('a\n1\n', { name: 'bad\u0000name' }), 'CSVS_PROTOCOL_BAD_MESSAGE', /control/);
+      await rejectsWithCode(
+        ctx.client.send('a\n1\n', { name: 'bad\u0000name' }),
+        'CSVS_PROTOCOL_BAD_MESSAGE',
+        /control/,
+      );
     });
   });
 

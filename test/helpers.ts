@@ -10,7 +10,11 @@ export function tableEqual(actual: ColumnTable, expected: Record<string, unknown
 }
 
 /** Assert that `fn` rejects (or throws) a csvsocket error with `code`, and return it. */
-export async function rejectsWithCode(fn: Promise<unknown> | (() => unknown), code: string, pattern?: RegExp): Promise<Error & { code: string }> {
+export async function rejectsWithCode(
+  fn: Promise<unknown> | (() => unknown),
+  code: string,
+  pattern?: RegExp,
+): Promise<Error & { code: string }> {
   let caught: unknown;
   try {
     await (typeof fn === 'function' ? fn() : fn);

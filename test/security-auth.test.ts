@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
-import { AuthError, connect, type CsvServer, ConnectionError, startServer } from '../src/index.js';
 import { checkUpgrade, exposureWarning, isLoopbackHost, newToken, offeredToken, sameToken } from '../src/auth.js';
+import { AuthError, ConnectionError, type CsvServer, connect, startServer } from '../src/index.js';
 import { rejectsWithCode } from './helpers.js';
 import { rawUpgrade } from './security-helpers.js';
 
@@ -74,7 +74,11 @@ describe('auth', () => {
       ['no token', '/', {}],
       ['a wrong ?token=', '/?token=WRONG-but-long-enough-1234', {}],
       ['a wrong Bearer token', '/', { authorization: 'Bearer WRONG-but-long-enough-1234' }],
-      ['a wrong token subprotocol', '/', { 'sec-websocket-protocol': 'csvsocket.v1, csvsocket.token.WRONG-but-long-enough-1234' }],
+      [
+        'a wrong token subprotocol',
+        '/',
+        { 'sec-websocket-protocol': 'csvsocket.v1, csvsocket.token.WRONG-but-long-enough-1234' },
+      ],
       ['a prefix of the right token', '/?token=PREFIX', {}],
     ] as const) {
       it(`refuses ${how} with 401 before the upgrade, code in X-Csvsocket-Error`, async () => {
@@ -89,7 +93,11 @@ describe('auth', () => {
     }
 
     it('makes connect() reject with AuthError CSVS_AUTH_REQUIRED for a missing token', async () => {
-      const err = await rejectsWithCode(connect(base, { token: undefined as never }), 'CSVS_AUTH_REQUIRED', /needs a token/);
+      const err = await rejectsWithCode(
+        connect(base, { token: undefined as never }),
+        'CSVS_AUTH_REQUIRED',
+        /needs a token/,
+      );
       assert.ok(err instanceof AuthError);
     });
 
@@ -98,13 +106,19 @@ describe('auth', () => {
       const logged: string[] = [];
       const originals = { log: console.log, error: console.error, warn: console.warn, info: console.info };
       const write = process.stderr.write.bind(process.stderr);
-      for (const k of Object.keys(originals) as Array<keyof typeof originals>) console[k] = (...a: unknown[]) => logged.push(a.map(String).join(' '));
-      process.stderr.write = ((chunk: string | Uint8Array) => logged.push(String(chunk)) > 0) as typeof process.stderr.write;
+      for (const k of Object.keys(originals) as Array<keyof typeof originals>)
+        console[k] = (...a: unknown[]) => logged.push(a.map(String).join(' '));
+      process.stderr.write = ((chunk: string | Uint8Array) =>
+        logged.push(String(chunk)) > 0) as typeof process.stderr.write;
       const warnings: string[] = [];
       server.on('warning', (w) => warnings.push(w));
       try {
         for (const url of [`${base}?token=${secret}`, base]) {
-          const err = await rejectsWithCode(connect(url, url === base ? { token: secret } : {}), 'CSVS_AUTH_REQUIRED', /token is wrong/);
+          const err = await rejectsWithCode(
+            connect(url, url === base ? { token: secret } : {}),
+            'CSVS_AUTH_REQUIRED',
+            /token is wrong/,
+          );
           assert.ok(err instanceof AuthError);
           const text = `${err.message}\n${err.stack}\n${JSON.stringify(err)}\n${String((err as { cause?: unknown }).cause ?? '')}`;
           assert.ok(!text.includes(secret), `the error echoes the offered token: ${text}`);
@@ -119,7 +133,10 @@ describe('auth', () => {
 
     it('keeps the server token out of every refusal and out of client error messages', async () => {
       const token = server.token ?? '';
-      const err = await rejectsWithCode(connect(`ws://127.0.0.1:${server.port}/nowhere?token=${token}x`), 'CSVS_AUTH_REQUIRED');
+      const err = await rejectsWithCode(
+        connect(`ws://127.0.0.1:${server.port}/nowhere?token=${token}x`),
+        'CSVS_AUTH_REQUIRED',
+      );
       assert.ok(!err.message.includes(token));
     });
 
@@ -135,7 +152,11 @@ describe('auth', () => {
   describe('token: false', () => {
     it('is refused on a non-loopback host with CSVS_AUTH_UNSAFE_CONFIG (before binding)', async () => {
       for (const host of ['0.0.0.0', '::', '192.168.1.10', 'example.com']) {
-        const err = await rejectsWithCode(startServer({ port: 0, host, token: false }), 'CSVS_AUTH_UNSAFE_CONFIG', /loopback/);
+        const err = await rejectsWithCode(
+          startServer({ port: 0, host, token: false }),
+          'CSVS_AUTH_UNSAFE_CONFIG',
+          /loopback/,
+        );
         assert.ok(err instanceof AuthError);
       }
     });
@@ -168,7 +189,13 @@ describe('Origin and Host checks', () => {
   });
   after(() => server.close());
 
-  for (const origin of ['https://evil.example', 'null', 'http://localhost.evil.example', `http://127.0.0.1:${1}`, 'file://']) {
+  for (const origin of [
+    'https://evil.example',
+    'null',
+    'http://localhost.evil.example',
+    `http://127.0.0.1:${1}`,
+    'file://',
+  ]) {
     it(`refuses Origin ${origin} with 403 CSVS_AUTH_FORBIDDEN_ORIGIN, even with the right token`, async () => {
       const answer = await rawUpgrade(server.port, '/', { ...headers, host: `127.0.0.1:${server.port}`, origin });
       assert.equal(answer.status, 403);
@@ -177,7 +204,10 @@ describe('Origin and Host checks', () => {
   }
 
   it('refuses a foreign Origin before looking at the token (a page learns nothing about it)', async () => {
-    const answer = await rawUpgrade(server.port, '/', { host: `127.0.0.1:${server.port}`, origin: 'https://evil.example' });
+    const answer = await rawUpgrade(server.port, '/', {
+      host: `127.0.0.1:${server.port}`,
+      origin: 'https://evil.example',
+    });
     assert.equal(answer.status, 403);
   });
 
@@ -195,14 +225,23 @@ describe('Origin and Host checks', () => {
 
   for (const host of ['evil.example', 'evil.example:80', 'localhost.evil.example', '127.0.0.1.nip.io', '10.0.0.1']) {
     it(`refuses Host "${host}" on a loopback server with 403 CSVS_AUTH_FORBIDDEN_HOST (DNS rebinding)`, async () => {
-      const answer = await rawUpgrade(server.port, '/', { ...headers, host: host ? `${host}${host.includes(':') ? '' : `:${server.port}`}` : '' });
+      const answer = await rawUpgrade(server.port, '/', {
+        ...headers,
+        host: host ? `${host}${host.includes(':') ? '' : `:${server.port}`}` : '',
+      });
       assert.equal(answer.status === 400 ? 403 : answer.status, 403, `host ${host}: ${answer.body}`);
       if (answer.status === 403) assert.equal(answer.headers['x-csvsocket-error'], 'CSVS_AUTH_FORBIDDEN_HOST');
     });
   }
 
   it('accepts loopback Host names and a configured allowHosts name', async () => {
-    for (const host of [`localhost:${server.port}`, `127.0.0.1:${server.port}`, `[::1]:${server.port}`, `mybox.lan:${server.port}`, `app.localhost:${server.port}`]) {
+    for (const host of [
+      `localhost:${server.port}`,
+      `127.0.0.1:${server.port}`,
+      `[::1]:${server.port}`,
+      `mybox.lan:${server.port}`,
+      `app.localhost:${server.port}`,
+    ]) {
       const answer = await rawUpgrade(server.port, '/', { ...headers, host });
       assert.equal(answer.status, 101, `host ${host}`);
     }
@@ -217,18 +256,42 @@ describe('Origin and Host checks', () => {
   });
 
   it('knows loopback names and addresses, including IPv4-mapped IPv6', () => {
-    for (const h of ['localhost', '127.0.0.1', '127.1.2.3', '::1', '[::1]', 'a.localhost', '::ffff:127.0.0.1', '0:0:0:0:0:0:0:1']) {
+    for (const h of [
+      'localhost',
+      '127.0.0.1',
+      '127.1.2.3',
+      '::1',
+      '[::1]',
+      'a.localhost',
+      '::ffff:127.0.0.1',
+      '0:0:0:0:0:0:0:1',
+    ]) {
       assert.equal(isLoopbackHost(h), true, h);
     }
-    for (const h of ['0.0.0.0', '::', '10.0.0.1', 'localhost.evil', '127.0.0.1.nip.io', '128.0.0.1', '::ffff:10.0.0.1', '']) {
+    for (const h of [
+      '0.0.0.0',
+      '::',
+      '10.0.0.1',
+      'localhost.evil',
+      '127.0.0.1.nip.io',
+      '128.0.0.1',
+      '::ffff:10.0.0.1',
+      '',
+    ]) {
       assert.equal(isLoopbackHost(h), false, h);
     }
   });
 
   it('checks the Host only on a loopback server; a network server relies on its token', () => {
     const req = { url: '/?token=abcdefgh', headers: { host: 'mybox.example:8851' } } as never;
-    assert.equal(checkUpgrade(req, { token: 'abcdefgh', host: '0.0.0.0', port: 8851, allowOrigins: [], allowHosts: [] }), null);
-    assert.equal(checkUpgrade(req, { token: 'abcdefgh', host: '127.0.0.1', port: 8851, allowOrigins: [], allowHosts: [] })?.status, 403);
+    assert.equal(
+      checkUpgrade(req, { token: 'abcdefgh', host: '0.0.0.0', port: 8851, allowOrigins: [], allowHosts: [] }),
+      null,
+    );
+    assert.equal(
+      checkUpgrade(req, { token: 'abcdefgh', host: '127.0.0.1', port: 8851, allowOrigins: [], allowHosts: [] })?.status,
+      403,
+    );
   });
 });
 
@@ -239,12 +302,29 @@ describe('TLS', () => {
   let server: CsvServer;
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'csvsocket-tls-'));
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-subj', '/CN=localhost', '-days', '1',
-      '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-    ], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-subj',
+        '/CN=localhost',
+        '-days',
+        '1',
+        '-addext',
+        'subjectAltName=DNS:localhost,IP:127.0.0.1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
     cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
     key = readFileSync(join(dir, 'key.pem'), 'utf8');
     server = await startServer({ port: 0, tls: { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem') } });

@@ -5,7 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { request } from 'node:http';
-import { connect as tcpConnect, createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
 import type { ColumnTable } from 'arquero';
 
 /** The status, headers and body an upgrade request got, or `upgraded`. */
@@ -33,7 +33,12 @@ export function rawUpgrade(port: number, path: string, headers: Record<string, s
     });
     req.on('upgrade', (res, socket) => {
       socket.destroy();
-      resolve({ status: res.statusCode ?? 0, headers: res.headers, body: '', protocol: res.headers['sec-websocket-protocol'] as string | undefined });
+      resolve({
+        status: res.statusCode ?? 0,
+        headers: res.headers,
+        body: '',
+        protocol: res.headers['sec-websocket-protocol'] as string | undefined,
+      });
     });
     req.on('response', (res) => {
       let body = '';
@@ -192,7 +197,8 @@ export function tableChecksum(table: ColumnTable): string {
   const hash = createHash('sha256');
   for (const name of table.columnNames()) {
     hash.update(`${name}\u0000`);
-    for (const v of table.array(name, Array) as unknown[]) hash.update(`${v instanceof Date ? v.toISOString() : String(v)}\u0001`);
+    for (const v of table.array(name, Array) as unknown[])
+      hash.update(`${v instanceof Date ? v.toISOString() : String(v)}\u0001`);
   }
   return hash.digest('hex');
 }

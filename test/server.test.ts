@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { after, afterEach, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
-import { connect, type CsvClient, type CsvServer, serve, startServer } from '../src/index.js';
+import { type CsvClient, type CsvServer, connect, serve, startServer } from '../src/index.js';
 import { encodeFrame, FrameKind, LEGACY_REPLY, SUBPROTOCOL } from '../src/protocol.js';
 import { rejectsWithCode, serverWithClient, tableEqual } from './helpers.js';
 
@@ -17,12 +17,16 @@ const students = {
 };
 
 /** A raw protocol-v1 socket, for what the client never sends. */
-async function rawSocket(server: CsvServer): Promise<{ ws: WebSocket; messages: Array<Record<string, unknown>>; next: () => Promise<Record<string, unknown>> }> {
+async function rawSocket(
+  server: CsvServer,
+): Promise<{ ws: WebSocket; messages: Array<Record<string, unknown>>; next: () => Promise<Record<string, unknown>> }> {
   const ws = new WebSocket(server.url, [SUBPROTOCOL]);
   const messages: Array<Record<string, unknown>> = [];
   const waiting: Array<(m: Record<string, unknown>) => void> = [];
   ws.on('message', (data, isBinary) => {
-    const m = isBinary ? { binary: (data as Buffer).byteLength } : (JSON.parse(data.toString()) as Record<string, unknown>);
+    const m = isBinary
+      ? { binary: (data as Buffer).byteLength }
+      : (JSON.parse(data.toString()) as Record<string, unknown>);
     const w = waiting.shift();
     if (w) w(m);
     else messages.push(m);
@@ -94,10 +98,16 @@ describe('CsvServer', () => {
       for (let i = 0; i < rows; i++) lines.push(`${i},"row, ${i}"`);
       const text = `${lines.join('\n')}\n`;
       const progress: number[] = [];
-      const table = await ctx.client.send(Buffer.from(text), { name: 'big', onProgress: (p) => progress.push(p.bytes) });
+      const table = await ctx.client.send(Buffer.from(text), {
+        name: 'big',
+        onProgress: (p) => progress.push(p.bytes),
+      });
       assert.equal(table.numRows(), rows);
       assert.equal(table.get('label', rows - 1), `row, ${rows - 1}`);
-      assert.equal((table.array('n', Array) as number[]).reduce((a, b) => a + b, 0), (rows * (rows - 1)) / 2);
+      assert.equal(
+        (table.array('n', Array) as number[]).reduce((a, b) => a + b, 0),
+        (rows * (rows - 1)) / 2,
+      );
       assert.ok(Buffer.byteLength(text) > 2 * 1024 * 1024, 'the upload spans several chunks');
       assert.ok(progress.length >= 2, 'progress is reported as chunks are parsed');
       assert.equal(progress.at(-1), Buffer.byteLength(text));
@@ -115,7 +125,11 @@ describe('CsvServer', () => {
     });
 
     it('rejects a bad CSV with its code and line, and keeps serving', async () => {
-      const err = await rejectsWithCode(ctx.client.send('a,b\n1,2\n3\n', { name: 'bad' }), 'CSVS_PARSE_RAGGED_ROW', /line 3/);
+      const err = await rejectsWithCode(
+        ctx.client.send('a,b\n1,2\n3\n', { name: 'bad' }),
+        'CSVS_PARSE_RAGGED_ROW',
+        /line 3/,
+      );
       assert.equal((err as unknown as { line: number }).line, 3);
       assert.equal(ctx.server.table('bad'), undefined);
       tableEqual(await ctx.client.send('a\n1\n', { name: 'after-bad' }), { a: [1] });
@@ -125,7 +139,11 @@ describe('CsvServer', () => {
       await ctx.client.send('t,v\n1,10\n', { name: 'live' });
       const table = await ctx.client.send('t,v\n2,20\n3,30\n', { name: 'live', mode: 'append' });
       tableEqual(table, { t: [1, 2, 3], v: [10, 20, 30] });
-      await rejectsWithCode(ctx.client.send('x\n1\n', { name: 'live', mode: 'append' }), 'CSVS_PARSE_BAD_TYPE', /columns/);
+      await rejectsWithCode(
+        ctx.client.send('x\n1\n', { name: 'live', mode: 'append' }),
+        'CSVS_PARSE_BAD_TYPE',
+        /columns/,
+      );
     });
   });
 
@@ -178,7 +196,10 @@ describe('CsvServer', () => {
     });
 
     it('rejects a query that is code, not data', async () => {
-      await rejectsWithCode(ctx.client.query('students', { filter: 'd => process.exit(1)' } as never), 'CSVS_QUERY_INVALID');
+      await rejectsWithCode(
+        ctx.client.query('students', { filter: 'd => process.exit(1)' } as never),
+        'CSVS_QUERY_INVALID',
+      );
       await rejectsWithCode(
         ctx.client.query('students', { filter: { column: 'd => process.exit(1)', op: '=', value: 1 } }),
         'CSVS_QUERY_UNKNOWN_COLUMN',
@@ -275,7 +296,9 @@ describe('CsvServer', () => {
         const ws = new WebSocket(server2.url);
         await new Promise((r) => ws.once('open', r));
         const stored = server2.nextDataset();
-        ws.send(JSON.stringify({ id: { 0: 1, 1: 2 }, name: { 0: 'Monish', 1: null }, zip: { 0: '00501', 1: '02134' } }));
+        ws.send(
+          JSON.stringify({ id: { 0: 1, 1: 2 }, name: { 0: 'Monish', 1: null }, zip: { 0: '00501', 1: '02134' } }),
+        );
         assert.equal(await new Promise<string>((r) => ws.once('message', (d) => r(d.toString()))), LEGACY_REPLY);
         const { table, name } = await stored;
         assert.match(name, /^upload_\d+$/);
