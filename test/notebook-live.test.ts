@@ -301,6 +301,7 @@ describe('live()', () => {
       const view = createLive('slow', 'table', { server, log: false }, clock);
       await view.ready;
       await writer.append('slow', [{ i: 1 }]);
+      await view.until({ rows: 1, flush: false });
       const timedOut = view.until({ rows: 10, timeout: 1000 });
       clock.advance(1000);
       await assert.rejects(timedOut, { code: 'CSVS_TIMEOUT', message: /waited 1000 ms for 10 rows; have 1/ });
