@@ -69,7 +69,7 @@ export type ToWorker =
 
 /** Messages from a worker to the main thread. */
 export type FromWorker =
-  | { op: 'parsed'; id: number; bytes: number }
+  | { op: 'parsed'; id: number; bytes: number; buffer?: ArrayBuffer }
   | { op: 'sealed'; id: number; state: PieceState }
   | ({ op: 'done'; id: number } & IngestResult)
   | { op: 'columns'; id: number; parts: ColumnParts[]; head: Array<Array<string | null>> }
@@ -137,6 +137,8 @@ interface Parse {
   /** a piece failed: later bytes are not parsed */
   stopped: boolean;
   merged?: Omit<IngestResult, 'ipc' | 'head'>;
+  /** rows per byte, estimated from the line breaks before the first cut */
+  rowsPerByte?: number;
   join?: Piece;
 }
 
@@ -160,6 +162,13 @@ const BOM = [0xef, 0xbb, 0xbf];
 const HEAD_ROWS = 5;
 /** a header line longer than this is not copied to every piece: no cutting */
 const MAX_HEADER_BYTES = 1 << 20;
+/** chunks from this size on are copied into recycled buffers */
+const MIN_POOLED = 1 << 16;
+/** the size of a recycled buffer (the client's chunk size) */
+const POOLED = 1 << 20;
+const MAX_POOLED = 4 << 20;
+/** recycled buffers kept at most (a window's worth) */
+const MAX_SPARE = 24;
 
 /**
  * A pool of parse workers. One per server; workers start on first use and are
@@ -171,6 +180,7 @@ export class Ingest {
   private readonly pool: PooledWorker[] = [];
   private readonly parses = new Map<number, Parse>();
   private readonly jobs = new Map<number, { parse: Parse; piece: Piece }>();
+  private readonly spare: ArrayBuffer[] = [];
   private nextId = 1;
   private nextJob = 1;
   private closed = false;
@@ -279,6 +289,7 @@ export class Ingest {
         }
         if (cut < 0) break;
         this.send(parse, bytes.subarray(pos, cut));
+        if (parse.rowsPerByte === undefined) parse.rowsPerByte = linesPerByte(buf, Math.max(0, cut - 65536), cut);
         this.cut(parse, s.total + cut);
         pos = at = cut;
       }
@@ -294,17 +305,17 @@ export class Ingest {
     const parse = this.parses.get(id);
     if (!parse) return Promise.reject(errorFromWire(ErrorCode.INTERNAL, `no parse ${id} in progress`));
     if (parse.failed) {
-      this.parses.delete(id);
+      this.forget(id);
       return Promise.reject(parse.failed);
     }
     return new Promise((resolve, reject) => {
       parse.finish = {
         resolve: (r) => {
-          this.parses.delete(id);
+          this.forget(id);
           resolve(r);
         },
         reject: (e) => {
-          this.parses.delete(id);
+          this.forget(id);
           reject(e);
         },
       };
@@ -327,7 +338,7 @@ export class Ingest {
   abort(id: number): void {
     const parse = this.parses.get(id);
     if (!parse) return;
-    this.parses.delete(id);
+    this.forget(id);
     this.releaseAll(parse);
   }
 
@@ -406,7 +417,8 @@ export class Ingest {
         rows += p.sealed.rows;
         bytes += p.sent;
       }
-      if (rows > 0) message.rowsHint = Math.ceil(((rows / bytes) * this.pieceBytes + 1) * 1.05);
+      const perByte = rows > 0 ? rows / bytes : parse.rowsPerByte;
+      if (perByte) message.rowsHint = Math.ceil((perByte * this.pieceBytes + 1) * 1.05);
     }
     this.post(worker, message);
   }
@@ -421,9 +433,33 @@ export class Ingest {
   private send(parse: Parse, bytes: Uint8Array): void {
     const piece = parse.pieces[parse.pieces.length - 1] as Piece;
     if (piece.released) return;
-    piece.sent += bytes.byteLength;
-    const copy = new Uint8Array(bytes);
-    piece.worker.worker.postMessage({ op: 'chunk', id: piece.job, bytes: copy } satisfies ToWorker, [copy.buffer]);
+    const n = bytes.byteLength;
+    piece.sent += n;
+    // a copy the worker owns; large chunks go into recycled buffers, whose pages
+    // are already mapped (a fresh megabyte costs more in page faults than the copy)
+    let copy: Uint8Array;
+    if (n < MIN_POOLED) copy = new Uint8Array(bytes);
+    else {
+      const at = this.spare.findIndex((b) => b.byteLength >= n);
+      const buffer = at >= 0 ? (this.spare.splice(at, 1)[0] as ArrayBuffer) : new ArrayBuffer(Math.max(n, POOLED));
+      copy = new Uint8Array(buffer, 0, n);
+      copy.set(bytes);
+    }
+    piece.worker.worker.postMessage({ op: 'chunk', id: piece.job, bytes: copy } satisfies ToWorker, [
+      copy.buffer as ArrayBuffer,
+    ]);
+  }
+
+  /** A chunk's buffer the worker is done with: keep it for the next chunk while parses run. */
+  private recycle(buffer: ArrayBuffer | undefined): void {
+    if (!buffer || buffer.byteLength < MIN_POOLED || buffer.byteLength > MAX_POOLED) return;
+    if (this.parses.size > 0 && this.spare.length < MAX_SPARE) this.spare.push(buffer);
+  }
+
+  /** Forget a parse; with none left, free the recycled buffers. */
+  private forget(id: number): void {
+    this.parses.delete(id);
+    if (this.parses.size === 0) this.spare.length = 0;
   }
 
   private post(w: PooledWorker, message: ToWorker, transfer: ArrayBuffer[] = []): void {
@@ -491,6 +527,7 @@ export class Ingest {
     if (parse.failed) return;
     switch (m.op) {
       case 'parsed': {
+        this.recycle(m.buffer);
         piece.parsed = m.bytes;
         let total = 0;
         for (const p of parse.pieces) total += p.parsed;
@@ -608,6 +645,13 @@ export class Ingest {
       this.fail(parse, errorFromWire(ErrorCode.INTERNAL, `the parser failed: ${err.message}`));
     void pooled.worker.terminate();
   }
+}
+
+/** Line breaks per byte in `buf[from, to)`. */
+function linesPerByte(buf: Buffer, from: number, to: number): number {
+  let n = 0;
+  for (let at = buf.indexOf(LF, from); at !== -1 && at < to; at = buf.indexOf(LF, at + 1)) n++;
+  return n / Math.max(1, to - from);
 }
 
 /** A piece's error with its line counted from the start of the file. */

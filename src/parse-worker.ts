@@ -120,9 +120,15 @@ port.on('message', (m: ToWorker) => {
         const job = jobs.get(m.id);
         if (!job || job.failed) return;
         job.bytes += m.bytes.byteLength;
-        if (job.parser) job.parser.push(m.bytes);
-        else job.chunks?.push(m.bytes);
-        send({ op: 'parsed', id: m.id, bytes: job.bytes });
+        if (job.parser) {
+          job.parser.push(m.bytes);
+          // the parser keeps no view of a chunk: hand the buffer back for the next one
+          const buffer = m.bytes.buffer as ArrayBuffer;
+          send({ op: 'parsed', id: m.id, bytes: job.bytes, buffer }, [buffer]);
+        } else {
+          job.chunks?.push(m.bytes);
+          send({ op: 'parsed', id: m.id, bytes: job.bytes });
+        }
         break;
       }
       case 'seal': {
