@@ -12,8 +12,8 @@
  * Pacing: row i is due at start + i / rate seconds and carries that time; the
  * script wakes when the next row is due (at most 20 times a second), and sends
  * every row due by then in one append — so a high rate or a slow server gives
- * bigger batches, never a slower rate. Values are a slow sine per sensor plus
- * noise from a seeded generator.
+ * bigger batches, never a slower rate. Values are a sine wave per sensor (one
+ * period every 120 rows) plus noise from a seeded generator.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
@@ -83,7 +83,8 @@ export function sensorRows(options: {
     const rows: SensorRow[] = [];
     for (let i = from; i < to; i++) {
       const s = i % options.sensors;
-      const phase = i / options.rate / 10 + s;
+      // one slow wave every 120 rows, whatever the rate, shifted per sensor
+      const phase = (2 * Math.PI * i) / 120 + s;
       rows.push({
         time: new Date(t0 + Math.round((i * 1000) / options.rate)),
         sensor: `s${s + 1}`,
