@@ -14,7 +14,7 @@
  */
 import { type ChildProcess, fork, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus } from 'node:os';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as aq from 'arquero';
@@ -33,6 +33,7 @@ const ROWS = option('rows', 1_000_000);
 const RUNS = option('runs', 3);
 const FILE = join(__dirname, 'tmp', ROWS === 1_000_000 ? 'data-1m.csv' : `data-${ROWS}.csv`);
 const PYTHON = '/usr/bin/python3';
+const LOAD_AT_START = loadavg()[0] ?? 0;
 const MB = 1e6;
 
 const now = () => performance.timeOrigin + performance.now();
@@ -327,7 +328,7 @@ function writeResults(
   const lines = [
     '# csvsocket benchmark',
     '',
-    `\`npm run bench\` on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${availableParallelism()} cores. Every figure below comes from this one run.`,
+    `\`npm run bench\` on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${availableParallelism()} cores (load average ${LOAD_AT_START.toFixed(2)} at the start, ${loadavg()[0]?.toFixed(2)} at the end: the machine may be shared, so compare figures within one run). Every figure below comes from this one run.`,
     '',
     '| measure | value | target | met |',
     '| --- | ---: | --- | :---: |',
