@@ -8,18 +8,18 @@
  * DisplayHandle sends nothing, so the bundles are caught where they would leave.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setImmediate as tick } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { runSensor, sensorRows } from '../scripts/sensor.js';
 import { type CsvClient, type CsvServer, connect, live, startServer } from '../src/index.js';
 import type { MimeBundle } from '../src/notebook.js';
 import { type Clock, Coalescer, createLive, type LiveDisplay } from '../src/notebook-live.js';
+import { ensureBuilt, launchChromium } from './browser.js';
 import {
   type ExecutedNotebook,
   type ExecutedTwice,
@@ -430,40 +430,6 @@ describe('scripts/sensor.ts', () => {
 
 // ───────────────────────── the notebook, headless ─────────────────────────
 
-const chromiumArgs = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-
-function newest(dir: string): number {
-  let time = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    time = Math.max(time, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
-  }
-  return time;
-}
-
-/** Builds dist/ when src/ is newer, so the kernel imports the code under test. */
-function ensureBuilt(): void {
-  const index = join(repoRoot, 'dist', 'index.js');
-  if (existsSync(index) && statSync(index).mtimeMs >= newest(join(repoRoot, 'src'))) return;
-  try {
-    execFileSync(
-      process.execPath,
-      [join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
-      { cwd: repoRoot, stdio: 'inherit' },
-    );
-  } catch {
-    // tsc emits despite type errors elsewhere; what matters is a fresh dist/
-    assert.ok(statSync(index).mtimeMs >= newest(join(repoRoot, 'src')), 'the build emitted nothing');
-  }
-}
-
 function cellWith(nb: { cells: NotebookCell[] }, marker: string): NotebookCell {
   const found = nb.cells.find((c) => c.cell_type === 'code' && joined(c.source).includes(marker));
   assert.ok(found, `no cell contains ${marker}`);
@@ -483,7 +449,7 @@ describe('notebooks/live.ipynb headless', { timeout: 300_000 }, () => {
         timeoutMs: 180_000,
       },
     );
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumArgs });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();

@@ -10,11 +10,12 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { ensureBuilt, launchChromium } from './browser.js';
 import {
   type ExecutedNotebook,
   type ExecutedTwice,
@@ -29,43 +30,6 @@ import {
 
 const notebooksDir = join(repoRoot, 'notebooks');
 const outDir = join(repoRoot, '.tmp', 'notebooks-test');
-const chromiumArgs = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-
-/** Newest modification time under a folder. */
-function newest(dir: string): number {
-  let time = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    time = Math.max(time, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
-  }
-  return time;
-}
-
-/**
- * Builds dist/ when src/ is newer, so the kernel imports the code under test.
- * tsc emits even when it reports type errors (`npm test` fails on those in its
- * own build step); what matters here is that dist/ is fresh.
- */
-function ensureBuilt(): void {
-  const index = join(repoRoot, 'dist', 'index.js');
-  if (existsSync(index) && statSync(index).mtimeMs >= newest(join(repoRoot, 'src'))) return;
-  try {
-    execFileSync(
-      process.execPath,
-      [join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
-      { cwd: repoRoot, stdio: 'inherit' },
-    );
-  } catch {
-    assert.ok(statSync(index).mtimeMs >= newest(join(repoRoot, 'src')), 'the build emitted nothing');
-  }
-}
 
 function outputs(nb: { cells: NotebookCell[] }): NotebookOutput[] {
   return nb.cells.flatMap((cell) => cell.outputs ?? []);
@@ -125,7 +89,7 @@ describe('notebooks', { timeout: 600_000 }, () => {
     const files = readdirSync(notebooksDir).filter((f) => f.endsWith('.ipynb'));
     assert.ok(files.length > 0, 'no notebooks');
     for (const file of files) executed.set(file, await executeNotebook(join(notebooksDir, file), outDir));
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumArgs });
+    browser = await launchChromium();
   });
 
   after(async () => {

@@ -4,20 +4,12 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { main } from '../src/cli.js';
 import { type CsvServer, startServer } from '../src/index.js';
 import { PAGE_CSP, pageUrl } from '../src/page.js';
+import { launchChromium } from './browser.js';
 import { tableEqual } from './helpers.js';
-
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 interface Answer {
   status: number;
@@ -177,7 +169,7 @@ describe('upload page', () => {
     const errors: string[] = [];
 
     before(async () => {
-      browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+      browser = await launchChromium();
     });
     after(async () => {
       await browser?.close();
