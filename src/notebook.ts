@@ -17,6 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { sep } from 'node:path';
 import type { ColumnTable } from 'arquero';
 import { CsvSocketError, ErrorCode } from './errors.js';
+import { formatBytes } from './text.js';
 
 // ───────────────────────────── kernel access ─────────────────────────────
 
@@ -651,22 +652,10 @@ export interface ProgressDisplay {
   done(): void;
 }
 
-function bytesText(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let value = n / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
-}
-
 function progressBundle(label: string, bytes: number, total: number, finished: boolean): MimeBundle {
   const fraction = total > 0 ? Math.min(1, bytes / total) : finished ? 1 : 0;
   const percent = Math.round(fraction * 100);
-  const summary = `${percent}% (${bytesText(bytes)} of ${bytesText(total)})${finished ? ' ✓' : ''}`;
+  const summary = `${percent}% (${formatBytes(bytes)} of ${formatBytes(total)})${finished ? ' ✓' : ''}`;
   const bar = `${'█'.repeat(Math.round(fraction * 30))}${'░'.repeat(30 - Math.round(fraction * 30))}`;
   return {
     'text/plain': `${label} ${bar} ${summary}`,

@@ -106,17 +106,17 @@ export function summaryLine(summary: DatasetSummary): string {
   return `${summary.name}: ${plural(summary.rows, 'row')} × ${plural(summary.columns.length, 'column')} (${shown}), ${formatBytes(summary.bytes)} in ${summary.ms} ms`;
 }
 
-/** Bytes in B, KB, MB or GB. */
+/** Bytes as `158 B`, `4.0 MB`, `48 MB`, `2.1 GB`. */
 export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} bytes`;
+  if (bytes < 1024) return `${bytes} B`;
   const units = ['KB', 'MB', 'GB', 'TB'];
-  let v = bytes / 1024;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
   }
-  return `${v.toFixed(1)} ${units[u]}`;
+  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
 }
 
 function oneLine(value: string): string {
