@@ -220,6 +220,20 @@ describe('CsvParser', () => {
   });
 });
 
+describe('CsvParser maxFieldBytes', () => {
+  it('accepts, chunked anywhere, a quoted field whose value fits though its quoted text does not', () => {
+    for (const text of ['"h\n0",c1\n1,2\n', 'a\n"h"""\n', 'a,b\n1,"x""y"\n']) {
+      const expected = parseCSV(text, { maxFieldBytes: 3 });
+      for (const size of [1, 2, 3]) {
+        const parser = new CsvParser({ maxFieldBytes: 3 });
+        const bytes = Buffer.from(text);
+        for (let at = 0; at < bytes.length; at += size) parser.push(bytes.subarray(at, at + size));
+        assert.deepEqual(parser.end().values, expected.values, `${JSON.stringify(text)} in chunks of ${size}`);
+      }
+    }
+  });
+});
+
 describe('Ingest', () => {
   const pool = new Ingest({ threads: 2 });
   after(() => pool.close());

@@ -336,8 +336,12 @@ export class CsvParser {
     this.tail = consumed === 0 ? buf : buf.slice(consumed);
     this.waitFor = Math.max(1, this.tail.length);
     if (!final && this.tail.length > 0) {
+      // the open field's raw text (its quotes, its quotes doubled) is at most twice
+      // its value plus 2: only a field that cannot fit trips this early check, so a
+      // chunked input fails exactly when a whole one does (the exact check is made
+      // when the field ends); it bounds the memory an unclosed quote can take
       const open = this.tail.length - this.openField;
-      if (open > this.maxFieldBytes) {
+      if (open > 2 * this.maxFieldBytes + 2) {
         throw new LimitError(
           ErrorCode.LIMIT_FIELD_SIZE,
           `line ${this.openFieldLine}: a field is longer than maxFieldBytes (${this.maxFieldBytes} bytes) and still not finished; raise the limit or check for an unclosed quote`,
