@@ -220,6 +220,8 @@ export class Ingest {
     }
     this.parses.set(id, parse);
     this.startPiece(parse, options, 0);
+    // a CSV may be cut into pieces: have every worker started (unref'd) before the first cut
+    if (parse.scan?.enabled) while (this.pool.length < this.size) this.spawn();
     return id;
   }
 
