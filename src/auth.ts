@@ -125,9 +125,10 @@ export function checkUpgrade(req: IncomingMessage, check: AuthCheck): Refusal | 
       return {
         status: 401,
         code: ErrorCode.AUTH_REQUIRED,
-        message: offered === null
-          ? 'this server needs a token: use the URL the server printed (…/?token=…) or --token'
-          : 'the token is wrong: use the URL the server printed (…/?token=…)',
+        message:
+          offered === null
+            ? 'this server needs a token: use the URL the server printed (…/?token=…) or --token'
+            : 'the token is wrong: use the URL the server printed (…/?token=…)',
       };
     }
   }

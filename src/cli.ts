@@ -162,7 +162,12 @@ export function program(io: CliIO = processIO): Command {
   cli
     .command('serve')
     .description('start a server; print each upload as it arrives')
-    .addOption(new Option('--port <port>', 'TCP port (0 picks a free one)').env('CSVSOCKET_PORT').argParser(parsePort).default(8851))
+    .addOption(
+      new Option('--port <port>', 'TCP port (0 picks a free one)')
+        .env('CSVSOCKET_PORT')
+        .argParser(parsePort)
+        .default(8851),
+    )
     .option('--host <host>', 'interface to bind; a non-loopback host needs a token', '127.0.0.1')
     .addOption(
       new Option('--token <token>', 'access token (default: a random one, printed in the URL)').env('CSVSOCKET_TOKEN'),

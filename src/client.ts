@@ -24,6 +24,7 @@ import {
   ProtocolError,
 } from './errors.js';
 import { CHUNK_BYTES, WINDOW_BYTES } from './limits.js';
+import { type AppendRows, appendText, type Subscription, Subscriptions } from './live.js';
 import {
   type ClientMessageInput,
   type DatasetSummary,
@@ -36,7 +37,6 @@ import {
   SUBPROTOCOL,
 } from './protocol.js';
 import type { Query } from './query.js';
-import { type AppendRows, appendText, type Subscription, Subscriptions } from './live.js';
 
 /** The default server URL: `$CSVSOCKET_URL`, else ws://127.0.0.1:8851/. */
 export const DEFAULT_URL = 'ws://127.0.0.1:8851/';
@@ -92,7 +92,14 @@ export function processClientId(): string {
 const retryable = new WeakSet<object>();
 
 /** What {@link CsvClient.send} accepts. */
-export type Source = string | URL | Uint8Array | ArrayBuffer | NodeJS.ReadableStream | AsyncIterable<Uint8Array> | ColumnTable;
+export type Source =
+  | string
+  | URL
+  | Uint8Array
+  | ArrayBuffer
+  | NodeJS.ReadableStream
+  | AsyncIterable<Uint8Array>
+  | ColumnTable;
 
 /** Options of {@link CsvClient.send}. */
 export interface SendOptions {
@@ -196,12 +203,21 @@ export class CsvClient {
     // 1006: no close frame, the network dropped; anything else was a deliberate close
     const policy = this.dialer?.reconnect;
     if (!this.closing && code === 1006 && policy && policy.retries > 0) {
-      const dropped = new ConnectionError(ErrorCode.CONNECTION_CLOSED, `the connection to ${this.url} dropped; reconnecting`);
+      const dropped = new ConnectionError(
+        ErrorCode.CONNECTION_CLOSED,
+        `the connection to ${this.url} dropped; reconnecting`,
+      );
       retryable.add(dropped);
       for (const [rid, p] of this.pending) {
         this.pending.delete(rid);
         if (p.upload) p.reject(dropped);
-        else p.reject(new ConnectionError(ErrorCode.CONNECTION_CLOSED, `the connection to ${this.url} dropped before the answer came; retry`));
+        else
+          p.reject(
+            new ConnectionError(
+              ErrorCode.CONNECTION_CLOSED,
+              `the connection to ${this.url} dropped before the answer came; retry`,
+            ),
+          );
       }
       this.reconnecting = this.redial(policy);
       return;
@@ -241,7 +257,10 @@ export class CsvClient {
       }
     }
     const detail = last instanceof Error ? `: ${last.message}` : '';
-    this.closedError ??= new ConnectionError(ErrorCode.CONNECTION_CLOSED, `lost the connection to ${this.url} and could not reconnect${detail}`);
+    this.closedError ??= new ConnectionError(
+      ErrorCode.CONNECTION_CLOSED,
+      `lost the connection to ${this.url} and could not reconnect${detail}`,
+    );
     this.reconnecting = null;
     return false;
   }
@@ -279,7 +298,10 @@ export class CsvClient {
       } catch (err) {
         if (!retryable.has(err as object) || attempt >= 100) throw err;
         if (!input.resumable) {
-          throw new ConnectionError(ErrorCode.CONNECTION_CLOSED, `the connection to ${this.url} dropped during the upload of a stream, which cannot be re-read; send it again`);
+          throw new ConnectionError(
+            ErrorCode.CONNECTION_CLOSED,
+            `the connection to ${this.url} dropped during the upload of a stream, which cannot be re-read; send it again`,
+          );
         }
         if (this.reconnecting && !(await this.reconnecting)) throw this.closedError ?? err;
         if (this.closedError) throw this.closedError;
@@ -413,7 +435,10 @@ export class CsvClient {
     const bytes = Buffer.from(appendText(rows), 'utf8');
     if (bytes.byteLength > this.windowBytes) {
       return Promise.reject(
-        new ArgumentError(ErrorCode.BAD_ARGUMENT, `append() sends at most ${this.windowBytes} bytes at once; send a bigger batch with send(source, { name, mode: 'append' })`),
+        new ArgumentError(
+          ErrorCode.BAD_ARGUMENT,
+          `append() sends at most ${this.windowBytes} bytes at once; send a bigger batch with send(source, { name, mode: 'append' })`,
+        ),
       );
     }
     const run = this.appending.then(() => this.appendOnce(name, bytes));
@@ -446,13 +471,18 @@ export class CsvClient {
     const offset = await readyAt;
     if (offset >= 0) {
       for (let at = offset; at < bytes.byteLength; at += this.chunkBytes) {
-        this.ws.send(Buffer.concat([encodeFrameHeader(FrameKind.chunk, rid, at), bytes.subarray(at, at + this.chunkBytes)]));
+        this.ws.send(
+          Buffer.concat([encodeFrameHeader(FrameKind.chunk, rid, at), bytes.subarray(at, at + this.chunkBytes)]),
+        );
       }
       this.ws.send(encodeMessage({ type: 'end', rid, bytes: bytes.byteLength }));
     }
     const { message: answer } = await done;
     if (answer.type !== 'stored') {
-      throw new ProtocolError(ErrorCode.PROTOCOL_BAD_MESSAGE, `expected "stored" from the server, got "${answer.type}"`);
+      throw new ProtocolError(
+        ErrorCode.PROTOCOL_BAD_MESSAGE,
+        `expected "stored" from the server, got "${answer.type}"`,
+      );
     }
     return answer.summary;
   }
@@ -559,7 +589,9 @@ export class CsvClient {
     } catch (err) {
       // a malformed frame from the server fails its request (never the caller's process)
       const failure =
-        err instanceof CsvSocketError ? err : new ProtocolError(ErrorCode.PROTOCOL_BAD_MESSAGE, `bad data from the server: ${(err as Error).message}`);
+        err instanceof CsvSocketError
+          ? err
+          : new ProtocolError(ErrorCode.PROTOCOL_BAD_MESSAGE, `bad data from the server: ${(err as Error).message}`);
       const p = rid === undefined ? undefined : this.pending.get(rid);
       if (p && rid !== undefined) {
         this.pending.delete(rid);
@@ -576,7 +608,10 @@ function ridOf(text: string): number | undefined {
 
 function toResult(r: { message: ServerMessage; table: ColumnTable | null }): SendResult {
   if ((r.message.type !== 'stored' && r.message.type !== 'result') || !r.table) {
-    throw new ProtocolError(ErrorCode.PROTOCOL_BAD_MESSAGE, `expected a table from the server, got "${r.message.type}"`);
+    throw new ProtocolError(
+      ErrorCode.PROTOCOL_BAD_MESSAGE,
+      `expected a table from the server, got "${r.message.type}"`,
+    );
   }
   return { table: r.table, summary: r.message.summary };
 }
@@ -592,7 +627,12 @@ interface OpenedSource {
 }
 
 function isTable(value: unknown): value is ColumnTable {
-  return typeof value === 'object' && value !== null && typeof (value as ColumnTable).columnNames === 'function' && typeof (value as ColumnTable).numRows === 'function';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as ColumnTable).columnNames === 'function' &&
+    typeof (value as ColumnTable).numRows === 'function'
+  );
 }
 
 async function* fromBytes(bytes: Uint8Array, offset: number): AsyncIterable<Uint8Array> {
@@ -602,12 +642,21 @@ async function* fromBytes(bytes: Uint8Array, offset: number): AsyncIterable<Uint
 function openSource(source: Source, name: string | undefined): OpenedSource {
   if (isTable(source)) {
     const ipc = tableToArrowIPC(source);
-    return { name: name ?? 'data', format: 'arrow', size: ipc.byteLength, resumable: true, chunks: (o) => fromBytes(ipc, o) };
+    return {
+      name: name ?? 'data',
+      format: 'arrow',
+      size: ipc.byteLength,
+      resumable: true,
+      chunks: (o) => fromBytes(ipc, o),
+    };
   }
   if (typeof source === 'string' && !/[\r\n]/.test(source)) source = new URL(source, `file://${process.cwd()}/`);
   if (source instanceof URL) {
     if (source.protocol !== 'file:') {
-      throw new ArgumentError(ErrorCode.BAD_ARGUMENT, `send() takes a file path, CSV text, bytes, a stream or a table; got the URL ${source.href}`);
+      throw new ArgumentError(
+        ErrorCode.BAD_ARGUMENT,
+        `send() takes a file path, CSV text, bytes, a stream or a table; got the URL ${source.href}`,
+      );
     }
     const path = decodeURIComponent(source.pathname);
     let size: number;
@@ -616,24 +665,40 @@ function openSource(source: Source, name: string | undefined): OpenedSource {
       if (!stat.isFile()) throw new Error('not a file');
       size = stat.size;
     } catch {
-      throw new ArgumentError(ErrorCode.NOT_FOUND, `no file at ${path} (CSV text must contain a line break to be sent as text)`);
+      throw new ArgumentError(
+        ErrorCode.NOT_FOUND,
+        `no file at ${path} (CSV text must contain a line break to be sent as text)`,
+      );
     }
     return {
       name: name ?? (basename(path, extname(path)) || 'data'),
       format: extname(path).toLowerCase() === '.arrow' ? 'arrow' : 'csv',
       size,
       resumable: true,
-      chunks: (offset) => createReadStream(path, { start: offset, highWaterMark: CHUNK_BYTES }) as AsyncIterable<Uint8Array>,
+      chunks: (offset) =>
+        createReadStream(path, { start: offset, highWaterMark: CHUNK_BYTES }) as AsyncIterable<Uint8Array>,
     };
   }
   if (typeof source === 'string') {
     const bytes = Buffer.from(source, 'utf8');
-    return { name: name ?? 'data', format: 'csv', size: bytes.byteLength, resumable: true, chunks: (o) => fromBytes(bytes, o) };
+    return {
+      name: name ?? 'data',
+      format: 'csv',
+      size: bytes.byteLength,
+      resumable: true,
+      chunks: (o) => fromBytes(bytes, o),
+    };
   }
   if (source instanceof ArrayBuffer) source = new Uint8Array(source);
   if (source instanceof Uint8Array) {
     const bytes = source;
-    return { name: name ?? 'data', format: 'csv', size: bytes.byteLength, resumable: true, chunks: (o) => fromBytes(bytes, o) };
+    return {
+      name: name ?? 'data',
+      format: 'csv',
+      size: bytes.byteLength,
+      resumable: true,
+      chunks: (o) => fromBytes(bytes, o),
+    };
   }
   const iterable =
     Symbol.asyncIterator in (source as object)
@@ -645,7 +710,8 @@ function openSource(source: Source, name: string | undefined): OpenedSource {
     size: null,
     resumable: false,
     async *chunks(offset) {
-      if (offset !== 0) throw new ConnectionError(ErrorCode.CONNECT_FAILED, 'a stream cannot be resumed from an offset');
+      if (offset !== 0)
+        throw new ConnectionError(ErrorCode.CONNECT_FAILED, 'a stream cannot be resumed from an offset');
       for await (const chunk of iterable) yield typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     },
   };
@@ -684,18 +750,31 @@ export function connect(url?: string, options: ConnectOptions = {}): Promise<Csv
   try {
     parsed = new URL(raw);
   } catch {
-    return Promise.reject(new ArgumentError(ErrorCode.BAD_ARGUMENT, `not a URL: ${JSON.stringify(raw)} (expected e.g. ws://127.0.0.1:8851/)`));
+    return Promise.reject(
+      new ArgumentError(
+        ErrorCode.BAD_ARGUMENT,
+        `not a URL: ${JSON.stringify(raw)} (expected e.g. ws://127.0.0.1:8851/)`,
+      ),
+    );
   }
   if (parsed.protocol === 'http:') parsed.protocol = 'ws:';
   if (parsed.protocol === 'https:') parsed.protocol = 'wss:';
   if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') {
-    return Promise.reject(new ArgumentError(ErrorCode.BAD_ARGUMENT, `a csvsocket URL starts with ws:// or wss://, got ${parsed.protocol}//`));
+    return Promise.reject(
+      new ArgumentError(
+        ErrorCode.BAD_ARGUMENT,
+        `a csvsocket URL starts with ws:// or wss://, got ${parsed.protocol}//`,
+      ),
+    );
   }
   const token = tokenFrom(parsed, options);
   parsed.searchParams.delete('token');
   const shown = parsed.toString();
   const timeout = options.timeout ?? 10_000;
-  const policy = options.reconnect === false ? null : { ...DEFAULT_RECONNECT, ...(typeof options.reconnect === 'object' ? options.reconnect : {}) };
+  const policy =
+    options.reconnect === false
+      ? null
+      : { ...DEFAULT_RECONNECT, ...(typeof options.reconnect === 'object' ? options.reconnect : {}) };
   const dialer: Dialer = {
     dial: () => openSocket(shown, token, options, timeout),
     reconnect: policy,
@@ -704,7 +783,12 @@ export function connect(url?: string, options: ConnectOptions = {}): Promise<Csv
   return dialer.dial().then(({ ws, welcome }) => new CsvClient(ws, shown, welcome, dialer));
 }
 
-function openSocket(shown: string, token: string | undefined, options: ConnectOptions, timeout: number): Promise<{ ws: WebSocket; welcome: Welcome }> {
+function openSocket(
+  shown: string,
+  token: string | undefined,
+  options: ConnectOptions,
+  timeout: number,
+): Promise<{ ws: WebSocket; welcome: Welcome }> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(shown, [SUBPROTOCOL], {
       headers: token ? { authorization: `Bearer ${token}` } : {},
@@ -735,10 +819,19 @@ function openSocket(shown: string, token: string | undefined, options: ConnectOp
       res.on('end', () => {
         const code = String(res.headers['x-csvsocket-error'] ?? '');
         const detail = body.replace(/^CSVS_[A-Z_]+: /, '').trim();
-        if (res.statusCode === 401) fail(new AuthError(ErrorCode.AUTH_REQUIRED, detail || `the server at ${shown} needs a token`));
-        else if (res.statusCode === 403) fail(errorFromWire(code || ErrorCode.AUTH_FORBIDDEN_ORIGIN, detail || 'forbidden'));
-        else if (res.statusCode === 503) fail(new LimitError(ErrorCode.LIMIT_CONNECTIONS, detail || 'the server is full'));
-        else fail(new ConnectionError(ErrorCode.CONNECT_FAILED, `${shown} answered HTTP ${res.statusCode}; is it a csvsocket server?`));
+        if (res.statusCode === 401)
+          fail(new AuthError(ErrorCode.AUTH_REQUIRED, detail || `the server at ${shown} needs a token`));
+        else if (res.statusCode === 403)
+          fail(errorFromWire(code || ErrorCode.AUTH_FORBIDDEN_ORIGIN, detail || 'forbidden'));
+        else if (res.statusCode === 503)
+          fail(new LimitError(ErrorCode.LIMIT_CONNECTIONS, detail || 'the server is full'));
+        else
+          fail(
+            new ConnectionError(
+              ErrorCode.CONNECT_FAILED,
+              `${shown} answered HTTP ${res.statusCode}; is it a csvsocket server?`,
+            ),
+          );
       });
     });
     ws.on('error', (err: NodeJS.ErrnoException) => {
@@ -759,11 +852,21 @@ function openSocket(shown: string, token: string | undefined, options: ConnectOp
       } else fail(new ConnectionError(ErrorCode.CONNECT_FAILED, `cannot connect to ${shown}: ${err.message}`));
     });
     ws.on('close', (code, reason) => {
-      fail(new ConnectionError(ErrorCode.CONNECTION_CLOSED, `${shown} closed the connection (${reason.toString() || code})`));
+      fail(
+        new ConnectionError(
+          ErrorCode.CONNECTION_CLOSED,
+          `${shown} closed the connection (${reason.toString() || code})`,
+        ),
+      );
     });
     ws.once('open', () => {
       if (ws.protocol !== SUBPROTOCOL) {
-        fail(new ProtocolError(ErrorCode.PROTOCOL_VERSION, `${shown} does not speak ${SUBPROTOCOL}; is it a csvsocket server of a compatible version?`));
+        fail(
+          new ProtocolError(
+            ErrorCode.PROTOCOL_VERSION,
+            `${shown} does not speak ${SUBPROTOCOL}; is it a csvsocket server of a compatible version?`,
+          ),
+        );
       }
     });
     ws.once('message', (data, isBinary) => {

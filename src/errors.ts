@@ -170,17 +170,18 @@ export function isCsvSocketError(value: unknown, code?: ErrorCode): value is Csv
   return code === undefined || c === code;
 }
 
-const classByPrefix: Array<[string, new (code: ErrorCode, message: string, context?: ErrorContext) => CsvSocketError]> = [
-  ['CSVS_PARSE_', CsvParseError],
-  ['CSVS_PROTOCOL_', ProtocolError],
-  ['CSVS_CONNECT', ConnectionError],
-  ['CSVS_TIMEOUT', ConnectionError],
-  ['CSVS_ADDRESS', ConnectionError],
-  ['CSVS_AUTH_', AuthError],
-  ['CSVS_QUERY_', QueryError],
-  ['CSVS_LIMIT_', LimitError],
-  ['CSVS_BAD_ARGUMENT', ArgumentError],
-];
+const classByPrefix: Array<[string, new (code: ErrorCode, message: string, context?: ErrorContext) => CsvSocketError]> =
+  [
+    ['CSVS_PARSE_', CsvParseError],
+    ['CSVS_PROTOCOL_', ProtocolError],
+    ['CSVS_CONNECT', ConnectionError],
+    ['CSVS_TIMEOUT', ConnectionError],
+    ['CSVS_ADDRESS', ConnectionError],
+    ['CSVS_AUTH_', AuthError],
+    ['CSVS_QUERY_', QueryError],
+    ['CSVS_LIMIT_', LimitError],
+    ['CSVS_BAD_ARGUMENT', ArgumentError],
+  ];
 
 /**
  * Rebuild an error received on the wire as an instance of the right subclass,

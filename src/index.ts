@@ -4,49 +4,53 @@
  * here (tslab resolves modules the Node10 way and ignores `exports` subpaths).
  */
 
-// the two ends
-export { startServer, CsvServer } from './server.js';
-export type { ServeOptions, CsvServerEvents } from './server.js';
-export { connect, CsvClient, DEFAULT_URL } from './client.js';
+export { tableFromArrowIPC, tableToArrowIPC } from './arrow.js';
 export type { ConnectOptions, SendOptions, SendResult, Source } from './client.js';
-// live data: client.append(name, rows), client.subscribe(name)
-export { Subscription, rowsToCSV } from './live.js';
-export type { AppendRows, LiveUpdate } from './live.js';
-export type { Dataset } from './datasets.js';
-export { defaultLimits } from './limits.js';
-export type { Limits } from './limits.js';
-
-// notebook helpers: send, show, chart, status displays
-export * from './notebook-exports.js';
-// serve() is the notebook-aware one: same server on a re-run cell, status display, port freed at kernel shutdown
-export { serve, send, ServeEnv } from './shorthand.js';
-export type { NotebookSendOptions } from './shorthand.js';
-export { live } from './notebook-live.js';
-export type { LiveDisplay, LiveInfo, LiveOptions, LiveRender, LiveView, UntilOptions } from './notebook-live.js';
-
-// CSV, queries and Arrow, usable on their own
-export { parseCSV, CsvParser, formatValue, toCSV, toCSVTable, ColumnType } from './csv.js';
+export { CsvClient, connect, DEFAULT_URL } from './client.js';
 export type { ColumnInfo, CsvOptions, ParsedCsv } from './csv.js';
-export { parseQuery, runQuery, parseFilterExpression, parseSortExpression, parseRollupExpression, Aggregate, FilterOp } from './query.js';
-export type { Query, Filter, SortKey, Rollup, Scalar, QueryLimits } from './query.js';
-export { tableToArrowIPC, tableFromArrowIPC } from './arrow.js';
-
+// CSV, queries and Arrow, usable on their own
+export { ColumnType, CsvParser, formatValue, parseCSV, toCSV, toCSVTable } from './csv.js';
+export type { Dataset } from './datasets.js';
+export type { ErrorContext } from './errors.js';
 // errors
 export {
-  ErrorCode,
-  CsvSocketError,
-  CsvParseError,
-  ProtocolError,
-  ConnectionError,
-  AuthError,
-  QueryError,
-  LimitError,
   ArgumentError,
+  AuthError,
+  ConnectionError,
+  CsvParseError,
+  CsvSocketError,
+  ErrorCode,
   isCsvSocketError,
+  LimitError,
+  ProtocolError,
+  QueryError,
 } from './errors.js';
-export type { ErrorContext } from './errors.js';
-
-// the wire protocol, for other implementations (see docs/protocol.md)
-export { PROTOCOL_VERSION, SUBPROTOCOL, LEGACY_REPLY } from './protocol.js';
+export type { Limits } from './limits.js';
+export { defaultLimits } from './limits.js';
+export type { AppendRows, LiveUpdate } from './live.js';
+// live data: client.append(name, rows), client.subscribe(name)
+export { rowsToCSV, Subscription } from './live.js';
+// notebook helpers: send, show, chart, status displays
+export * from './notebook-exports.js';
+export type { LiveDisplay, LiveInfo, LiveOptions, LiveRender, LiveView, UntilOptions } from './notebook-live.js';
+export { live } from './notebook-live.js';
 export type { DatasetSummary } from './protocol.js';
+// the wire protocol, for other implementations (see docs/protocol.md)
+export { LEGACY_REPLY, PROTOCOL_VERSION, SUBPROTOCOL } from './protocol.js';
+export type { Filter, Query, QueryLimits, Rollup, Scalar, SortKey } from './query.js';
+export {
+  Aggregate,
+  FilterOp,
+  parseFilterExpression,
+  parseQuery,
+  parseRollupExpression,
+  parseSortExpression,
+  runQuery,
+} from './query.js';
+export type { CsvServerEvents, ServeOptions } from './server.js';
+// the two ends
+export { CsvServer, startServer } from './server.js';
+export type { NotebookSendOptions } from './shorthand.js';
+// serve() is the notebook-aware one: same server on a re-run cell, status display, port freed at kernel shutdown
+export { ServeEnv, send, serve } from './shorthand.js';
 // held back: frame encoding, message schemas and the parse worker are internal

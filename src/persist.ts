@@ -120,15 +120,23 @@ export class Persist {
       if (!file.endsWith('.json') || file.startsWith('.')) continue;
       try {
         const sidecar = JSON.parse(await readFile(join(dir, file), 'utf8')) as Sidecar;
-        if (sidecar.version !== SIDECAR_VERSION || typeof sidecar.name !== 'string' || `${fileStem(sidecar.name)}.json` !== file) {
+        if (
+          sidecar.version !== SIDECAR_VERSION ||
+          typeof sidecar.name !== 'string' ||
+          `${fileStem(sidecar.name)}.json` !== file
+        ) {
           throw new Error('not a csvsocket sidecar of this version');
         }
-        if (!/^[A-Za-z0-9_.-]+\.arrow$/.test(sidecar.arrow) || !sidecar.arrow.startsWith(`${fileStem(sidecar.name)}.`)) {
+        if (
+          !/^[A-Za-z0-9_.-]+\.arrow$/.test(sidecar.arrow) ||
+          !sidecar.arrow.startsWith(`${fileStem(sidecar.name)}.`)
+        ) {
           throw new Error(`names an arrow file outside its dataset: ${JSON.stringify(sidecar.arrow)}`);
         }
         referenced.add(sidecar.arrow);
         const ipc = new Uint8Array(await readFile(join(dir, sidecar.arrow)));
-        if (ipc.byteLength !== sidecar.bytes || sha256(ipc) !== sidecar.sha256) throw new Error(`${sidecar.arrow} does not match its checksum`);
+        if (ipc.byteLength !== sidecar.bytes || sha256(ipc) !== sidecar.sha256)
+          throw new Error(`${sidecar.arrow} does not match its checksum`);
         datasets.push({
           name: sidecar.name,
           table: tableFromArrowIPC(ipc),

@@ -121,7 +121,15 @@ export const DatasetName = z
   .string()
   .min(1)
   .max(128)
-  .regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters');
+  .refine((name) => !hasControlCharacter(name), 'must not contain control characters');
+
+function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
+}
 const columnType = z.enum(['integer', 'number', 'boolean', 'date', 'string']);
 // typed as the parser's ColumnInfo (zod's optional keys admit `undefined`, which
 // exactOptionalPropertyTypes tells apart)
@@ -177,7 +185,9 @@ const listMessage = z.object({ type: z.literal('list'), rid }).strict();
 /** follow a dataset (it need not exist yet): updates carry this rid until `unsubscribe` */
 const subscribeMessage = z.object({ type: z.literal('subscribe'), rid, name: DatasetName }).strict();
 const unsubscribeMessage = z.object({ type: z.literal('unsubscribe'), rid }).strict();
-const dropMessage = z.object({ type: z.literal('drop'), rid, name: DatasetName, clientId: z.string().min(8).max(128).optional() }).strict();
+const dropMessage = z
+  .object({ type: z.literal('drop'), rid, name: DatasetName, clientId: z.string().min(8).max(128).optional() })
+  .strict();
 
 /** Every message a client may send, validated on arrival. */
 export const ClientMessage = z.discriminatedUnion('type', [

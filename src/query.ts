@@ -243,12 +243,16 @@ const NotSchema = z.lazy(() => z.object({ not: FilterSchema }).strict());
 class FilterType extends z.ZodType<Filter, z.ZodTypeDef, unknown> {
   override _parse(input: z.ParseInput): z.ParseReturnType<Filter> {
     const data = input.data as Record<string, unknown> | null;
-    const has = (key: string) => typeof data === 'object' && data !== null && Object.prototype.hasOwnProperty.call(data, key);
+    const has = (key: string) => typeof data === 'object' && data !== null && Object.hasOwn(data, key);
     const isObject = typeof data === 'object' && data !== null && !Array.isArray(data);
     if (!isObject || !(has('and') || has('or') || has('not') || has('column') || has('op'))) {
       const ctx = this._getOrReturnCtx(input);
       const got = isObject
-        ? `an object with keys ${Object.keys(data).map((k) => JSON.stringify(k)).join(', ') || '(none)'}`
+        ? `an object with keys ${
+            Object.keys(data)
+              .map((k) => JSON.stringify(k))
+              .join(', ') || '(none)'
+          }`
         : describe(data);
       z.addIssueToContext(ctx, {
         code: z.ZodIssueCode.custom,

@@ -7,23 +7,23 @@
  *   Session ─▶ Ingest (worker threads) ─▶ Datasets.put ─▶ 'dataset' event
  */
 import { EventEmitter } from 'node:events';
-import { type IncomingMessage, type Server as HttpServer, type ServerResponse, createServer } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server as HttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
-import { readFileSync } from 'node:fs';
 import type { ColumnTable } from 'arquero';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import { type AuthCheck, checkUpgrade, exposureWarning, isLoopbackHost, newToken } from './auth.js';
-import { AuthError, ArgumentError, ConnectionError, ErrorCode } from './errors.js';
-import { Ingest } from './ingest.js';
-import { type DatasetSummary, LEGACY_REPLY, PROTOCOL_VERSION, SUBPROTOCOL } from './protocol.js';
-import { type Dataset, Datasets } from './datasets.js';
-import { Session, type Upload } from './session.js';
-import { KeyedQueue, Persist } from './persist.js';
+import { LiveHub } from './broadcast.js';
 import { processClientId } from './client.js';
+import { type Dataset, Datasets } from './datasets.js';
+import { ArgumentError, AuthError, ConnectionError, ErrorCode } from './errors.js';
+import { Ingest } from './ingest.js';
 import { type Limits, resolveLimits } from './limits.js';
 import { handlePageRequest } from './page.js';
-import { LiveHub } from './broadcast.js';
+import { KeyedQueue, Persist } from './persist.js';
+import { type DatasetSummary, LEGACY_REPLY, PROTOCOL_VERSION, SUBPROTOCOL } from './protocol.js';
+import { Session, type Upload } from './session.js';
 
 /** Options of {@link serve} and `csvsocket serve`. */
 export interface ServeOptions {
@@ -245,7 +245,10 @@ export class CsvServer extends EventEmitter<CsvServerEvents> {
       if (ready) return ready;
       const left = deadline - Date.now();
       if (left <= 0) {
-        throw new ConnectionError(ErrorCode.TIMEOUT, `waited ${options.timeout} ms for ${JSON.stringify(what)}; have ${JSON.stringify([...this.datasets.all()].map((d) => d.name))}`);
+        throw new ConnectionError(
+          ErrorCode.TIMEOUT,
+          `waited ${options.timeout} ms for ${JSON.stringify(what)}; have ${JSON.stringify([...this.datasets.all()].map((d) => d.name))}`,
+        );
       }
       await this.nextDataset(Number.isFinite(left) ? { timeout: left } : {}).catch(() => undefined);
     }
@@ -295,7 +298,9 @@ export class CsvServer extends EventEmitter<CsvServerEvents> {
     }
     if (this.sessions.size >= this.limits.maxConnections) {
       const body = `${ErrorCode.LIMIT_CONNECTIONS}: the server holds ${this.limits.maxConnections} connections already\n`;
-      socket.end(`HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nX-Csvsocket-Error: ${ErrorCode.LIMIT_CONNECTIONS}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      socket.end(
+        `HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nX-Csvsocket-Error: ${ErrorCode.LIMIT_CONNECTIONS}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
       return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
@@ -384,7 +389,11 @@ export async function startServer(options: ServeOptions = {}): Promise<CsvServer
   const secure = options.tls !== undefined;
   const limits = resolveLimits(options.limits);
   const http = secure
-    ? createHttpsServer({ cert: readPem(options.tls!.cert), key: readPem(options.tls!.key), handshakeTimeout: limits.handshakeTimeoutMs })
+    ? createHttpsServer({
+        cert: readPem(options.tls!.cert),
+        key: readPem(options.tls!.key),
+        handshakeTimeout: limits.handshakeTimeoutMs,
+      })
     : createServer();
   const restored = options.dataDir === undefined ? null : await Persist.open(options.dataDir);
   http.headersTimeout = limits.handshakeTimeoutMs;
@@ -399,7 +408,8 @@ export async function startServer(options: ServeOptions = {}): Promise<CsvServer
             `port ${port} on ${host} is already in use — stop the other server, or pick another port (--port 0 picks a free one)`,
           ),
         );
-      } else reject(new ConnectionError(ErrorCode.CONNECT_FAILED, `cannot listen on ${host}:${port}: ${err.message}`, {}));
+      } else
+        reject(new ConnectionError(ErrorCode.CONNECT_FAILED, `cannot listen on ${host}:${port}: ${err.message}`, {}));
     };
     http.once('error', onError);
     http.listen(port, host, () => {

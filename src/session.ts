@@ -5,7 +5,9 @@
  * that loop is the kernel's.
  */
 import type { WebSocket } from 'ws';
-import { tableFromArrowIPC, describeTable, tableToArrowIPC } from './arrow.js';
+import { concatTables } from './append.js';
+import { describeTable, tableFromArrowIPC, tableToArrowIPC } from './arrow.js';
+import { appendFailure, appendTypes, type LiveHub, markAppend } from './broadcast.js';
 import type { Dataset, Datasets } from './datasets.js';
 import {
   AuthError,
@@ -20,6 +22,8 @@ import {
 import type { Ingest, IngestFormat, IngestResult } from './ingest.js';
 import { looksLikePandasJSON } from './legacy.js';
 import type { Limits } from './limits.js';
+import { CHUNK_BYTES, WINDOW_BYTES } from './limits.js';
+import type { KeyedQueue, Persist } from './persist.js';
 import {
   type ClientMessage,
   type DatasetSummary,
@@ -27,16 +31,12 @@ import {
   encodeFrameHeader,
   encodeMessage,
   FrameKind,
+  PROTOCOL_VERSION,
+  parseClientMessage,
   type ServerMessage,
   type UploadMessage,
-  parseClientMessage,
-  PROTOCOL_VERSION,
 } from './protocol.js';
-import { CHUNK_BYTES, WINDOW_BYTES } from './limits.js';
 import { parseQuery, runQuery } from './query.js';
-import { concatTables } from './append.js';
-import { appendFailure, appendTypes, type LiveHub, markAppend } from './broadcast.js';
-import type { KeyedQueue, Persist } from './persist.js';
 
 /** What a session shares with its server. */
 export interface SessionContext {
@@ -212,7 +212,10 @@ export class Session {
   private touch(): void {
     clearTimeout(this.idle);
     // a connection waiting on its own upload's parse is not idle
-    this.idle = setTimeout(() => (this.uploads.size > 0 ? this.touch() : this.terminate(4000, 'idle timeout')), this.ctx.limits.idleTimeoutMs);
+    this.idle = setTimeout(
+      () => (this.uploads.size > 0 ? this.touch() : this.terminate(4000, 'idle timeout')),
+      this.ctx.limits.idleTimeoutMs,
+    );
     this.idle.unref();
   }
 
@@ -276,7 +279,11 @@ export class Session {
       case 'query':
         return this.onQuery(m.rid, m.name, m.query);
       case 'list':
-        return this.send({ type: 'datasets', rid: m.rid, datasets: [...this.ctx.datasets.all()].map((d) => d.summary) });
+        return this.send({
+          type: 'datasets',
+          rid: m.rid,
+          datasets: [...this.ctx.datasets.all()].map((d) => d.summary),
+        });
       case 'drop':
         return this.onDrop(m.rid, m.name, this.ownerOf(m.clientId));
     }
@@ -301,7 +308,10 @@ export class Session {
   private onDrop(rid: number, name: string, owner: string): void {
     void this.ctx.queue.run(name, async () => {
       if (!this.ctx.datasets.get(name)) {
-        return this.sendError(new QueryError(ErrorCode.QUERY_UNKNOWN_DATASET, `no dataset named "${name}"`, { dataset: name }), rid);
+        return this.sendError(
+          new QueryError(ErrorCode.QUERY_UNKNOWN_DATASET, `no dataset named "${name}"`, { dataset: name }),
+          rid,
+        );
       }
       const refused = this.notOwner(owner, name);
       if (refused) return this.sendError(refused, rid);
@@ -319,13 +329,20 @@ export class Session {
     const { limits, ingest, parked } = this.ctx;
     const owner = this.ownerOf(m.clientId);
     if (this.uploads.has(m.rid)) {
-      return this.sendError(new ProtocolError(ErrorCode.PROTOCOL_BAD_MESSAGE, `request id ${m.rid} is already in use`), m.rid);
+      return this.sendError(
+        new ProtocolError(ErrorCode.PROTOCOL_BAD_MESSAGE, `request id ${m.rid} is already in use`),
+        m.rid,
+      );
     }
     if (m.size !== undefined && m.size > limits.maxUploadBytes) {
       return this.sendError(
-        new LimitError(ErrorCode.LIMIT_UPLOAD_SIZE, `the upload is ${m.size} bytes; this server takes at most ${limits.maxUploadBytes}`, {
-          limit: limits.maxUploadBytes,
-        }),
+        new LimitError(
+          ErrorCode.LIMIT_UPLOAD_SIZE,
+          `the upload is ${m.size} bytes; this server takes at most ${limits.maxUploadBytes}`,
+          {
+            limit: limits.maxUploadBytes,
+          },
+        ),
         m.rid,
       );
     }
@@ -355,9 +372,13 @@ export class Session {
     if (refused) return this.sendError(refused, m.rid);
     if (this.uploads.size >= limits.maxUploadsPerClient) {
       return this.sendError(
-        new LimitError(ErrorCode.LIMIT_UPLOADS, `at most ${limits.maxUploadsPerClient} uploads at once per connection`, {
-          limit: limits.maxUploadsPerClient,
-        }),
+        new LimitError(
+          ErrorCode.LIMIT_UPLOADS,
+          `at most ${limits.maxUploadsPerClient} uploads at once per connection`,
+          {
+            limit: limits.maxUploadsPerClient,
+          },
+        ),
         m.rid,
       );
     }
@@ -378,13 +399,17 @@ export class Session {
       ending: false,
       session: this,
     };
-    upload.parse = ingest.begin(m.format, this.csvOptions(m.mode === 'append' ? appendTypes(this.ctx.datasets.get(m.name), m.types) : m.types), {
-      onParsed: (bytes) => upload.session?.onParsed(upload, bytes),
-      onError: (err) => {
-        upload.failed = err;
-        upload.session?.failUpload(upload, err);
+    upload.parse = ingest.begin(
+      m.format,
+      this.csvOptions(m.mode === 'append' ? appendTypes(this.ctx.datasets.get(m.name), m.types) : m.types),
+      {
+        onParsed: (bytes) => upload.session?.onParsed(upload, bytes),
+        onError: (err) => {
+          upload.failed = err;
+          upload.session?.failUpload(upload, err);
+        },
       },
-    });
+    );
     this.uploads.set(m.rid, upload);
     this.send({ type: 'ready', rid: m.rid, offset: 0 });
   }
@@ -419,7 +444,10 @@ export class Session {
   private onChunk(data: Buffer): void {
     const frame = decodeFrame(data);
     if (frame.kind !== FrameKind.chunk) {
-      throw new ProtocolError(ErrorCode.PROTOCOL_BAD_MESSAGE, `a client may only send chunk frames (kind 1), got kind ${frame.kind}`);
+      throw new ProtocolError(
+        ErrorCode.PROTOCOL_BAD_MESSAGE,
+        `a client may only send chunk frames (kind 1), got kind ${frame.kind}`,
+      );
     }
     const upload = this.uploads.get(frame.rid);
     if (!upload) {
@@ -439,9 +467,13 @@ export class Session {
     if (size > this.ctx.limits.maxUploadBytes) {
       return this.failUpload(
         upload,
-        new LimitError(ErrorCode.LIMIT_UPLOAD_SIZE, `the upload passed ${this.ctx.limits.maxUploadBytes} bytes, this server's limit`, {
-          limit: this.ctx.limits.maxUploadBytes,
-        }),
+        new LimitError(
+          ErrorCode.LIMIT_UPLOAD_SIZE,
+          `the upload passed ${this.ctx.limits.maxUploadBytes} bytes, this server's limit`,
+          {
+            limit: this.ctx.limits.maxUploadBytes,
+          },
+        ),
       );
     }
     upload.received = size;
@@ -451,12 +483,18 @@ export class Session {
   private onUploadEnd(rid: number, bytes: number): void {
     const upload = this.uploads.get(rid);
     if (!upload) {
-      return this.sendError(new ProtocolError(ErrorCode.PROTOCOL_UNKNOWN_UPLOAD, `no upload with request id ${rid} is in progress`), rid);
+      return this.sendError(
+        new ProtocolError(ErrorCode.PROTOCOL_UNKNOWN_UPLOAD, `no upload with request id ${rid} is in progress`),
+        rid,
+      );
     }
     if (bytes !== upload.received) {
       return this.failUpload(
         upload,
-        new ProtocolError(ErrorCode.PROTOCOL_BAD_OFFSET, `the client sent ${bytes} bytes but the server received ${upload.received}`),
+        new ProtocolError(
+          ErrorCode.PROTOCOL_BAD_OFFSET,
+          `the client sent ${bytes} bytes but the server received ${upload.received}`,
+        ),
       );
     }
     upload.ending = true;
@@ -557,7 +595,9 @@ export class Session {
     try {
       const query = parseQuery(input ?? {}, { maxRows: this.ctx.limits.maxQueryRows });
       const isWhole = Object.keys(query).length === 0;
-      const result = isWhole ? dataset.table : runQuery(dataset.table, query, { maxRows: this.ctx.limits.maxQueryRows });
+      const result = isWhole
+        ? dataset.table
+        : runQuery(dataset.table, query, { maxRows: this.ctx.limits.maxQueryRows });
       const described = describeTable(result, 5, dataset.columns);
       const summary: DatasetSummary = {
         ...dataset.summary,
@@ -613,7 +653,9 @@ function withUpload(err: CsvSocketError, upload: Upload): CsvSocketError {
 function ridOf(data: Buffer): number | undefined {
   try {
     const json = JSON.parse(data.toString('utf8')) as { rid?: unknown };
-    return typeof json?.rid === 'number' && Number.isInteger(json.rid) && json.rid >= 1 && json.rid <= 0xffffffff ? json.rid : undefined;
+    return typeof json?.rid === 'number' && Number.isInteger(json.rid) && json.rid >= 1 && json.rid <= 0xffffffff
+      ? json.rid
+      : undefined;
   } catch {
     return undefined;
   }

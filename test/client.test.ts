@@ -3,10 +3,10 @@ import { createReadStream, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import * as aq from 'arquero';
 import { WebSocketServer } from 'ws';
-import { type CsvClient, type CsvServer, connect, startServer, toCSVTable } from '../src/index.js';
+import { connect, startServer, toCSVTable } from '../src/index.js';
 import { rejectsWithCode, serverWithClient, tableEqual } from './helpers.js';
 
 const studentsPath = join(__dirname, '..', 'data', 'students.csv');
@@ -55,10 +55,7 @@ describe('CsvClient', () => {
         d: [new Date(Date.UTC(2020, 0, 2)), null, new Date(Date.UTC(2021, 5, 6))],
       });
       const stored = await ctx.client.send(local, { name: 'arrow' });
-      tableEqual(
-        stored,
-        local.columnNames().reduce((o, n) => ({ ...o, [n]: local.array(n, Array) }), {}),
-      );
+      tableEqual(stored, Object.fromEntries(local.columnNames().map((n) => [n, local.array(n, Array) as unknown[]])));
     });
 
     it('keeps leading zeros of real zip codes (vega-datasets zipcodes.csv)', async () => {

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { connect, type CsvClient, type CsvServer, isCsvSocketError, startServer } from '../src/index.js';
+import { type CsvClient, type CsvServer, connect, isCsvSocketError, startServer } from '../src/index.js';
 import { rejectsWithCode } from './helpers.js';
 import { closeCode, numberedCSV, prng, rawSocket, tableChecksum, untilClosed, wsFrame } from './security-helpers.js';
 
@@ -26,7 +26,10 @@ describe('hostile input', () => {
   let baseline: string;
   let faults = 0;
   before(async () => {
-    server = await startServer({ port: 0, limits: { maxFrameBytes: FRAME, maxFieldBytes: 64 * 1024, resumeGraceMs: 200 } });
+    server = await startServer({
+      port: 0,
+      limits: { maxFrameBytes: FRAME, maxFieldBytes: 64 * 1024, resumeGraceMs: 200 },
+    });
     client = await connect(server.url, { reconnect: false });
     baseline = tableChecksum(await client.send(numberedCSV(500), { name: 'baseline' }));
   });
@@ -56,7 +59,11 @@ describe('hostile input', () => {
       ['a continuation with nothing to continue', () => wsFrame(0, Buffer.from('x')), [1002]],
       [
         'a fragment flood past maxFrameBytes',
-        () => Buffer.concat([wsFrame(2, Buffer.alloc(1024), { fin: false }), ...Array.from({ length: 1100 }, () => wsFrame(0, Buffer.alloc(1024), { fin: false }))]),
+        () =>
+          Buffer.concat([
+            wsFrame(2, Buffer.alloc(1024), { fin: false }),
+            ...Array.from({ length: 1100 }, () => wsFrame(0, Buffer.alloc(1024), { fin: false })),
+          ]),
         [1009],
       ],
     ];
@@ -75,7 +82,10 @@ describe('hostile input', () => {
       faults++;
       const { socket, rest } = await rawSocket(server.port, `/?token=${server.token}`);
       const closed = untilClosed(socket, rest);
-      const flood = [wsFrame(1, Buffer.alloc(0), { fin: false }), ...Array.from({ length: 10_000 }, () => wsFrame(0, Buffer.alloc(0), { fin: false }))];
+      const flood = [
+        wsFrame(1, Buffer.alloc(0), { fin: false }),
+        ...Array.from({ length: 10_000 }, () => wsFrame(0, Buffer.alloc(0), { fin: false })),
+      ];
       socket.write(Buffer.concat(flood));
       socket.end(wsFrame(0, Buffer.from('{"type":"list","rid":1}')));
       const received = await closed;
@@ -87,10 +97,18 @@ describe('hostile input', () => {
       const random = prng(7);
       const garbage: Buffer[] = [];
       for (let i = 0; i < 50; i++) {
-        const bytes = Buffer.from(Array.from({ length: 1 + Math.floor(random() * 200) }, () => Math.floor(random() * 256)));
-        garbage.push(wsFrame(2, bytes), wsFrame(1, Buffer.from(JSON.stringify({ type: 'upload', rid: i + 1, garbage: bytes.toString('base64') }))));
+        const bytes = Buffer.from(
+          Array.from({ length: 1 + Math.floor(random() * 200) }, () => Math.floor(random() * 256)),
+        );
+        garbage.push(
+          wsFrame(2, bytes),
+          wsFrame(1, Buffer.from(JSON.stringify({ type: 'upload', rid: i + 1, garbage: bytes.toString('base64') }))),
+        );
       }
-      garbage.push(wsFrame(2, chunkFrame(999, 0, Buffer.from('x'))), wsFrame(1, Buffer.from('{"type":"end","rid":5,"bytes":10}')));
+      garbage.push(
+        wsFrame(2, chunkFrame(999, 0, Buffer.from('x'))),
+        wsFrame(1, Buffer.from('{"type":"end","rid":5,"bytes":10}')),
+      );
       garbage.push(wsFrame(1, Buffer.from('{"type":"list","rid":4000}')));
       faults += garbage.length;
       let got = rest.toString('latin1');
@@ -137,7 +155,12 @@ describe('hostile input', () => {
   });
 
   describe('hostile CSV', () => {
-    const sources = [BASE, numberedCSV(60), 'a,"b ""q""",c\r\n1,"multi\nline",3\r\n"x",,\r\n', '\ufeffid;name\n1;ä\n2;ö\n'];
+    const sources = [
+      BASE,
+      numberedCSV(60),
+      'a,"b ""q""",c\r\n1,"multi\nline",3\r\n"x",,\r\n',
+      '\ufeffid;name\n1;ä\n2;ö\n',
+    ];
 
     function mutate(text: string, seed: number): Buffer {
       const random = prng(seed);
@@ -236,11 +259,17 @@ describe('load: 200 clients at once, 20 killed mid-upload', () => {
     const allDiscarded = new Promise<void>((resolve) => {
       server.on('discarded', () => discarded.length === 20 && resolve());
     });
-    const clients = await Promise.all(Array.from({ length: 180 }, (_, i) => connect(server.url, { reconnect: false, clientId: `load-client-${i}` })));
-    const killed = await Promise.all(Array.from({ length: 20 }, () => rawSocket(server.port, `/?token=${server.token}`)));
+    const clients = await Promise.all(
+      Array.from({ length: 180 }, (_, i) => connect(server.url, { reconnect: false, clientId: `load-client-${i}` })),
+    );
+    const killed = await Promise.all(
+      Array.from({ length: 20 }, () => rawSocket(server.port, `/?token=${server.token}`)),
+    );
     assert.equal(server.clients, 200);
     killed.forEach(({ socket }, i) => {
-      socket.write(wsFrame(1, Buffer.from(JSON.stringify({ type: 'upload', rid: 1, id: `killed-${i}`, name: `killed-${i}` }))));
+      socket.write(
+        wsFrame(1, Buffer.from(JSON.stringify({ type: 'upload', rid: 1, id: `killed-${i}`, name: `killed-${i}` }))),
+      );
       socket.write(wsFrame(2, chunkFrame(1, 0, Buffer.from(numberedCSV(100).slice(0, 700)))));
     });
     const sends = clients.map(async (c, i) => {

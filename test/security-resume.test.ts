@@ -4,16 +4,18 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { connect, type CsvServer, startServer } from '../src/index.js';
+import * as aq from 'arquero';
+import { type CsvServer, connect, startServer } from '../src/index.js';
 import { fileStem } from '../src/persist.js';
 import { rejectsWithCode } from './helpers.js';
 import { CutProxy, numberedCSV, rawSocket, tableChecksum, wsFrame } from './security-helpers.js';
-import * as aq from 'arquero';
 
 const ROWS = 20_000;
 const csv = numberedCSV(ROWS);
 const ids = Array.from({ length: ROWS }, (_, i) => i);
-const expected = tableChecksum(aq.table({ id: ids, label: ids.map((i) => `r${i}`), value: ids.map((i) => ((i * 7) % 1000) + 0.5) }));
+const expected = tableChecksum(
+  aq.table({ id: ids, label: ids.map((i) => `r${i}`), value: ids.map((i) => ((i * 7) % 1000) + 0.5) }),
+);
 
 describe('reconnect and resume', () => {
   let server: CsvServer;
@@ -85,7 +87,9 @@ describe('reconnect and resume', () => {
     const quick = await startServer({ port: 0, threads: 1, limits: { resumeGraceMs: 100 } });
     try {
       const { socket } = await rawSocket(quick.port, `/?token=${quick.token}`);
-      socket.write(wsFrame(1, Buffer.from(JSON.stringify({ type: 'upload', rid: 1, id: 'killed-1', name: 'partial' }))));
+      socket.write(
+        wsFrame(1, Buffer.from(JSON.stringify({ type: 'upload', rid: 1, id: 'killed-1', name: 'partial' }))),
+      );
       const header = Buffer.alloc(16);
       header.write('CS', 0);
       header[2] = 1;
@@ -99,7 +103,10 @@ describe('reconnect and resume', () => {
       assert.equal(info.id, 'killed-1');
       assert.equal(info.name, 'partial');
       assert.equal(quick.table('partial'), undefined);
-      assert.deepEqual(quick.list().map((d) => d.name), []);
+      assert.deepEqual(
+        quick.list().map((d) => d.name),
+        [],
+      );
       const client = await connect(quick.url);
       assert.deepEqual(await client.list(), []);
       await client.close();
@@ -122,7 +129,20 @@ describe('persistence (dataDir)', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
   const data = () => join(dir, 'data');
 
-  const hostile = ['../escape', '../../etc/passwd', '/abs/path', '..', '.', 'CON', 'a\\b', 'Students', 'students', 'ünïcödé名前', '.hidden', 'x'.repeat(128)];
+  const hostile = [
+    '../escape',
+    '../../etc/passwd',
+    '/abs/path',
+    '..',
+    '.',
+    'CON',
+    'a\\b',
+    'Students',
+    'students',
+    'ünïcödé名前',
+    '.hidden',
+    'x'.repeat(128),
+  ];
 
   it('writes each dataset before acknowledging it, and reloads all of them after a restart', async () => {
     server = await startServer({ port: 0, threads: 1, dataDir: data() });
@@ -135,7 +155,15 @@ describe('persistence (dataDir)', () => {
       sums.set(name, tableChecksum(table));
     }
     sums.set('replaced', tableChecksum(await client.send(numberedCSV(7, 'new'), { name: 'replaced' })));
-    sums.set('appended', tableChecksum(await client.send(numberedCSV(3, 'app').replace('id,label,value\n', 'id,label,value\n'), { name: 'appended', mode: 'append' })));
+    sums.set(
+      'appended',
+      tableChecksum(
+        await client.send(numberedCSV(3, 'app').replace('id,label,value\n', 'id,label,value\n'), {
+          name: 'appended',
+          mode: 'append',
+        }),
+      ),
+    );
     await client.drop('dropped');
     sums.delete('dropped');
     assert.ok(!existsSync(join(data(), `${fileStem('dropped')}.json`)));
@@ -150,7 +178,10 @@ describe('persistence (dataDir)', () => {
     // every file inside the directory, none elsewhere; one sidecar and one arrow file per dataset
     assert.deepEqual(readdirSync(dir), ['data']);
     const files = readdirSync(data());
-    assert.ok(files.every((f) => /^[a-z0-9_-]+-[0-9a-f]{24}(\.[0-9a-z]+\.arrow|\.json)$/.test(f)), files.join(' '));
+    assert.ok(
+      files.every((f) => /^[a-z0-9_-]+-[0-9a-f]{24}(\.[0-9a-z]+\.arrow|\.json)$/.test(f)),
+      files.join(' '),
+    );
     assert.equal(files.length, sums.size * 2);
   });
 
@@ -199,7 +230,11 @@ describe('isolation', () => {
     const alice = await connect(server.url, { clientId: 'alice-0123456789' });
     const mallory = await connect(server.url, { clientId: 'mallory-012345678' });
     await alice.send('a\n1\n', { name: 'alices' });
-    await rejectsWithCode(mallory.send('a\n666\n', { name: 'alices' }), 'CSVS_AUTH_NOT_OWNER', /belongs to another client/);
+    await rejectsWithCode(
+      mallory.send('a\n666\n', { name: 'alices' }),
+      'CSVS_AUTH_NOT_OWNER',
+      /belongs to another client/,
+    );
     await rejectsWithCode(mallory.send('a\n666\n', { name: 'alices', mode: 'append' }), 'CSVS_AUTH_NOT_OWNER');
     await rejectsWithCode(mallory.drop('alices'), 'CSVS_AUTH_NOT_OWNER');
     assert.deepEqual(server.table('alices')!.array('a', Array), [1]);

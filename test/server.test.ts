@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { afterEach, describe, it } from 'node:test';
 import WebSocket from 'ws';
-import { type CsvClient, type CsvServer, connect, serve, startServer } from '../src/index.js';
+import { type CsvServer, connect, serve, startServer } from '../src/index.js';
 import { encodeFrame, FrameKind, LEGACY_REPLY, SUBPROTOCOL } from '../src/protocol.js';
 import { rejectsWithCode, serverWithClient, tableEqual } from './helpers.js';
 
@@ -117,7 +117,7 @@ describe('CsvServer', () => {
       const clients = await Promise.all(Array.from({ length: 20 }, () => connect(ctx.server.url)));
       try {
         const tables = await Promise.all(clients.map((c, i) => c.send(`k,v\n${i},${i * 2}\n`, { name: `many-${i}` })));
-        tables.forEach((t, i) => tableEqual(t, { k: [i], v: [i * 2] }));
+        for (const [i, t] of tables.entries()) tableEqual(t, { k: [i], v: [i * 2] });
         assert.equal(ctx.server.clients >= 21, true);
       } finally {
         await Promise.all(clients.map((c) => c.close()));
