@@ -23,7 +23,7 @@ import { type Limits, resolveLimits } from './limits.js';
 import { handlePageRequest } from './page.js';
 import { KeyedQueue, Persist } from './persist.js';
 import { type DatasetSummary, LEGACY_REPLY, PROTOCOL_VERSION, SUBPROTOCOL } from './protocol.js';
-import { Session, type Upload } from './session.js';
+import { type CompletedUpload, Session, type Upload } from './session.js';
 
 /** Options of {@link serve} and `csvsocket serve`. */
 export interface ServeOptions {
@@ -97,7 +97,7 @@ export class CsvServer extends EventEmitter<CsvServerEvents> {
   private readonly sessions = new Set<Session>();
   private readonly parked = new Map<string, Upload>();
   private readonly handshakes = new WeakMap<Duplex, NodeJS.Timeout>();
-  private readonly completed = new Map<string, Dataset>();
+  private readonly completed = new Map<string, CompletedUpload>();
   private readonly queue = new KeyedQueue();
   private readonly persist: Persist | null;
   private readonly allowOverwrite: boolean;

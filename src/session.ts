@@ -11,6 +11,7 @@ import { appendFailure, appendTypes, type LiveHub, markAppend } from './broadcas
 import type { Dataset, Datasets } from './datasets.js';
 import {
   AuthError,
+  ConnectionError,
   type CsvSocketError,
   ErrorCode,
   errorFromWire,
@@ -63,7 +64,19 @@ export interface SessionContext {
   /** stores and drops, one at a time per dataset name */
   queue: KeyedQueue;
   /** uploads stored recently, by upload id, so a client whose answer was lost in a drop gets it on resume */
-  completed: Map<string, Dataset>;
+  /**
+   * uploads stored in the last resumeGraceMs, by upload id, to answer a client
+   * whose `stored` reply was lost in a drop; held weakly so that a replaced
+   * dataset is not kept alive for the grace time
+   */
+  completed: Map<string, CompletedUpload>;
+}
+
+/** An upload the server stored, remembered for a resuming client. */
+export interface CompletedUpload {
+  name: string;
+  owner: string;
+  dataset: WeakRef<Dataset>;
 }
 
 /** An upload in progress. */
@@ -349,8 +362,19 @@ export class Session {
     const completed = this.ctx.completed.get(m.id);
     if (completed && completed.owner === owner && completed.name === m.name) {
       // stored while the client was away: answer now instead of storing twice
-      this.send({ type: 'stored', rid: m.rid, summary: completed.summary, table: m.returnTable });
-      if (m.returnTable) this.sendTable(m.rid, completed.ipc ?? tableToArrowIPC(completed.table));
+      const dataset = completed.dataset.deref();
+      if (!dataset) {
+        return this.sendError(
+          new ConnectionError(
+            ErrorCode.CONNECTION_CLOSED,
+            `the upload was stored as "${m.name}", then replaced before the client reconnected; query the dataset instead`,
+            { dataset: m.name, upload: m.id },
+          ),
+          m.rid,
+        );
+      }
+      this.send({ type: 'stored', rid: m.rid, summary: dataset.summary, table: m.returnTable });
+      if (m.returnTable) this.sendTable(m.rid, dataset.ipc ?? tableToArrowIPC(dataset.table));
       return;
     }
     const resumed = parked.get(m.id);
@@ -555,9 +579,10 @@ export class Session {
 
   private remember(id: string, dataset: Dataset): void {
     const { completed, limits } = this.ctx;
-    completed.set(id, dataset);
+    const entry: CompletedUpload = { name: dataset.name, owner: dataset.owner, dataset: new WeakRef(dataset) };
+    completed.set(id, entry);
     setTimeout(() => {
-      if (completed.get(id) === dataset) completed.delete(id);
+      if (completed.get(id) === entry) completed.delete(id);
     }, limits.resumeGraceMs).unref();
   }
 
