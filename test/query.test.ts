@@ -803,6 +803,42 @@ describe('runQuery', () => {
   });
 });
 
+describe('runQuery with sort and a small limit', () => {
+  // a seeded table with many ties and nulls, so that stability and null order matter
+  let seed = 7;
+  const rand = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
+  const n = 3000;
+  const table = aq.table({
+    id: Array.from({ length: n }, (_, i) => i),
+    a: Array.from({ length: n }, () => (rand() < 0.1 ? null : Math.floor(rand() * 20))),
+    b: Array.from({ length: n }, () => (rand() < 0.1 ? null : String.fromCharCode(97 + Math.floor(rand() * 5)))),
+  });
+
+  const cases: Array<[string, Query]> = [
+    ['one key ascending', { sort: [{ column: 'a' }] }],
+    ['one key descending', { sort: [{ column: 'a', desc: true }] }],
+    ['two keys', { sort: [{ column: 'b' }, { column: 'a', desc: true }] }],
+    ['after a filter', { filter: { column: 'a', op: '>', value: 5 }, sort: [{ column: 'b', desc: true }] }],
+  ];
+  for (const [label, query] of cases) {
+    for (const [offset, limit] of [
+      [0, 10],
+      [5, 20],
+      [0, 0],
+      [0, 1],
+    ] as const) {
+      it(`takes the same rows as a full stable sort: ${label}, offset ${offset}, limit ${limit}`, () => {
+        const full = runQuery(table, query).array('id', Array) as number[];
+        const top = runQuery(table, { ...query, offset, limit }).array('id', Array) as number[];
+        assert.deepEqual(top, full.slice(offset, offset + limit));
+      });
+    }
+  }
+});
+
 describe('parseFilterExpression', () => {
   const ok: Array<[string, Filter]> = [
     ['grade = A', { column: 'grade', op: '=', value: 'A' }],
