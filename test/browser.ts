@@ -53,3 +53,34 @@ export function ensureBuilt(): void {
     assert.ok(statSync(index).mtimeMs >= newest(join(repoRoot, 'src')), 'the build emitted nothing');
   }
 }
+
+/** Decodes a PNG in a blank page and counts pixels that are not (near) white. */
+export async function countInkedPixels(
+  browser: Browser,
+  png: Buffer,
+): Promise<{ count: number; total: number; ratio: number }> {
+  const page = await browser.newPage();
+  try {
+    // Runs in the browser (this project compiles without DOM types, hence a string).
+    const script = `(async () => {
+      const img = new Image();
+      img.src = 'data:image/png;base64,${png.toString('base64')}';
+      await img.decode();
+      const canvas = document.createElement('canvas');
+      canvas.width = img.width;
+      canvas.height = img.height;
+      const ctx = canvas.getContext('2d');
+      ctx.drawImage(img, 0, 0);
+      const { data } = ctx.getImageData(0, 0, img.width, img.height);
+      let count = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        if (data[i] < 200 || data[i + 1] < 200 || data[i + 2] < 200) count++;
+      }
+      const total = img.width * img.height;
+      return { count, total, ratio: count / total };
+    })()`;
+    return (await page.evaluate(script)) as { count: number; total: number; ratio: number };
+  } finally {
+    await page.close();
+  }
+}

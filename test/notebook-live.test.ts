@@ -19,7 +19,7 @@ import { runSensor, sensorRows } from '../scripts/sensor.js';
 import { type CsvClient, type CsvServer, connect, live, startServer } from '../src/index.js';
 import type { MimeBundle } from '../src/notebook.js';
 import { type Clock, Coalescer, createLive, type LiveDisplay } from '../src/notebook-live.js';
-import { ensureBuilt, launchChromium } from './browser.js';
+import { countInkedPixels, ensureBuilt, launchChromium } from './browser.js';
 import {
   type ExecutedNotebook,
   type ExecutedTwice,
@@ -545,33 +545,3 @@ describe('notebooks/live.ipynb run twice in one kernel', { timeout: 300_000 }, (
     }
   });
 });
-
-/** Decodes a PNG in a blank page and counts pixels that are not (near) white. */
-async function countInkedPixels(
-  browser: Browser,
-  png: Buffer,
-): Promise<{ count: number; total: number; ratio: number }> {
-  const page = await browser.newPage();
-  try {
-    const script = `(async () => {
-      const img = new Image();
-      img.src = 'data:image/png;base64,${png.toString('base64')}';
-      await img.decode();
-      const canvas = document.createElement('canvas');
-      canvas.width = img.width;
-      canvas.height = img.height;
-      const ctx = canvas.getContext('2d');
-      ctx.drawImage(img, 0, 0);
-      const { data } = ctx.getImageData(0, 0, img.width, img.height);
-      let count = 0;
-      for (let i = 0; i < data.length; i += 4) {
-        if (data[i] < 200 || data[i + 1] < 200 || data[i + 2] < 200) count++;
-      }
-      const total = img.width * img.height;
-      return { count, total, ratio: count / total };
-    })()`;
-    return (await page.evaluate(script)) as { count: number; total: number; ratio: number };
-  } finally {
-    await page.close();
-  }
-}

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
-import { ensureBuilt, launchChromium } from './browser.js';
+import { countInkedPixels, ensureBuilt, launchChromium } from './browser.js';
 import {
   type ExecutedNotebook,
   type ExecutedTwice,
@@ -348,34 +348,3 @@ describe('students.ipynb run twice in one kernel', { timeout: 600_000 }, () => {
     assert.equal(await isListening(twice.port), false);
   });
 });
-
-/** Decodes a PNG in a blank page and counts pixels that are not (near) white. */
-async function countInkedPixels(
-  browser: Browser,
-  png: Buffer,
-): Promise<{ count: number; total: number; ratio: number }> {
-  const page = await browser.newPage();
-  try {
-    // Runs in the browser (this project compiles without DOM types, hence a string).
-    const script = `(async () => {
-      const img = new Image();
-      img.src = 'data:image/png;base64,${png.toString('base64')}';
-      await img.decode();
-      const canvas = document.createElement('canvas');
-      canvas.width = img.width;
-      canvas.height = img.height;
-      const ctx = canvas.getContext('2d');
-      ctx.drawImage(img, 0, 0);
-      const { data } = ctx.getImageData(0, 0, img.width, img.height);
-      let count = 0;
-      for (let i = 0; i < data.length; i += 4) {
-        if (data[i] < 200 || data[i + 1] < 200 || data[i + 2] < 200) count++;
-      }
-      const total = img.width * img.height;
-      return { count, total, ratio: count / total };
-    })()`;
-    return (await page.evaluate(script)) as { count: number; total: number; ratio: number };
-  } finally {
-    await page.close();
-  }
-}
