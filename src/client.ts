@@ -639,17 +639,13 @@ async function* fromBytes(bytes: Uint8Array, offset: number): AsyncIterable<Uint
   yield bytes.subarray(offset);
 }
 
+/** A source held in memory: resumable from any offset. */
+function inMemory(name: string, format: 'csv' | 'arrow', bytes: Uint8Array): OpenedSource {
+  return { name, format, size: bytes.byteLength, resumable: true, chunks: (o) => fromBytes(bytes, o) };
+}
+
 function openSource(source: Source, name: string | undefined): OpenedSource {
-  if (isTable(source)) {
-    const ipc = tableToArrowIPC(source);
-    return {
-      name: name ?? 'data',
-      format: 'arrow',
-      size: ipc.byteLength,
-      resumable: true,
-      chunks: (o) => fromBytes(ipc, o),
-    };
-  }
+  if (isTable(source)) return inMemory(name ?? 'data', 'arrow', tableToArrowIPC(source));
   if (typeof source === 'string' && !/[\r\n]/.test(source)) source = new URL(source, `file://${process.cwd()}/`);
   if (source instanceof URL) {
     if (source.protocol !== 'file:') {
@@ -679,27 +675,9 @@ function openSource(source: Source, name: string | undefined): OpenedSource {
         createReadStream(path, { start: offset, highWaterMark: CHUNK_BYTES }) as AsyncIterable<Uint8Array>,
     };
   }
-  if (typeof source === 'string') {
-    const bytes = Buffer.from(source, 'utf8');
-    return {
-      name: name ?? 'data',
-      format: 'csv',
-      size: bytes.byteLength,
-      resumable: true,
-      chunks: (o) => fromBytes(bytes, o),
-    };
-  }
+  if (typeof source === 'string') return inMemory(name ?? 'data', 'csv', Buffer.from(source, 'utf8'));
   if (source instanceof ArrayBuffer) source = new Uint8Array(source);
-  if (source instanceof Uint8Array) {
-    const bytes = source;
-    return {
-      name: name ?? 'data',
-      format: 'csv',
-      size: bytes.byteLength,
-      resumable: true,
-      chunks: (o) => fromBytes(bytes, o),
-    };
-  }
+  if (source instanceof Uint8Array) return inMemory(name ?? 'data', 'csv', source);
   const iterable =
     Symbol.asyncIterator in (source as object)
       ? (source as AsyncIterable<Uint8Array | string>)

@@ -7,8 +7,9 @@
 import { CsvParseError, ErrorCode } from './errors.js';
 
 /**
- * Whether a legacy text message is pandas JSON rather than CSV text: a JSON
- * object whose values are all objects.
+ * Whether a legacy text message is meant as pandas JSON rather than CSV text:
+ * it starts with `{` (no CSV header does in practice); its shape is checked
+ * when it is parsed, by {@link pandasJSONToCSV}.
  *
  * @param text - the message
  */

@@ -270,7 +270,6 @@ export class CsvServer extends EventEmitter<CsvServerEvents> {
           this.http.closeAllConnections();
         });
         await this.ingest.close();
-        running.delete(this);
         this.emit('closed');
       })();
     }
@@ -281,7 +280,6 @@ export class CsvServer extends EventEmitter<CsvServerEvents> {
     if (handlePageRequest(req, res, this.check)) return;
     res.writeHead(426, { 'content-type': 'text/plain; charset=utf-8', upgrade: 'websocket' });
     res.end(`csvsocket ${PROTOCOL_VERSION}: connect with a WebSocket client (npx csvsocket send FILE --url ...)\n`);
-    void req;
   }
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -345,8 +343,6 @@ interface ResolvedServe {
   restored: Dataset[];
   allowOverwrite: boolean;
 }
-
-const running = new Set<CsvServer>();
 
 function urlHost(host: string): string {
   if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
@@ -434,7 +430,6 @@ export async function startServer(options: ServeOptions = {}): Promise<CsvServer
     const warning = `could not reload ${restored.warnings.length} file(s) from ${options.dataDir}: ${restored.warnings.join('; ')}`;
     process.nextTick(() => server.emit('warning', warning));
   }
-  running.add(server);
   const warning = exposureWarning(host, secure);
   if (warning) process.nextTick(() => server.emit('warning', warning));
   return server;
