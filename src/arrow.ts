@@ -285,7 +285,10 @@ export function inferColumns(table: ColumnTable, known: readonly ColumnInfo[] = 
     const values = table.array(name, Array) as unknown[];
     const info = byName.get(name);
     const inferred = inferType(values);
-    if (info && (info.type === inferred || inferred === null)) return info;
+    // a number column whose values happen to be whole ("1.0", "2.0") keeps its
+    // info, and with it the decimals that write each value back exactly
+    const fits = inferred === null || info?.type === inferred || (info?.type === 'number' && inferred === 'integer');
+    if (info && fits) return info;
     return { name, type: inferred ?? 'string' };
   });
 }
@@ -341,9 +344,19 @@ export interface TableDescription {
  */
 export function describeTable(table: ColumnTable, headRows = 5, known: readonly ColumnInfo[] = []): TableDescription {
   const columns = inferColumns(table, known);
-  const n = Math.min(headRows, table.numRows());
-  const arrays = columns.map((c) => table.array(c.name, Array) as unknown[]);
+  return { columns, rows: table.numRows(), warnings: [], head: headOf(table, columns, headRows) };
+}
+
+/**
+ * The first `n` rows of a table as exact text, reading only those rows.
+ *
+ * @param table - the table
+ * @param columns - its column infos, in the order to write
+ * @param n - how many rows @default 5
+ */
+export function headOf(table: ColumnTable, columns: readonly ColumnInfo[], n = 5): Array<Array<string | null>> {
+  const rows = Math.min(n, table.numRows());
   const head: Array<Array<string | null>> = [];
-  for (let r = 0; r < n; r++) head.push(columns.map((c, i) => formatCell(arrays[i]?.[r], c)));
-  return { columns, rows: table.numRows(), warnings: [], head };
+  for (let r = 0; r < rows; r++) head.push(columns.map((c) => formatCell(table.get(c.name, r), c)));
+  return head;
 }

@@ -6,7 +6,7 @@
  */
 import type { WebSocket } from 'ws';
 import { concatTables } from './append.js';
-import { describeTable, tableFromArrowIPC, tableToArrowIPC } from './arrow.js';
+import { headOf, inferColumns, tableFromArrowIPC, tableToArrowIPC } from './arrow.js';
 import { appendFailure, appendTypes, type LiveHub, markAppend } from './broadcast.js';
 import type { Dataset, Datasets } from './datasets.js';
 import {
@@ -543,13 +543,15 @@ export class Session {
         let { columns, head, rows } = result;
         const previous = this.ctx.datasets.get(upload.name);
         if (upload.mode === 'append' && previous) {
-          table = concatTables(previous, table, columns);
+          const added = table;
+          table = concatTables(previous, added, columns);
           markAppend(table, previous.table.numRows());
           ipc = null;
-          const described = describeTable(table, 5, previous.columns);
-          columns = described.columns;
-          head = described.head;
-          rows = described.rows;
+          // the stored rows already fit the dataset's infos: only the new rows are
+          // looked at, so an append costs its own size, not the dataset's
+          columns = inferColumns(added, previous.columns);
+          head = headOf(table, columns);
+          rows = table.numRows();
         }
         const summary: DatasetSummary = {
           name: upload.name,
@@ -623,12 +625,18 @@ export class Session {
       const result = isWhole
         ? dataset.table
         : runQuery(dataset.table, query, { maxRows: this.ctx.limits.maxQueryRows });
-      const described = describeTable(result, 5, dataset.columns);
+      // filter, sort, select and limit keep the dataset's columns as they are; only
+      // a grouped result has new columns whose types must be read from the values
+      const grouped = query.groupby !== undefined || query.rollup !== undefined;
+      const byName = new Map(dataset.columns.map((c) => [c.name, c]));
+      const columns = grouped
+        ? inferColumns(result, dataset.columns)
+        : result.columnNames().map((n) => byName.get(n) ?? { name: n, type: 'string' as const });
       const summary: DatasetSummary = {
         ...dataset.summary,
-        rows: described.rows,
-        columns: described.columns,
-        head: described.head,
+        rows: result.numRows(),
+        columns,
+        head: headOf(result, columns),
         warnings: [],
       };
       this.send({ type: 'result', rid, summary, table: true });

@@ -97,6 +97,15 @@ describe('CsvClient', () => {
   });
 
   describe('#queryWithSummary', () => {
+    it('keeps the decimals of a number column whose values are whole, through filters and appends', async () => {
+      await ctx.client.send('x,y\n1.0,a\n2.0,b\n', { name: 'whole' });
+      const filtered = await ctx.client.queryWithSummary('whole', { filter: { column: 'y', op: '=', value: 'a' } });
+      assert.equal(toCSVTable(filtered.table, filtered.summary.columns), 'x,y\n1.0,a\n');
+      await ctx.client.send('x,y\n3.0,c\n', { name: 'whole', mode: 'append' });
+      const all = await ctx.client.queryWithSummary('whole', {});
+      assert.equal(toCSVTable(all.table, all.summary.columns), 'x,y\n1.0,a\n2.0,b\n3.0,c\n');
+    });
+
     it('returns column types so values can be written exactly', async () => {
       await ctx.client.send('p,q\n0.50,x\n1.25,y\n', { name: 'prices' });
       const { summary, table } = await ctx.client.queryWithSummary('prices', { sort: [{ column: 'p', desc: true }] });
