@@ -9,7 +9,7 @@
 
 import { performance } from 'node:perf_hooks';
 import * as aq from 'arquero';
-import { CsvParser, parseCSV } from '../src/csv.js';
+import { CsvParser, parseCSV } from '../src/csv/index.js';
 
 const ROWS = Number(process.argv[2] ?? 1_000_000);
 

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { connect, startServer } from '../src/index.js';
-import { pageUrl } from '../src/page.js';
+import { pageUrl } from '../src/server/page.js';
 
 async function main(): Promise<void> {
   const root = join(__dirname, '..');

@@ -7,7 +7,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { executeNotebook, repoRoot } from '../test/jupyter.js';
+import { executeNotebook, repoRoot } from '../test/e2e/jupyter.js';
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);

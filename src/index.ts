@@ -7,28 +7,47 @@
 
 // the two ends; serve() is the notebook-aware one: the same server on a re-run
 // cell, a status display, the port freed at kernel shutdown
-export { ServeEnv, send, serve } from './shorthand.js';
-export type { NotebookSendOptions } from './shorthand.js';
-export { CsvServer, startServer } from './server.js';
-export type { CsvServerEvents, ServeOptions } from './server.js';
-export { CsvClient, connect, DEFAULT_URL } from './client.js';
-export type { ConnectOptions, SendOptions, SendResult, Source } from './client.js';
-export type { Dataset } from './datasets.js';
-export { defaultLimits } from './limits.js';
-export type { Limits } from './limits.js';
+export { ServeEnv, send, serve } from './notebook/serve.js';
+export type { NotebookSendOptions } from './notebook/serve.js';
+export { CsvServer, startServer } from './server/server.js';
+export type { CsvServerEvents, ServeOptions } from './server/server.js';
+export { CsvClient, connect, DEFAULT_URL } from './client/client.js';
+export type { ConnectOptions, SendOptions, SendResult, Source } from './client/client.js';
+export type { Dataset } from './server/datasets.js';
+export { defaultLimits } from './protocol/limits.js';
+export type { Limits } from './protocol/limits.js';
 
 // live data: client.append(name, rows), client.subscribe(name), live() in a notebook
-export { rowsToCSV, Subscription } from './live.js';
-export type { AppendRows, LiveUpdate } from './live.js';
-export { live } from './notebook-live.js';
-export type { LiveDisplay, LiveInfo, LiveOptions, LiveRender, LiveView, UntilOptions } from './notebook-live.js';
+export { rowsToCSV, Subscription } from './client/subscription.js';
+export type { AppendRows, LiveUpdate } from './client/subscription.js';
+export { live } from './notebook/live.js';
+export type { LiveDisplay, LiveInfo, LiveOptions, LiveRender, LiveView, UntilOptions } from './notebook/live.js';
 
 // notebook display: show, chart, status and progress displays
-export * from './notebook-exports.js';
+export type {
+  ChannelDef,
+  ChartFunction,
+  ChartOptions,
+  ChartResult,
+  ChartSpec,
+  RenderOptions,
+  ShorthandOptions,
+} from './chart/chart.js';
+export { chart, renderChart } from './chart/chart.js';
+export type { ProgressDisplay, ServerStatus, ShowOptions, StatusDisplay } from './notebook/display.js';
+export {
+  createProgressDisplay,
+  createStatusDisplay,
+  escapeHTML,
+  formatTable,
+  isNotebook,
+  show,
+  tableToHTML,
+} from './notebook/display.js';
 
 // CSV, queries and Arrow, usable on their own
-export { ColumnType, CsvParser, formatValue, parseCSV, toCSV, toCSVTable } from './csv.js';
-export type { ColumnInfo, CsvOptions, ParsedCsv } from './csv.js';
+export { ColumnType, CsvParser, formatValue, parseCSV, toCSV, toCSVTable } from './csv/index.js';
+export type { ColumnInfo, CsvOptions, ParsedCsv } from './csv/index.js';
 export {
   Aggregate,
   FilterOp,
@@ -37,9 +56,9 @@ export {
   parseRollupExpression,
   parseSortExpression,
   runQuery,
-} from './query.js';
-export type { Filter, Query, QueryLimits, Rollup, Scalar, SortKey } from './query.js';
-export { tableFromArrowIPC, tableToArrowIPC } from './arrow.js';
+} from './query/query.js';
+export type { Filter, Query, QueryLimits, Rollup, Scalar, SortKey } from './query/query.js';
+export { tableFromArrowIPC, tableToArrowIPC } from './arrow/ipc.js';
 
 // errors
 export {
@@ -57,7 +76,7 @@ export {
 export type { ErrorContext } from './errors.js';
 
 // the wire protocol, for other implementations (see docs/protocol.md)
-export { LEGACY_REPLY, PROTOCOL_VERSION, SUBPROTOCOL } from './protocol.js';
-export type { DatasetSummary } from './protocol.js';
+export { LEGACY_REPLY, PROTOCOL_VERSION, SUBPROTOCOL } from './protocol/messages.js';
+export type { DatasetSummary } from './protocol/messages.js';
 
 // held back: frame encoding, message schemas, the parse worker and the upload page are internal

@@ -3,9 +3,9 @@
  * original design's users saw on their server and in their terminal.
  */
 import type { ColumnTable } from 'arquero';
-import { formatCell } from './arrow.js';
-import type { ColumnInfo } from './csv.js';
-import type { DatasetSummary } from './protocol.js';
+import { formatCell } from './arrow/ipc.js';
+import type { ColumnInfo } from './csv/index.js';
+import type { DatasetSummary } from './protocol/messages.js';
 
 /**
  * Rows as a text table laid out exactly as pandas prints a DataFrame: a

@@ -1,0 +1,327 @@
+/**
+ * The csvsocket wire protocol, version 1 (docs/protocol.md is the prose form).
+ *
+ *   client                                   server
+ *     |-- upgrade, subprotocol csvsocket.v1 -->|   token: ?token=, Authorization: Bearer,
+ *     |<------------- welcome ----------------|   or subprotocol csvsocket.token.<T>
+ *     |-- upload {rid,id,name,format} ------->|
+ *     |<------------- ready {rid,offset} -----|   offset > 0: resume from there
+ *     |== chunk frames (binary, rid, offset) =>|
+ *     |<------------- progress {rid,offset} --|   bytes parsed so far (flow control)
+ *     |-- end {rid,bytes} ------------------->|
+ *     |<------------- stored {rid,summary} ---|
+ *     |<== table frame (binary, rid, Arrow) ==|   when the upload asked for the table back
+ *
+ * JSON control messages travel as text frames and are validated with zod;
+ * bulk data travels as binary frames with a 16-byte header (see {@link encodeFrame}).
+ * A connection that offers no subprotocol speaks the original design's legacy
+ * protocol: one text message (CSV text or pandas `to_json()`), one text reply.
+ */
+import { z } from 'zod';
+import type { ColumnInfo } from '../csv/index.js';
+import { ErrorCode, ProtocolError } from '../errors.js';
+
+/** The protocol version this package speaks. */
+export const PROTOCOL_VERSION = 1;
+/** The WebSocket subprotocol a csvsocket client offers. */
+export const SUBPROTOCOL = 'csvsocket.v1';
+/** Prefix of the subprotocol that carries a token, for browsers, which cannot set headers. */
+export const TOKEN_SUBPROTOCOL_PREFIX = 'csvsocket.token.';
+/** The plain-text reply of the original design, kept for its clients. */
+export const LEGACY_REPLY = 'CSV file received and processed!';
+
+/** Kinds of binary frame. */
+export const FrameKind = {
+  /** client → server: a chunk of an upload's bytes at an offset */
+  chunk: 1,
+  /** server → client: an Arrow IPC table answering a request */
+  table: 2,
+} as const;
+export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
+
+/** Size of the binary frame header in bytes. */
+export const FRAME_HEADER_BYTES = 16;
+const MAGIC0 = 0x43; // 'C'
+const MAGIC1 = 0x53; // 'S'
+
+/** A decoded binary frame. */
+export interface Frame {
+  kind: FrameKind;
+  /** the request id the frame belongs to */
+  rid: number;
+  /** byte offset of the payload within the upload (chunks), 0 otherwise */
+  offset: number;
+  payload: Uint8Array;
+}
+
+/**
+ * Build a binary frame: `'C' 'S' kind 0 | rid u32 LE | offset f64 LE | payload`.
+ * The offset is a float64 so that it is exact up to 2^53 bytes.
+ *
+ * @param kind - what the payload is
+ * @param rid - the request id
+ * @param offset - byte offset of the payload
+ * @param payload - the bytes
+ * @returns the header as one buffer and the payload, to send together
+ */
+export function encodeFrameHeader(kind: FrameKind, rid: number, offset: number): Buffer {
+  const header = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
+  header[0] = MAGIC0;
+  header[1] = MAGIC1;
+  header[2] = kind;
+  header[3] = 0;
+  header.writeUInt32LE(rid >>> 0, 4);
+  header.writeDoubleLE(offset, 8);
+  return header;
+}
+
+/**
+ * Build a complete binary frame (header and payload in one buffer).
+ *
+ * @example
+ * ```ts
+ * ws.send(encodeFrame(FrameKind.chunk, 1, 0, bytes))
+ * ```
+ */
+export function encodeFrame(kind: FrameKind, rid: number, offset: number, payload: Uint8Array): Buffer {
+  return Buffer.concat([encodeFrameHeader(kind, rid, offset), payload]);
+}
+
+/**
+ * Parse a binary frame; throws a {@link ProtocolError} for anything that is not one.
+ *
+ * @param data - the frame's bytes as received
+ */
+export function decodeFrame(data: Uint8Array): Frame {
+  if (data.byteLength < FRAME_HEADER_BYTES || data[0] !== MAGIC0 || data[1] !== MAGIC1) {
+    throw new ProtocolError(
+      ErrorCode.PROTOCOL_BAD_MESSAGE,
+      `binary frame of ${data.byteLength} bytes is not a csvsocket frame (expected a 16-byte header starting with "CS")`,
+    );
+  }
+  const kind = data[2];
+  if (kind !== FrameKind.chunk && kind !== FrameKind.table) {
+    throw new ProtocolError(ErrorCode.PROTOCOL_BAD_MESSAGE, `unknown binary frame kind ${kind} (expected 1 or 2)`);
+  }
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const rid = view.getUint32(4, true);
+  const offset = view.getFloat64(8, true);
+  if (!Number.isSafeInteger(offset) || offset < 0) {
+    throw new ProtocolError(ErrorCode.PROTOCOL_BAD_OFFSET, `frame offset ${offset} is not a non-negative integer`);
+  }
+  return { kind, rid, offset, payload: data.subarray(FRAME_HEADER_BYTES) };
+}
+
+// ---------------------------------------------------------------------------
+// JSON messages
+
+const rid = z.number().int().min(1).max(0xffffffff);
+/** Dataset names: 1–128 characters, no control characters. */
+export const DatasetName = z
+  .string()
+  .min(1)
+  .max(128)
+  .refine((name) => !hasControlCharacter(name), 'must not contain control characters');
+
+function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
+}
+const columnType = z.enum(['integer', 'number', 'boolean', 'date', 'string']);
+// typed as the parser's ColumnInfo (zod's optional keys admit `undefined`, which
+// exactOptionalPropertyTypes tells apart)
+const columnInfo = z
+  .object({
+    name: z.string(),
+    type: columnType,
+    decimals: z.number().int().min(0).max(100).optional(),
+    header: z.string().optional(),
+  })
+  .strict() as unknown as z.ZodType<ColumnInfo, z.ZodTypeDef, unknown>;
+
+/** How an upload's bytes are encoded. */
+export const UploadFormat = { csv: 'csv', arrow: 'arrow' } as const;
+export type UploadFormat = (typeof UploadFormat)[keyof typeof UploadFormat];
+
+/** What an upload does to an existing dataset of the same name. */
+export const UploadMode = { replace: 'replace', append: 'append' } as const;
+export type UploadMode = (typeof UploadMode)[keyof typeof UploadMode];
+
+const uploadMessage = z
+  .object({
+    type: z.literal('upload'),
+    rid,
+    /** client-chosen id, stable across reconnects, for resuming */
+    id: z.string().min(1).max(128),
+    /** the client's identity, for dataset ownership (kept secret by the client) */
+    clientId: z.string().min(8).max(128).optional(),
+    name: DatasetName,
+    format: z.enum(['csv', 'arrow']).default('csv'),
+    mode: z.enum(['replace', 'append']).default('replace'),
+    /** total size when known, for progress and an early size check */
+    size: z.number().int().min(0).optional(),
+    /** per-column type overrides */
+    types: z.record(z.string(), columnType).optional(),
+    /** send the stored table back as Arrow IPC */
+    returnTable: z.boolean().default(true),
+  })
+  .strict();
+
+const endMessage = z.object({ type: z.literal('end'), rid, bytes: z.number().int().min(0) }).strict();
+const abortMessage = z.object({ type: z.literal('abort'), rid }).strict();
+const queryMessage = z
+  .object({
+    type: z.literal('query'),
+    rid,
+    name: DatasetName,
+    /** the structured query; validated by src/query.ts */
+    query: z.unknown(),
+  })
+  .strict();
+const listMessage = z.object({ type: z.literal('list'), rid }).strict();
+/** follow a dataset (it need not exist yet): updates carry this rid until `unsubscribe` */
+const subscribeMessage = z.object({ type: z.literal('subscribe'), rid, name: DatasetName }).strict();
+const unsubscribeMessage = z.object({ type: z.literal('unsubscribe'), rid }).strict();
+const dropMessage = z
+  .object({ type: z.literal('drop'), rid, name: DatasetName, clientId: z.string().min(8).max(128).optional() })
+  .strict();
+
+/** Every message a client may send, validated on arrival. */
+export const ClientMessage = z.discriminatedUnion('type', [
+  uploadMessage,
+  endMessage,
+  abortMessage,
+  queryMessage,
+  listMessage,
+  dropMessage,
+  subscribeMessage,
+  unsubscribeMessage,
+]);
+export type ClientMessage = z.infer<typeof ClientMessage>;
+export type UploadMessage = z.infer<typeof uploadMessage>;
+/** A client message as written by a sender: defaults may be left out. */
+export type ClientMessageInput = z.input<typeof ClientMessage>;
+
+const summary = z.object({
+  name: z.string(),
+  rows: z.number().int(),
+  columns: z.array(columnInfo),
+  /** the first rows, each value as its exact text ('' for null) */
+  head: z.array(z.array(z.string().nullable())),
+  warnings: z.array(z.string()),
+  /** bytes received */
+  bytes: z.number(),
+  /** milliseconds from the first byte to the stored table */
+  ms: z.number(),
+  /** ISO time the dataset was stored */
+  stored: z.string(),
+});
+/** What the server reports about a stored dataset. */
+export type DatasetSummary = z.infer<typeof summary>;
+
+const limitsInfo = z.object({
+  maxFrameBytes: z.number(),
+  maxUploadBytes: z.number(),
+  chunkBytes: z.number(),
+  windowBytes: z.number(),
+});
+
+/** Every message a server may send. */
+export const ServerMessage = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('welcome'), protocol: z.number(), server: z.string(), limits: limitsInfo }),
+  z.object({ type: z.literal('ready'), rid, offset: z.number().int().min(0) }),
+  z.object({ type: z.literal('progress'), rid, offset: z.number().int().min(0) }),
+  z.object({ type: z.literal('stored'), rid, summary, table: z.boolean() }),
+  z.object({ type: z.literal('result'), rid, summary, table: z.boolean() }),
+  z.object({ type: z.literal('datasets'), rid, datasets: z.array(summary) }),
+  z.object({ type: z.literal('dropped'), rid, name: z.string() }),
+  z.object({ type: z.literal('subscribed'), rid, name: z.string() }),
+  z.object({ type: z.literal('unsubscribed'), rid }),
+  /** a subscribed dataset changed; a table frame with the same rid follows when `table` (rows `from`…`rows`) */
+  z.object({
+    type: z.literal('update'),
+    rid,
+    name: z.string(),
+    kind: z.enum(['snapshot', 'append', 'replace', 'drop']),
+    from: z.number().int().min(0),
+    rows: z.number().int().min(0),
+    summary: summary.optional(),
+    table: z.boolean(),
+  }),
+  z.object({
+    type: z.literal('error'),
+    rid: rid.optional(),
+    code: z.string(),
+    message: z.string(),
+    context: z
+      .object({
+        line: z.number().optional(),
+        column: z.number().optional(),
+        limit: z.number().optional(),
+        dataset: z.string().optional(),
+        upload: z.string().optional(),
+      })
+      .optional(),
+  }),
+]);
+export type ServerMessage = z.infer<typeof ServerMessage>;
+export type ServerLimitsInfo = z.infer<typeof limitsInfo>;
+
+/**
+ * Parse and validate a client's JSON message.
+ *
+ * @param text - the text frame
+ * @returns the message, with defaults filled in
+ * @throws ProtocolError `CSVS_PROTOCOL_BAD_MESSAGE` naming what is wrong
+ */
+export function parseClientMessage(text: string): ClientMessage {
+  return parseWith(ClientMessage, text, 'client');
+}
+
+/**
+ * Parse and validate a server's JSON message.
+ *
+ * @param text - the text frame
+ * @throws ProtocolError `CSVS_PROTOCOL_BAD_MESSAGE`
+ */
+export function parseServerMessage(text: string): ServerMessage {
+  return parseWith(ServerMessage, text, 'server');
+}
+
+function parseWith<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, text: string, who: string): T {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new ProtocolError(
+      ErrorCode.PROTOCOL_BAD_MESSAGE,
+      `${who} message is not JSON: ${JSON.stringify(text.slice(0, 60))}`,
+    );
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue && issue.path.length > 0 ? ` at "${issue.path.join('.')}"` : '';
+    const type =
+      typeof json === 'object' && json !== null && typeof (json as { type?: unknown }).type === 'string'
+        ? ` "${String((json as { type: string }).type).slice(0, 40)}"`
+        : '';
+    throw new ProtocolError(
+      ErrorCode.PROTOCOL_BAD_MESSAGE,
+      `invalid ${who} message${type}${where}: ${issue?.message ?? 'does not match the protocol'}`,
+    );
+  }
+  return parsed.data;
+}
+
+/**
+ * Serialise a message for sending.
+ *
+ * @param message - a server or client message
+ */
+export function encodeMessage(message: ServerMessage | ClientMessageInput): string {
+  return JSON.stringify(message);
+}

@@ -1,0 +1,60 @@
+/**
+ * The server's datasets. A re-send under the same name replaces the dataset in
+ * one step once the new table is complete, so readers never see a half-received
+ * table; uploads in progress live in sessions and workers, never here.
+ */
+import { EventEmitter } from 'node:events';
+import type { ColumnTable } from 'arquero';
+import type { ColumnInfo } from '../csv/index.js';
+import type { DatasetSummary } from '../protocol/messages.js';
+
+/** A stored dataset. */
+export interface Dataset {
+  name: string;
+  table: ColumnTable;
+  /** column types and exact-text formats, from the parse */
+  columns: ColumnInfo[];
+  summary: DatasetSummary;
+  /** the table as Arrow IPC, kept when the parse produced it, to send back without re-encoding */
+  ipc: Uint8Array | null;
+  /** who stored it: the uploading client's identity (see `ConnectOptions.clientId`) */
+  owner: string;
+}
+
+/** The datasets of one server, by name; emits `stored` with each new dataset. */
+export class Datasets extends EventEmitter<{ stored: [Dataset]; dropped: [string] }> {
+  private readonly byName = new Map<string, Dataset>();
+
+  /** The dataset under `name`, if any. */
+  get(name: string): Dataset | undefined {
+    return this.byName.get(name);
+  }
+
+  /** Every dataset, oldest first. */
+  all(): IterableIterator<Dataset> {
+    return this.byName.values();
+  }
+
+  /** Store (or atomically replace) a dataset and announce it. */
+  put(dataset: Dataset): void {
+    // delete first so that a replaced dataset moves to the end of the arrival order
+    this.byName.delete(dataset.name);
+    this.byName.set(dataset.name, dataset);
+    this.emit('stored', dataset);
+  }
+
+  /** The first of `prefix_1`, `prefix_2`, … not in use. */
+  freeName(prefix: string): string {
+    for (let i = this.byName.size + 1; ; i++) {
+      const name = `${prefix}_${i}`;
+      if (!this.byName.has(name)) return name;
+    }
+  }
+
+  /** Remove a dataset; returns whether it existed. */
+  drop(name: string): boolean {
+    const existed = this.byName.delete(name);
+    if (existed) this.emit('dropped', name);
+    return existed;
+  }
+}

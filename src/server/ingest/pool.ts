@@ -1,0 +1,669 @@
+/**
+ * Uploads are parsed off the main thread. A small pool of worker threads each
+ * holds any number of in-progress parses keyed by job; the main thread only
+ * forwards chunks and receives, at the end, Arrow IPC bytes that arquero opens
+ * in milliseconds. In a notebook the main thread is the kernel, so this is what
+ * keeps a notebook responsive while a large file streams in.
+ *
+ * A large CSV is parsed in pieces by several workers at once. The main thread
+ * cuts the byte stream after a line break outside quotes (quote parity, with a
+ * check that every quote opens or closes a quoted field as the parser reads it;
+ * a stray quote stops the cutting) once a piece holds `pieceBytes`, and hands
+ * consecutive pieces to the least busy workers. Every later piece starts with
+ * a copy of the header line. Each piece reports per-column type statistics; the
+ * merge picks, per column, exactly the type one parser reading the whole file
+ * would (see mergeColumnStats), each piece converts its columns to it and writes
+ * hands its buffers to one worker, which writes them as one IPC stream (a record
+ * batch per piece). Lines are
+ * counted per piece and shifted once the pieces before are known; the error of
+ * the earliest piece wins.
+ *
+ *   socket chunk ─▶ Ingest.push ─▶ cut? ─▶ worker: CsvParser.push ─▶ 'parsed' offset
+ *   cut          ─▶ seal piece ─▶ 'sealed' stats
+ *   end          ─▶ seal last ─▶ merge types ─▶ finish pieces ─▶ join: one IPC ─▶ IPC + summary
+ */
+import { availableParallelism } from 'node:os';
+import { extname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { type ColumnParts, partsBuffers } from '../../arrow/ipc.js';
+import { type ColumnDecision, type ColumnStats, mergeColumnStats } from '../../csv/column.js';
+import type { ColumnInfo, CsvOptions } from '../../csv/index.js';
+import { blankLinesWarning, type PieceState } from '../../csv/parser.js';
+import { type CsvSocketError, ErrorCode, type ErrorContext, errorFromWire } from '../../errors.js';
+import type { UploadFormat } from '../../protocol/messages.js';
+
+/** What a finished parse yields. */
+export interface IngestResult {
+  ipc: Uint8Array;
+  columns: ColumnInfo[];
+  rows: number;
+  warnings: string[];
+  /** first rows, exact text per cell, null for a missing value */
+  head: Array<Array<string | null>>;
+}
+
+/** What a worker parses: CSV, Arrow IPC, or the original design's pandas `to_json()`. */
+export type IngestFormat = UploadFormat | 'pandas';
+
+/** Messages from the main thread to a worker. */
+export type ToWorker =
+  | {
+      op: 'begin';
+      id: number;
+      format: IngestFormat;
+      options: CsvOptions;
+      headRows: number;
+      /** a later piece of a CSV: the file's start up to the end of its header line */
+      prefix?: Uint8Array;
+      /** a later piece: its first byte's offset in the file */
+      byteOffset?: number;
+      /** a later piece: the rows it is expected to hold */
+      rowsHint?: number;
+    }
+  | { op: 'chunk'; id: number; bytes: Uint8Array }
+  | { op: 'seal'; id: number; final: boolean; whole: boolean }
+  | { op: 'finish'; id: number; decisions: ColumnDecision[]; headRows: number }
+  | { op: 'join'; id: number; columns: ColumnInfo[]; pieces: ColumnParts[][] }
+  | { op: 'end'; id: number }
+  | { op: 'abort'; id: number };
+
+/** Messages from a worker to the main thread. */
+export type FromWorker =
+  | { op: 'parsed'; id: number; bytes: number; buffer?: ArrayBuffer }
+  | { op: 'sealed'; id: number; state: PieceState }
+  | ({ op: 'done'; id: number } & IngestResult)
+  | { op: 'columns'; id: number; parts: ColumnParts[]; head: Array<Array<string | null>> }
+  | { op: 'joined'; id: number; ipc: Uint8Array }
+  | { op: 'error'; id: number; code: string; message: string; context: ErrorContext };
+
+/** Callbacks of one parse. */
+export interface IngestListener {
+  /** bytes consumed by the parser so far */
+  onParsed(bytes: number): void;
+  /** the parse failed before `end` was called (a bad row, a limit) */
+  onError(err: CsvSocketError): void;
+}
+
+interface PooledWorker {
+  worker: Worker;
+  active: number;
+}
+
+/** One worker job: a piece of a parse (or the whole of it), or the final join. */
+interface Piece {
+  job: number;
+  worker: PooledWorker;
+  /** bytes sent to the worker (not counting the header prefix) */
+  sent: number;
+  parsed: number;
+  sealed?: PieceState;
+  parts?: ColumnParts[];
+  head?: Array<Array<string | null>>;
+  error?: { code: string; message: string; context: ErrorContext };
+  released: boolean;
+}
+
+/** The main thread's view of a CSV byte stream, to find where it may be cut. */
+interface Scan {
+  /** cutting allowed: no stray quote, no lone-CR header, no row limit */
+  enabled: boolean;
+  headerDone: boolean;
+  /** the current line before the header has something other than blanks */
+  content: boolean;
+  /** the header line ended with CR: is an LF next? */
+  cr: boolean;
+  /** inside a quoted field (odd count of quotes so far) */
+  odd: boolean;
+  /** last byte of the previous chunk */
+  last: number;
+  /** the leading bytes may still be a BOM */
+  bom: boolean;
+  prefix: Uint8Array[];
+  prefixLen: number;
+  header?: Uint8Array;
+  total: number;
+  delim: number;
+}
+
+interface Parse {
+  format: IngestFormat;
+  options: CsvOptions;
+  listener: IngestListener;
+  pieces: Piece[];
+  scan?: Scan;
+  finish?: { resolve: (r: IngestResult) => void; reject: (e: CsvSocketError) => void };
+  failed?: CsvSocketError;
+  ending: boolean;
+  /** a piece failed: later bytes are not parsed */
+  stopped: boolean;
+  merged?: Omit<IngestResult, 'ipc' | 'head'>;
+  /** rows per byte, estimated from the line breaks before the first cut */
+  rowsPerByte?: number;
+  join?: Piece;
+}
+
+/** Options of the parse pool. */
+export interface IngestOptions {
+  /** number of worker threads; default: available cores, at most 4 */
+  threads?: number;
+  /**
+   * Internal: the size of a piece of a CSV parsed in parallel; a smaller input
+   * is parsed by one worker. @default 4 MiB
+   */
+  pieceBytes?: number;
+}
+
+const LF = 10;
+const CR = 13;
+const QUOTE = 34;
+const SPACE = 32;
+const TAB = 9;
+const BOM = [0xef, 0xbb, 0xbf];
+const HEAD_ROWS = 5;
+/** a header line longer than this is not copied to every piece: no cutting */
+const MAX_HEADER_BYTES = 1 << 20;
+/** chunks from this size on are copied into recycled buffers */
+const MIN_POOLED = 1 << 16;
+/** the size of a recycled buffer (the client's chunk size) */
+const POOLED = 1 << 20;
+const MAX_POOLED = 4 << 20;
+/** recycled buffers kept at most (a window's worth) */
+const MAX_SPARE = 24;
+
+/**
+ * A pool of parse workers. One per server; workers start on first use and are
+ * `unref`'d, so an idle pool never keeps a process (or a kernel) alive.
+ */
+export class Ingest {
+  private readonly size: number;
+  private readonly pieceBytes: number;
+  private readonly pool: PooledWorker[] = [];
+  private readonly parses = new Map<number, Parse>();
+  private readonly jobs = new Map<number, { parse: Parse; piece: Piece }>();
+  private readonly spare: ArrayBuffer[] = [];
+  private nextId = 1;
+  private nextJob = 1;
+  private closed = false;
+
+  constructor(options: IngestOptions = {}) {
+    this.size = Math.max(1, options.threads ?? Math.min(4, availableParallelism()));
+    this.pieceBytes = Math.max(1, options.pieceBytes ?? 4 << 20);
+  }
+
+  /**
+   * Start a parse.
+   *
+   * @param format - csv or arrow
+   * @param options - CSV options (types, limits)
+   * @param listener - told of progress, and of a failure before the end
+   * @returns the parse's id for {@link push}, {@link end} and {@link abort}
+   */
+  begin(format: IngestFormat, options: CsvOptions, listener: IngestListener): number {
+    const id = this.nextId++;
+    const parse: Parse = { format, options, listener, pieces: [], ending: false, stopped: false };
+    if (format === 'csv') {
+      const delim = (options.delimiter ?? ',').charCodeAt(0);
+      parse.scan = {
+        // a row limit counts rows across pieces: one piece then
+        enabled: this.size > 1 && delim < 0x80 && (options.maxRows === undefined || options.maxRows === Infinity),
+        headerDone: false,
+        content: false,
+        cr: false,
+        odd: false,
+        last: -1,
+        bom: true,
+        prefix: [],
+        prefixLen: 0,
+        total: 0,
+        delim,
+      };
+    }
+    this.parses.set(id, parse);
+    this.startPiece(parse, options, 0);
+    // a CSV may be cut into pieces: have every worker started (unref'd) before the first cut
+    if (parse.scan?.enabled) while (this.pool.length < this.size) this.spawn();
+    return id;
+  }
+
+  /** Forward a chunk to the parse's workers (copied; the caller keeps its buffer). */
+  push(id: number, bytes: Uint8Array): void {
+    const parse = this.parses.get(id);
+    if (!parse || parse.failed || parse.stopped || bytes.byteLength === 0) return;
+    const s = parse.scan;
+    if (!s?.enabled) {
+      this.send(parse, bytes);
+      if (s) s.total += bytes.byteLength;
+      return;
+    }
+    const len = bytes.byteLength;
+    let pos = 0; // bytes before pos are sent
+    let at = 0; // bytes before at are scanned
+    if (!s.headerDone) {
+      const end = this.scanHeader(s, bytes);
+      at = end < 0 ? len : end;
+      if (s.enabled) {
+        s.prefix.push(bytes.slice(0, at));
+        s.prefixLen += at;
+        if (s.prefixLen > MAX_HEADER_BYTES) s.enabled = false;
+        else if (end >= 0) {
+          s.headerDone = true;
+          s.header = Buffer.concat(s.prefix);
+        }
+      }
+      if (!s.enabled || s.headerDone) s.prefix = [];
+    }
+    if (s.enabled && s.headerDone) {
+      const buf = Buffer.from(bytes.buffer, bytes.byteOffset, len);
+      const delim = s.delim;
+      let nq = buf.indexOf(QUOTE, at);
+      // every quote must open a quoted field (outside quotes, at a field's start),
+      // close one, or be the second of a "" pair; anything else stops the cutting
+      const quotesTo = (to: number): void => {
+        while (nq !== -1 && nq < to) {
+          if (!s.odd) {
+            const prev = nq > 0 ? (buf[nq - 1] as number) : s.last;
+            if (prev !== delim && prev !== LF && prev !== CR && prev !== QUOTE) {
+              s.enabled = false;
+              return;
+            }
+          }
+          s.odd = !s.odd;
+          nq = buf.indexOf(QUOTE, nq + 1);
+        }
+      };
+      const pieces = parse.pieces;
+      while (s.enabled) {
+        const current = pieces[pieces.length - 1] as Piece;
+        let from = at + Math.max(0, this.pieceBytes - (current.sent + at - pos));
+        if (from >= len) break;
+        quotesTo(from);
+        let cut = -1;
+        while (s.enabled) {
+          const lf = buf.indexOf(LF, from);
+          if (lf === -1) break;
+          quotesTo(lf);
+          if (!s.enabled) break;
+          if (!s.odd) {
+            cut = lf + 1;
+            break;
+          }
+          from = lf + 1;
+        }
+        if (cut < 0) break;
+        this.send(parse, bytes.subarray(pos, cut));
+        if (parse.rowsPerByte === undefined) parse.rowsPerByte = linesPerByte(buf, Math.max(0, cut - 65536), cut);
+        this.cut(parse, s.total + cut);
+        pos = at = cut;
+      }
+      quotesTo(len);
+    }
+    if (pos < len) this.send(parse, bytes.subarray(pos));
+    s.total += len;
+    s.last = bytes[len - 1] as number;
+  }
+
+  /** Finish a parse; resolves to the table as Arrow IPC, or rejects with the parse error. */
+  end(id: number): Promise<IngestResult> {
+    const parse = this.parses.get(id);
+    if (!parse) return Promise.reject(errorFromWire(ErrorCode.INTERNAL, `no parse ${id} in progress`));
+    if (parse.failed) {
+      this.forget(id);
+      return Promise.reject(parse.failed);
+    }
+    return new Promise((resolve, reject) => {
+      parse.finish = {
+        resolve: (r) => {
+          this.forget(id);
+          resolve(r);
+        },
+        reject: (e) => {
+          this.forget(id);
+          reject(e);
+        },
+      };
+      parse.ending = true;
+      const last = parse.pieces[parse.pieces.length - 1] as Piece;
+      if (parse.format !== 'csv') this.post(last.worker, { op: 'end', id: last.job });
+      else if (!parse.stopped && !last.error) {
+        const whole = parse.pieces.length === 1;
+        this.post(last.worker, { op: 'seal', id: last.job, final: true, whole });
+      }
+    });
+  }
+
+  /** The error a parse has already failed with, if any (checked before `end`). */
+  failure(id: number): CsvSocketError | undefined {
+    return this.parses.get(id)?.failed;
+  }
+
+  /** Drop a parse and free its memory in the workers. */
+  abort(id: number): void {
+    const parse = this.parses.get(id);
+    if (!parse) return;
+    this.forget(id);
+    this.releaseAll(parse);
+  }
+
+  /** Stop every worker. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const [id, parse] of this.parses) {
+      parse.finish?.reject(errorFromWire(ErrorCode.CONNECTION_CLOSED, 'the server closed before the upload finished'));
+      this.parses.delete(id);
+    }
+    this.jobs.clear();
+    await Promise.all(this.pool.map((w) => w.worker.terminate()));
+    this.pool.length = 0;
+  }
+
+  /**
+   * Scan the start of the file for the end of its header line (the first line
+   * that is not blank, as the parser reads it), tracking quotes.
+   * @returns the offset in `bytes` just after the header's line break, or -1
+   */
+  private scanHeader(s: Scan, bytes: Uint8Array): number {
+    for (let i = 0; i < bytes.length; i++) {
+      const b = bytes[i] as number;
+      if (s.cr) {
+        // CRLF ends the header; a lone CR would too, but then no piece could start
+        // at an LF the way the parser counts: keep one piece
+        s.cr = false;
+        if (b === LF) return i + 1;
+        s.enabled = false;
+        return -1;
+      }
+      const abs = s.total + i;
+      if (s.bom) {
+        if (abs < 3 && b === BOM[abs]) continue;
+        s.bom = false;
+      }
+      if (b === QUOTE) {
+        const prev = i > 0 ? (bytes[i - 1] as number) : s.last;
+        if (!s.odd && abs !== 0 && prev !== s.delim && prev !== LF && prev !== CR && prev !== QUOTE) {
+          s.enabled = false;
+          return -1;
+        }
+        s.odd = !s.odd;
+        s.content = true;
+        continue;
+      }
+      if (s.odd) continue;
+      if (b === LF || b === CR) {
+        if (!s.content) continue;
+        if (b === LF) return i + 1;
+        s.cr = true;
+        continue;
+      }
+      if ((b !== SPACE && b !== TAB) || b === s.delim) s.content = true;
+    }
+    return -1;
+  }
+
+  private startPiece(parse: Parse, options: CsvOptions, byteOffset: number): void {
+    const worker = this.pick();
+    const piece: Piece = { job: this.nextJob++, worker, sent: 0, parsed: 0, released: false };
+    worker.active++;
+    if (worker.active === 1) worker.worker.ref();
+    parse.pieces.push(piece);
+    this.jobs.set(piece.job, { parse, piece });
+    const header = parse.scan?.header;
+    const message: ToWorker = { op: 'begin', id: piece.job, format: parse.format, options, headRows: HEAD_ROWS };
+    if (parse.pieces.length > 1 && header) {
+      message.prefix = header;
+      message.byteOffset = byteOffset;
+      // size the piece's columns from the pieces parsed so far
+      let rows = 0;
+      let bytes = 0;
+      for (const p of parse.pieces) {
+        if (!p.sealed) continue;
+        rows += p.sealed.rows;
+        bytes += p.sent;
+      }
+      const perByte = rows > 0 ? rows / bytes : parse.rowsPerByte;
+      if (perByte) message.rowsHint = Math.ceil((perByte * this.pieceBytes + 1) * 1.05);
+    }
+    this.post(worker, message);
+  }
+
+  /** Seal the current piece and start the next at `byteOffset` of the file. */
+  private cut(parse: Parse, byteOffset: number): void {
+    const current = parse.pieces[parse.pieces.length - 1] as Piece;
+    this.post(current.worker, { op: 'seal', id: current.job, final: false, whole: false });
+    this.startPiece(parse, parse.options, byteOffset);
+  }
+
+  private send(parse: Parse, bytes: Uint8Array): void {
+    const piece = parse.pieces[parse.pieces.length - 1] as Piece;
+    if (piece.released) return;
+    const n = bytes.byteLength;
+    piece.sent += n;
+    // a copy the worker owns; large chunks go into recycled buffers, whose pages
+    // are already mapped (a fresh megabyte costs more in page faults than the copy)
+    let copy: Uint8Array;
+    if (n < MIN_POOLED) copy = new Uint8Array(bytes);
+    else {
+      const at = this.spare.findIndex((b) => b.byteLength >= n);
+      const buffer = at >= 0 ? (this.spare.splice(at, 1)[0] as ArrayBuffer) : new ArrayBuffer(Math.max(n, POOLED));
+      copy = new Uint8Array(buffer, 0, n);
+      copy.set(bytes);
+    }
+    piece.worker.worker.postMessage({ op: 'chunk', id: piece.job, bytes: copy } satisfies ToWorker, [
+      copy.buffer as ArrayBuffer,
+    ]);
+  }
+
+  /** A chunk's buffer the worker is done with: keep it for the next chunk while parses run. */
+  private recycle(buffer: ArrayBuffer | undefined): void {
+    if (!buffer || buffer.byteLength < MIN_POOLED || buffer.byteLength > MAX_POOLED) return;
+    if (this.parses.size > 0 && this.spare.length < MAX_SPARE) this.spare.push(buffer);
+  }
+
+  /** Forget a parse; with none left, free the recycled buffers. */
+  private forget(id: number): void {
+    this.parses.delete(id);
+    if (this.parses.size === 0) this.spare.length = 0;
+  }
+
+  private post(w: PooledWorker, message: ToWorker, transfer: ArrayBuffer[] = []): void {
+    w.worker.postMessage(message, transfer);
+  }
+
+  private release(piece: Piece): void {
+    if (piece.released) return;
+    piece.released = true;
+    this.jobs.delete(piece.job);
+    piece.worker.active--;
+    if (piece.worker.active === 0) piece.worker.worker.unref();
+  }
+
+  /** Free every job of a parse (in the workers too). */
+  private releaseAll(parse: Parse): void {
+    for (const piece of [...parse.pieces, ...(parse.join ? [parse.join] : [])]) {
+      if (piece.released) continue;
+      if (this.pool.includes(piece.worker)) this.post(piece.worker, { op: 'abort', id: piece.job });
+      this.release(piece);
+    }
+  }
+
+  private fail(parse: Parse, err: CsvSocketError): void {
+    if (parse.failed) return;
+    parse.failed = err;
+    this.releaseAll(parse);
+    if (parse.finish) parse.finish.reject(err);
+    else parse.listener.onError(err);
+  }
+
+  private pick(): PooledWorker {
+    if (this.closed) throw errorFromWire(ErrorCode.CONNECTION_CLOSED, 'the server is closed');
+    if (this.pool.length < this.size) {
+      const least = this.pool.find((w) => w.active === 0);
+      if (least) return least;
+      return this.spawn();
+    }
+    return this.pool.reduce((a, b) => (b.active < a.active ? b : a));
+  }
+
+  private spawn(): PooledWorker {
+    // under tsx (tests) this module is .ts and so is the worker beside it
+    const file = join(__dirname, `worker${extname(__filename)}`);
+    // tests run the TypeScript sources under tsx, whose loader hooks a worker
+    // thread does not inherit: register tsx's require hook inside the worker
+    const worker = file.endsWith('.ts')
+      ? new Worker(`require('tsx/cjs'); require(${JSON.stringify(file)});`, { eval: true })
+      : new Worker(file);
+    const pooled: PooledWorker = { worker, active: 0 };
+    worker.unref();
+    worker.on('message', (m: FromWorker) => this.onMessage(m));
+    worker.on('error', (err) => this.onWorkerDeath(pooled, err));
+    worker.on('exit', (code) => {
+      if (!this.closed) this.onWorkerDeath(pooled, new Error(`parse worker exited with code ${code}`));
+    });
+    this.pool.push(pooled);
+    return pooled;
+  }
+
+  private onMessage(m: FromWorker): void {
+    const entry = this.jobs.get(m.id);
+    if (!entry) return;
+    const { parse, piece } = entry;
+    if (parse.failed) return;
+    switch (m.op) {
+      case 'parsed': {
+        this.recycle(m.buffer);
+        piece.parsed = m.bytes;
+        let total = 0;
+        for (const p of parse.pieces) total += p.parsed;
+        parse.listener.onParsed(total);
+        break;
+      }
+      case 'sealed':
+        piece.sealed = m.state;
+        this.advance(parse);
+        break;
+      case 'done':
+        this.release(piece);
+        parse.finish?.resolve({ ipc: m.ipc, columns: m.columns, rows: m.rows, warnings: m.warnings, head: m.head });
+        break;
+      case 'columns':
+        this.release(piece);
+        piece.parts = m.parts;
+        piece.head = m.head;
+        this.join(parse);
+        break;
+      case 'joined': {
+        this.release(piece);
+        const merged = parse.merged;
+        if (!merged) return;
+        const head: Array<Array<string | null>> = [];
+        for (const p of parse.pieces) head.push(...(p.head ?? []));
+        parse.finish?.resolve({ ipc: m.ipc, ...merged, head: head.slice(0, HEAD_ROWS) });
+        break;
+      }
+      case 'error':
+        this.release(piece);
+        if (parse.pieces.length === 1 || parse.join === piece) {
+          this.fail(parse, errorFromWire(m.code, m.message, m.context));
+        } else {
+          piece.error = { code: m.code, message: m.message, context: m.context };
+          this.advance(parse);
+        }
+        break;
+    }
+  }
+
+  /**
+   * Once the pieces before a failed piece have parsed, its error (with its
+   * line shifted to the file's) is the parse's; once every piece has parsed,
+   * merge the column types and have each piece convert its columns to them.
+   */
+  private advance(parse: Parse): void {
+    const pieces = parse.pieces;
+    let base = 1;
+    const bases: number[] = [];
+    for (let k = 0; k < pieces.length; k++) {
+      const p = pieces[k] as Piece;
+      if (p.error) {
+        this.fail(parse, shiftLine(p.error, base));
+        return;
+      }
+      if (!p.sealed) {
+        // a later piece failed: what follows it need not be parsed
+        if (pieces.slice(k + 1).some((q) => q.error)) parse.stopped = true;
+        return;
+      }
+      bases.push(base);
+      base += p.sealed.lines;
+    }
+    if (parse.merged) return;
+    const states = pieces.map((p) => p.sealed as PieceState);
+    const first = states[0] as PieceState;
+    const decisions = first.stats.map((_, c) => mergeColumnStats(states.map((s) => s.stats[c] as ColumnStats)));
+    const blank: number[] = [];
+    let lastRowLine = 0;
+    states.forEach((s, k) => {
+      const b = bases[k] as number;
+      for (const l of s.blankLines) blank.push(b + l - 1);
+      if (s.lastRowLine > 0) lastRowLine = b + s.lastRowLine - 1;
+    });
+    const warnings = first.warnings.slice();
+    const note = blankLinesWarning(blank, lastRowLine);
+    if (note !== undefined) warnings.push(note);
+    parse.merged = {
+      columns: decisions.map((d) => d.info),
+      rows: states.reduce((n, s) => n + s.rows, 0),
+      warnings,
+    };
+    let headRows = HEAD_ROWS;
+    for (const p of pieces) {
+      this.post(p.worker, { op: 'finish', id: p.job, decisions, headRows: Math.max(0, headRows) });
+      headRows -= p.sealed?.rows ?? 0;
+    }
+  }
+
+  /** Every piece has its columns typed: write them as one IPC stream in one worker. */
+  private join(parse: Parse): void {
+    const merged = parse.merged;
+    if (!merged || !parse.pieces.every((p) => p.parts)) return;
+    const pieces = parse.pieces.map((p) => p.parts as ColumnParts[]);
+    for (const p of parse.pieces) delete p.parts;
+    const worker = this.pick();
+    const piece: Piece = { job: this.nextJob++, worker, sent: 0, parsed: 0, released: false };
+    worker.active++;
+    if (worker.active === 1) worker.worker.ref();
+    parse.join = piece;
+    this.jobs.set(piece.job, { parse, piece });
+    this.post(worker, { op: 'join', id: piece.job, columns: merged.columns, pieces }, partsBuffers(pieces.flat()));
+  }
+
+  private onWorkerDeath(pooled: PooledWorker, err: Error): void {
+    const index = this.pool.indexOf(pooled);
+    if (index < 0) return;
+    this.pool.splice(index, 1);
+    // a worker that dies (out of memory, a bug) fails its own parses only
+    const failed = new Set<Parse>();
+    for (const { parse, piece } of this.jobs.values())
+      if (piece.worker === pooled && !piece.released) failed.add(parse);
+    for (const parse of failed)
+      this.fail(parse, errorFromWire(ErrorCode.INTERNAL, `the parser failed: ${err.message}`));
+    void pooled.worker.terminate();
+  }
+}
+
+/** Line breaks per byte in `buf[from, to)`. */
+function linesPerByte(buf: Buffer, from: number, to: number): number {
+  let n = 0;
+  for (let at = buf.indexOf(LF, from); at !== -1 && at < to; at = buf.indexOf(LF, at + 1)) n++;
+  return n / Math.max(1, to - from);
+}
+
+/** A piece's error with its line counted from the start of the file. */
+function shiftLine(e: { code: string; message: string; context: ErrorContext }, base: number): CsvSocketError {
+  const context = { ...e.context };
+  let message = e.message;
+  if (base > 1 && context.line !== undefined) {
+    const line = context.line + base - 1;
+    message = message.replace(new RegExp(`\\bline ${context.line}\\b`), `line ${line}`);
+    context.line = line;
+  }
+  return errorFromWire(e.code, message, context);
+}

@@ -1,0 +1,211 @@
+/**
+ * The parse worker: runs CsvParser for any number of uploads (or pieces of
+ * uploads, see ingest.ts) at once and answers each with Arrow IPC bytes
+ * (transferred, not copied).
+ *
+ *   begin (+ header prefix for a later piece) ─▶ chunk… ─▶ seal ─▶ 'sealed' stats
+ *   finish (the merged column types) ─▶ columnsToIPC ─▶ 'done' IPC + head
+ *   concat (the pieces' IPC) ─▶ one IPC stream ─▶ 'done'
+ */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { parentPort } from 'node:worker_threads';
+import {
+  columnParts,
+  columnsToIPC,
+  describeTable,
+  partsBuffers,
+  piecesToIPC,
+  tableFromArrowIPC,
+} from '../../arrow/ipc.js';
+import { ArrowColumn, mergeColumnStats } from '../../csv/column.js';
+import { type ColumnInfo, type CsvOptions, CsvParser, formatValue, Utf8Column } from '../../csv/index.js';
+import { blankLinesWarning as blankWarning } from '../../csv/parser.js';
+import { ErrorCode, toCsvSocketError } from '../../errors.js';
+import { pandasJSONToCSV } from '../../protocol/legacy.js';
+import type { FromWorker, IngestFormat, ToWorker } from './pool.js';
+
+interface Job {
+  format: IngestFormat;
+  parser?: CsvParser;
+  chunks?: Uint8Array[];
+  bytes: number;
+  headRows: number;
+  options: CsvOptions;
+  failed: boolean;
+}
+
+const jobs = new Map<number, Job>();
+
+// A finished parse leaves its text, columns and IPC as garbage, most of it
+// outside the JS heap (typed arrays), which an idle worker would keep until its
+// next parse: collect it as soon as the worker has nothing left to do.
+let collect: (() => void) | undefined;
+try {
+  setFlagsFromString('--expose-gc');
+  collect = runInNewContext('gc') as () => void;
+} catch {
+  collect = undefined;
+}
+let collectPending = false;
+function collectWhenIdle(): void {
+  if (!collect || collectPending) return;
+  collectPending = true;
+  setImmediate(() => {
+    collectPending = false;
+    if (jobs.size === 0) collect?.();
+  });
+}
+// string columns as UTF-8 bytes: no JS string per cell, and Arrow-ready
+const UTF8 = { utf8Strings: true };
+const port = parentPort;
+if (!port) throw new Error('ingest/worker.ts runs as a worker thread');
+
+function send(message: FromWorker, transfer: ArrayBuffer[] = []): void {
+  port?.postMessage(message, transfer);
+  if (message.op === 'done' || message.op === 'joined' || message.op === 'error') collectWhenIdle();
+}
+
+function fail(id: number, err: unknown): void {
+  const job = jobs.get(id);
+  if (job) {
+    job.failed = true;
+    // free the memory now; the main thread ends or aborts the job later
+    delete job.parser;
+    delete job.chunks;
+  }
+  const e = toCsvSocketError(err, ErrorCode.INTERNAL);
+  send({ op: 'error', id, code: e.code, message: e.message, context: e.context() });
+}
+
+function head(columns: ColumnInfo[], values: Array<ArrayLike<unknown>>, rows: number, n: number) {
+  const out: Array<Array<string | null>> = [];
+  for (let r = 0; r < Math.min(rows, n); r++) {
+    out.push(
+      columns.map((c, i) => {
+        const column = values[i];
+        const v = column instanceof Utf8Column || column instanceof ArrowColumn ? column.get(r) : column?.[r];
+        return v === null || v === undefined ? null : formatValue(v, c);
+      }),
+    );
+  }
+  return out;
+}
+
+/** Build the Arrow IPC of a finished piece (or whole parse) and send it. */
+function done(id: number, parsed: ReturnType<CsvParser['finishPiece']>, warnings: string[], headRows: number): void {
+  const values = parsed.values as unknown as Array<ArrayLike<unknown>>;
+  const ipc = columnsToIPC({ columns: parsed.columns, values });
+  const result: FromWorker = {
+    op: 'done',
+    id,
+    ipc,
+    columns: parsed.columns,
+    rows: parsed.rows,
+    warnings,
+    head: head(parsed.columns, values, parsed.rows, headRows),
+  };
+  send(result, [ipc.buffer as ArrayBuffer]);
+}
+
+port.on('message', (m: ToWorker) => {
+  try {
+    switch (m.op) {
+      case 'begin': {
+        const job: Job = { format: m.format, options: m.options, bytes: 0, headRows: m.headRows, failed: false };
+        jobs.set(m.id, job);
+        if (m.format === 'csv') {
+          job.parser = new CsvParser(m.options, { utf8Strings: true, rowsHint: m.rowsHint ?? 0 });
+          if (m.prefix) {
+            job.parser.push(m.prefix);
+            job.parser.startPiece(m.byteOffset ?? 0);
+          }
+        } else job.chunks = [];
+        break;
+      }
+      case 'chunk': {
+        const job = jobs.get(m.id);
+        if (!job || job.failed) return;
+        job.bytes += m.bytes.byteLength;
+        if (job.parser) {
+          job.parser.push(m.bytes);
+          // the parser keeps no view of a chunk: hand the buffer back for the next one
+          const buffer = m.bytes.buffer as ArrayBuffer;
+          send({ op: 'parsed', id: m.id, bytes: job.bytes, buffer }, [buffer]);
+        } else {
+          job.chunks?.push(m.bytes);
+          send({ op: 'parsed', id: m.id, bytes: job.bytes });
+        }
+        break;
+      }
+      case 'seal': {
+        // a CSV piece is complete: parse what is left and report its stats,
+        // or, when it is the whole input, finish it here
+        const job = jobs.get(m.id);
+        if (!job?.parser || job.failed) return;
+        const state = job.parser.sealPiece(m.final);
+        if (m.whole) {
+          jobs.delete(m.id);
+          const parsed = job.parser.finishPiece(state.stats.map((s) => mergeColumnStats([s])));
+          const blank = blankWarning(state.blankLines, state.lastRowLine);
+          done(m.id, parsed, blank === undefined ? state.warnings : [...state.warnings, blank], job.headRows);
+        } else send({ op: 'sealed', id: m.id, state });
+        break;
+      }
+      case 'finish': {
+        // the merged types are known: convert, and hand the buffers over for the join
+        const job = jobs.get(m.id);
+        if (!job?.parser || job.failed) return;
+        jobs.delete(m.id);
+        const parsed = job.parser.finishPiece(m.decisions);
+        const values = parsed.values as unknown as Array<ArrayLike<unknown>>;
+        const parts = parsed.values.map(columnParts);
+        send(
+          { op: 'columns', id: m.id, parts, head: head(parsed.columns, values, parsed.rows, m.headRows) },
+          partsBuffers(parts),
+        );
+        break;
+      }
+      case 'join': {
+        const ipc = piecesToIPC(m.columns, m.pieces);
+        send({ op: 'joined', id: m.id, ipc }, [ipc.buffer as ArrayBuffer]);
+        break;
+      }
+      case 'end': {
+        const job = jobs.get(m.id);
+        if (!job || job.failed) return;
+        jobs.delete(m.id);
+        if (job.format === 'pandas') {
+          // the original design's df.to_json(): rebuilt as CSV text so that it gets
+          // the same lossless typing and header checks as any CSV
+          job.parser = new CsvParser(job.options, UTF8);
+          job.parser.push(Buffer.from(pandasJSONToCSV(Buffer.concat(job.chunks ?? []).toString('utf8'))));
+        }
+        if (job.parser) {
+          const parsed = job.parser.end();
+          const ipc = columnsToIPC(parsed);
+          const result: FromWorker = {
+            op: 'done',
+            id: m.id,
+            ipc,
+            columns: parsed.columns,
+            rows: parsed.rows,
+            warnings: parsed.warnings,
+            head: head(parsed.columns, parsed.values, parsed.rows, job.headRows),
+          };
+          send(result, [ipc.buffer as ArrayBuffer]);
+        } else {
+          const bytes = Buffer.concat(job.chunks ?? []);
+          const described = describeTable(tableFromArrowIPC(bytes), job.headRows);
+          send({ op: 'done', id: m.id, ipc: bytes, ...described }, []);
+        }
+        break;
+      }
+      case 'abort':
+        jobs.delete(m.id);
+        break;
+    }
+  } catch (err) {
+    fail(m.id, err);
+  }
+});

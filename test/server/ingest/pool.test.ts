@@ -1,0 +1,345 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { tableFromIPC } from '@uwdata/flechette';
+import { columnsToIPC, tableFromArrowIPC } from '../../../src/arrow/ipc.js';
+import { type CsvOptions, CsvParser, parseCSV, Utf8Column } from '../../../src/csv/index.js';
+import { ErrorCode } from '../../../src/errors.js';
+import { Ingest, type IngestResult } from '../../../src/server/ingest/pool.js';
+import { rejectsWithCode } from '../../helpers.js';
+
+const SPECTRUM = join(__dirname, '..', '..', '..', 'node_modules', 'csv-spectrum', 'csvs');
+
+// Inputs where the typing is delicate: every one must come out of the worker
+// path (UTF-8 string columns, Arrow built in the worker) exactly as parseCSV
+// reads it.
+const CASES: Array<[string, string, CsvOptions?]> = [
+  ['mixed types', 'id,price,name,date,ok\n1,2.50,a,2021-01-02,true\n2,3.75,"b, c",2021-02-03,false\n'],
+  ['nulls and quoted empties', 'a,b,c\n1,,""\n,x,\n3,"",y\n'],
+  ['escaped quotes and newlines', 'a,b\n"say ""hi""","two\nlines"\n"x","y"\n'],
+  ['non-ASCII text', 'name,city\nJosé,Zürich\n李,東京\n"😀, ok",İstanbul\n'],
+  ['numbers that turn into text', 'n\n1\n2\n00501\n3\n'],
+  ['decimals that break the round trip', 'x\n1.5\n2\n3.25\n'],
+  ['dates that turn into text', 'd\n2021-01-01\n2021-13-01\n'],
+  ['booleans that turn into text', 'b\ntrue\nfalse\nyes\n'],
+  ['a column of nulls then text', 'a,b\n1,\n2,\n3,late\n'],
+  ['forced string type', 'zip,n\n00501,1\n12345,2\n', { types: { zip: 'string', n: 'string' } }],
+  ['blank line and CRLF', 'a,b\r\n1,x\r\n\r\n2,y\r\n'],
+  ['lone CR line ends', 'a,b\r1,é\r2,z\r'],
+  ['BOM and renamed headers', '\uFEFFa,a,\n1,2,3\n'],
+  ['single column with empty lines', 'a\nx\n\ny\n'],
+];
+
+function plain(values: ArrayLike<unknown>): unknown[] {
+  if (values instanceof Utf8Column) return Array.from({ length: values.length }, (_, i) => values.get(i));
+  return Array.from(values as ArrayLike<unknown>, (v) => (v instanceof Date ? v.getTime() : v));
+}
+
+function expectSame(result: IngestResult, text: string, options: CsvOptions = {}): void {
+  const expected = parseCSV(text, options);
+  assert.deepEqual(result.columns, expected.columns);
+  assert.equal(result.rows, expected.rows);
+  assert.deepEqual(result.warnings, expected.warnings);
+  const table = tableFromArrowIPC(result.ipc);
+  assert.deepEqual(
+    table.columnNames(),
+    expected.columns.map((c) => c.name),
+  );
+  expected.columns.forEach((c, i) => {
+    assert.deepEqual(
+      plain(table.array(c.name, Array) as unknown[]),
+      plain(expected.values[i] ?? []),
+      `column ${c.name}`,
+    );
+  });
+}
+
+async function ingest(
+  pool: Ingest,
+  text: string | Uint8Array,
+  options: CsvOptions = {},
+  chunk = 1 << 20,
+): Promise<IngestResult> {
+  const id = pool.begin('csv', options, { onParsed: () => undefined, onError: () => undefined });
+  const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
+  for (let at = 0; at < bytes.length; at += chunk) pool.push(id, bytes.subarray(at, at + chunk));
+  return pool.end(id);
+}
+
+/** Record batches in the result's IPC (more than one when it was parsed in pieces). */
+function batches(result: IngestResult): number {
+  const table = tableFromIPC(result.ipc.byteOffset % 8 === 0 ? result.ipc : new Uint8Array(result.ipc));
+  return table.numCols === 0 ? 0 : (table.getChildAt(0)?.data.length ?? 0);
+}
+
+/** The ingest result equals parseCSV's, or both fail with the same code and message. */
+async function expectSameOrSameError(
+  pool: Ingest,
+  input: string | Uint8Array,
+  options: CsvOptions = {},
+  chunk = 1 << 20,
+): Promise<IngestResult | undefined> {
+  let expected: unknown;
+  try {
+    parseCSV(input, options);
+  } catch (err) {
+    expected = err;
+  }
+  if (expected === undefined) {
+    const result = await ingest(pool, input, options, chunk);
+    expectSame(result, typeof input === 'string' ? input : Buffer.from(input).toString('utf8'), options);
+    return result;
+  }
+  const e = expected as Error & { code: string; line?: number };
+  let caught: (Error & { code?: string; line?: number }) | undefined;
+  try {
+    await ingest(pool, input, options, chunk);
+  } catch (err) {
+    caught = err as Error & { code?: string };
+  }
+  assert.ok(caught, `expected ${e.code} (${e.message}), got a table`);
+  assert.equal(caught.code, e.code, caught.message);
+  // the excerpt after a closing quote shows what had arrived, as when streaming
+  const excerpt = (m: string) => m.replace(/ \(".*"\); a quoted field/s, '; a quoted field');
+  // and a field over the limit may be caught before it ends, as when streaming
+  if (e.code !== ErrorCode.LIMIT_FIELD_SIZE) assert.equal(excerpt(caught.message), excerpt(e.message));
+  assert.equal(caught.line, e.line);
+  return undefined;
+}
+
+// Inputs for parsing in pieces: the cuts fall inside quoted newlines, the
+// pieces disagree on types and decimals, errors sit in later pieces.
+const PIECE_CASES: Array<[string, string, CsvOptions?]> = [
+  ['quoted newlines across cuts', 'a,b\n1,"x\ny\nz"\n2,"p\n\nq"\n3,r\n4,"""\n"""\n'],
+  ['1 in piece 1 and x in piece 2', 'a,b\n1,p\n2,q\n3,r\nx,s\n'],
+  ['decimals that disagree', 'p\n1.50\n2.25\n3.5\n'],
+  ['decimals that agree', 'p\n1.50\n2.25\n3.75\n-0.10\n'],
+  ['shortest decimals with integers', 'p\n1\n2\n2.5\n10.25\n'],
+  ['integers then padded decimals', 'p\n1\n2\n3\n2.50\n'],
+  ['padded decimals then integers', 'p\n2.50\n1.25\n3\n'],
+  ['dates then text', 'd\n2021-01-01\n2021-02-03\n2021-13-01\n'],
+  ['dates then numbers', 'd\n2021-01-01\n2021-02-03\n5\n'],
+  ['booleans then text', 'b\ntrue\nfalse\ntrue\nno\n'],
+  ['nulls in the first piece only', 'a,b\n,1\n,2\n,3\n4,5\n'],
+  ['a column of nulls everywhere', 'a,b\n,1\n,2\n,3\n,4\n'],
+  ['nulls, then numbers, then dates', 'a\n\n\n1\n2\n2021-01-01\n'],
+  ['blank lines in several pieces', 'a,b\n1,2\n\n3,4\n\n5,6\n\n\n7,8\n\n'],
+  ['CRLF across cuts', 'a,b\r\n1,"x\r\ny"\r\n\r\n2,z\r\n3,w\r\n'],
+  ['blank lines and a BOM before the header', '\uFEFF\n  \n\r\na,b\n1,2\n3,4\n5,x\n'],
+  ['a header with quoted newlines', '"a\nb",c\n1,2\n3,4\n'],
+  ['a stray quote, then quoted newlines', 'a,b\n1,x"y\n2,"p\nq"\n3,4\n5,6\n'],
+  ['a space before a quote', 'a,b\n1, "x\n2,3\n4,5\n6,"7\n8"\n'],
+  ['escaped quotes at a cut', 'a,b\n1,""""\n2,"a""\nb"\n3,""\n4,x\n'],
+  ['non-ASCII text', 'name,n\nJosé,1\n李,2\n"😀,\n ok",3\nİ,4.5\n'],
+  ['forced types in every piece', 'n,z\n1,00501\n2.5,00502\n+3,x\n', { types: { n: 'number', z: 'string' } }],
+  ['a ragged row in piece 2', 'a,b\n1,2\n3,4\n5,6\n7\n8,9\n'],
+  ['a ragged row after quoted newlines', 'a,b\n1,"x\ny\nz"\n3,4\n5\n'],
+  ['errors in piece 1 and piece 2: the first wins', 'a,b\n1\n2,3\n4,5\n6\n'],
+  ['an unterminated quote opening in piece 1', 'a,b\n1,"x\n2,3\n4,5\n6,7\n'],
+  ['text after a closing quote in a later piece', 'a,b\n1,2\n3,4\n5,"6"7\n8,9\n'],
+  ['a bad forced value in a later piece', 'n\n1\n2\n3\nx\n', { types: { n: 'integer' } }],
+  ['a lone CR after the header', 'a,b\r1,2\n3,4\n5,6\n'],
+  ['an unknown forced type name', 'a,b\n1,2\n3,4\n', { types: { c: 'integer' } }],
+  [
+    'forced types with missing values',
+    'n,b,d\n1,,2021-01-01\n"",true,""\n,FALSE,\n3,"",2021-01-02\n',
+    { types: { n: 'integer', b: 'boolean', d: 'date' } },
+  ],
+  ['tab-separated values', 'a\tb\n1\t"x\ny"\n2\t\n\t3\n', { delimiter: '\t' }],
+  ['a row limit', 'a\n1\n2\n3\n', { maxRows: 2 }],
+  ['a field limit in a later piece', 'a,b\n1,2\n3,4\n5,xxxxxxxx\n', { maxFieldBytes: 4 }],
+];
+
+// inputs that must stay in one piece: no row boundary can be found safely
+const ONE_PIECE = new Set([
+  'a row limit',
+  'lone CR line ends',
+  'a lone CR after the header',
+  'a stray quote, then quoted newlines',
+  'a space before a quote',
+]);
+
+/** A deterministic random CSV from troublesome pieces of text. */
+function randomCsv(seed: number): string {
+  let x = seed;
+  const rand = (n: number) => {
+    x = (x * 1103515245 + 12345) & 0x7fffffff;
+    return x % n;
+  };
+  const cells = [
+    '1',
+    '22',
+    '-3',
+    '2.50',
+    '0.5',
+    '1.25',
+    '00501',
+    'x',
+    'é',
+    '2021-01-02',
+    'true',
+    'false',
+    '',
+    '""',
+    '"a,b"',
+    '"p\nq"',
+    '"say ""hi"""',
+    ' ',
+    '1e3',
+  ];
+  const cols = 1 + rand(3);
+  const lines: string[] = [];
+  lines.push(Array.from({ length: cols }, (_, i) => `c${i}`).join(','));
+  const rows = rand(12);
+  for (let r = 0; r < rows; r++) {
+    if (rand(10) === 0) lines.push('');
+    lines.push(Array.from({ length: cols }, () => cells[rand(cells.length)]).join(','));
+  }
+  const eol = rand(4) === 0 ? '\r\n' : '\n';
+  return lines.join(eol) + (rand(3) === 0 ? '' : eol);
+}
+
+describe('CsvParser', () => {
+  describe('utf8Strings', () => {
+    for (const [what, text, options] of CASES) {
+      it(`reads ${what} like the string path, chunked anywhere`, () => {
+        const expected = parseCSV(text, options);
+        for (const size of [1, 2, 3, 7, 1 << 20]) {
+          const parser = new CsvParser(options, { utf8Strings: true });
+          const bytes = Buffer.from(text, 'utf8');
+          for (let at = 0; at < bytes.length; at += size) parser.push(bytes.subarray(at, at + size));
+          const parsed = parser.end();
+          assert.deepEqual(parsed.columns, expected.columns);
+          assert.deepEqual(parsed.values.map(plain), expected.values.map(plain), `chunks of ${size}`);
+          const table = tableFromArrowIPC(columnsToIPC(parsed));
+          assert.equal(table.numRows(), expected.rows);
+        }
+      });
+    }
+  });
+});
+
+describe('CsvParser maxFieldBytes', () => {
+  it('accepts, chunked anywhere, a quoted field whose value fits though its quoted text does not', () => {
+    for (const text of ['"h\n0",c1\n1,2\n', 'a\n"h"""\n', 'a,b\n1,"x""y"\n']) {
+      const expected = parseCSV(text, { maxFieldBytes: 3 });
+      for (const size of [1, 2, 3]) {
+        const parser = new CsvParser({ maxFieldBytes: 3 });
+        const bytes = Buffer.from(text);
+        for (let at = 0; at < bytes.length; at += size) parser.push(bytes.subarray(at, at + size));
+        assert.deepEqual(parser.end().values, expected.values, `${JSON.stringify(text)} in chunks of ${size}`);
+      }
+    }
+  });
+});
+
+describe('Ingest', () => {
+  const pool = new Ingest({ threads: 2 });
+  after(() => pool.close());
+
+  describe('#end', () => {
+    for (const [what, text, options] of CASES) {
+      it(`gives the table parseCSV gives for ${what}`, async () => {
+        expectSame(await ingest(pool, text, options), text, options);
+        expectSame(await ingest(pool, text, options, 3), text, options);
+      });
+    }
+
+    for (const file of readdirSync(SPECTRUM).filter((f) => f.endsWith('.csv'))) {
+      it(`gives the table parseCSV gives for csv-spectrum ${file}`, async () => {
+        const text = readFileSync(join(SPECTRUM, file), 'utf8');
+        expectSame(await ingest(pool, text, {}, 5), text);
+      });
+    }
+
+    it('summarises the first rows as their exact text', async () => {
+      const result = await ingest(pool, 'a,b,c\n007,2.50,x\n,"",é\n');
+      assert.deepEqual(result.head, [
+        ['007', '2.50', 'x'],
+        [null, '', 'é'],
+      ]);
+    });
+
+    it('rejects a ragged row with its line, as parseCSV does', async () => {
+      await rejectsWithCode(ingest(pool, 'a,b\n1,2\n3\n'), ErrorCode.PARSE_RAGGED_ROW, /line 3/);
+    });
+
+    it('rejects an unterminated quote with its line', async () => {
+      await rejectsWithCode(ingest(pool, 'a,b\n1,"x\n2,3\n', {}, 2), ErrorCode.PARSE_UNTERMINATED_QUOTE, /line 2/);
+    });
+  });
+
+  describe('in pieces', () => {
+    // tiny pieces: every few bytes a new piece may start, in the other worker
+    const pools = [1, 4, 9].map((pieceBytes) => ({ pieceBytes, pool: new Ingest({ threads: 2, pieceBytes }) }));
+    after(() => Promise.all(pools.map((p) => p.pool.close())));
+
+    it('parses a long input in several pieces, as one parse would', async () => {
+      const text = `id,price,name\n${Array.from({ length: 200 }, (_, i) => `${i},${(i / 4).toFixed(2)},"n ${i}\n"`).join('\n')}\n`;
+      const { pool } = pools[2] as { pool: Ingest };
+      const result = await ingest(pool, text, {}, 64);
+      assert.ok(batches(result) > 10, `${batches(result)} record batches`);
+      expectSame(result, text);
+      assert.deepEqual(result.head[0], ['0', '0.00', 'n 0\n']);
+      assert.equal(result.head.length, 5);
+    });
+
+    it('reports progress over every piece up to the whole input', async () => {
+      const text = `a,b\n${Array.from({ length: 100 }, (_, i) => `${i},x`).join('\n')}\n`;
+      const { pool } = pools[1] as { pool: Ingest };
+      let parsed = 0;
+      const id = pool.begin('csv', {}, { onParsed: (n) => (parsed = Math.max(parsed, n)), onError: () => undefined });
+      const bytes = Buffer.from(text);
+      for (let at = 0; at < bytes.length; at += 10) pool.push(id, bytes.subarray(at, at + 10));
+      await pool.end(id);
+      assert.equal(parsed, bytes.length);
+    });
+
+    for (const [what, text, options] of [...PIECE_CASES, ...CASES]) {
+      it(`reads ${what} as parseCSV does`, async () => {
+        for (const { pieceBytes, pool } of pools) {
+          for (const chunk of [1, 5, 1 << 20]) {
+            const result = await expectSameOrSameError(pool, text, options, chunk).catch((err: Error) => {
+              throw new Error(`pieces of ${pieceBytes}, chunks of ${chunk}: ${err.message}`);
+            });
+            // the cutting stops at a quote the parser reads as text, and before a lone-CR header
+            if (result && pieceBytes === 1 && !ONE_PIECE.has(what) && result.rows > 1)
+              assert.ok(batches(result) > 1, `parsed in ${batches(result)} piece(s)`);
+          }
+        }
+      });
+    }
+
+    it('reports invalid UTF-8 in a later piece with its line and byte offset', async () => {
+      const bytes = Buffer.concat([Buffer.from('a,b\n1,2\n3,4\n5,'), Buffer.from([0xff]), Buffer.from('\n7,8\n')]);
+      for (const { pool } of pools) await expectSameOrSameError(pool, bytes, {}, 3);
+    });
+
+    it('reads random inputs as parseCSV does', async () => {
+      for (let seed = 1; seed <= 150; seed++) {
+        const text = randomCsv(seed);
+        const { pool } = pools[seed % 3] as { pool: Ingest };
+        await assert.doesNotReject(expectSameOrSameError(pool, text, {}, 1 + (seed % 7)), JSON.stringify(text));
+      }
+    });
+
+    it('forgets an aborted parse in pieces and parses the next', async () => {
+      const { pool } = pools[0] as { pool: Ingest };
+      const id = pool.begin('csv', {}, { onParsed: () => undefined, onError: () => undefined });
+      pool.push(id, Buffer.from('a,b\n1,2\n3,4\n5,'));
+      pool.abort(id);
+      await expectSameOrSameError(pool, 'a,b\n1,2\n3,4\n', {}, 2);
+    });
+
+    it('fails early on a bad row in a later piece, before the end', async () => {
+      const { pool } = pools[1] as { pool: Ingest };
+      const failed = new Promise<Error>((resolve) => {
+        const id = pool.begin('csv', {}, { onParsed: () => undefined, onError: resolve });
+        pool.push(id, Buffer.from('a,b\n1,2\n3,4\n5,6\n7\n'));
+      });
+      const err = await failed;
+      assert.match(err.message, /^line 5 has 1 field/);
+    });
+  });
+});
