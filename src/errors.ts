@@ -116,39 +116,148 @@ export class CsvSocketError extends Error {
   }
 }
 
+/** The codes of one family: those that start with `prefix`. */
+type Family<P extends string> = Extract<ErrorCode, `${P}${string}`>;
+
 /** Malformed CSV (or JSON) input. Carries `line` (and `column` where known). */
 export class CsvParseError extends CsvSocketError {
-  override name = 'CsvParseError';
+  override name = 'CsvParseError' as const;
+  constructor(code: Family<'CSVS_PARSE_'>, message: string, context?: ErrorContext, options?: { cause?: unknown }) {
+    super(code, message, context, options);
+  }
 }
 
 /** A message that breaks the wire protocol. */
 export class ProtocolError extends CsvSocketError {
-  override name = 'ProtocolError';
+  override name = 'ProtocolError' as const;
+  constructor(code: Family<'CSVS_PROTOCOL_'>, message: string, context?: ErrorContext, options?: { cause?: unknown }) {
+    super(code, message, context, options);
+  }
 }
 
-/** Refused, dropped or timed-out connections. */
+/** Refused, dropped or timed-out connections, and a port already in use. */
 export class ConnectionError extends CsvSocketError {
-  override name = 'ConnectionError';
+  override name = 'ConnectionError' as const;
+  constructor(
+    code: Family<'CSVS_CONNECT'> | typeof ErrorCode.TIMEOUT | typeof ErrorCode.ADDRESS_IN_USE,
+    message: string,
+    context?: ErrorContext,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, context, options);
+  }
 }
 
 /** Missing or wrong token, foreign Origin or Host, or an unsafe configuration. */
 export class AuthError extends CsvSocketError {
-  override name = 'AuthError';
+  override name = 'AuthError' as const;
+  constructor(code: Family<'CSVS_AUTH_'>, message: string, context?: ErrorContext, options?: { cause?: unknown }) {
+    super(code, message, context, options);
+  }
 }
 
 /** A query that is malformed, names unknown columns, or is too large. */
 export class QueryError extends CsvSocketError {
-  override name = 'QueryError';
+  override name = 'QueryError' as const;
+  constructor(code: Family<'CSVS_QUERY_'>, message: string, context?: ErrorContext, options?: { cause?: unknown }) {
+    super(code, message, context, options);
+  }
 }
 
-/** A configured limit was exceeded. Carries `limit`. */
+/**
+ * Each configurable limit (the {@link Limits} field a user raises) with the code
+ * it raises and how its message reads. Limits not in {@link Limits} (a
+ * connection's frames, a client's own caps) use the same names.
+ */
+const limitFacts = {
+  maxFrameBytes: { code: ErrorCode.LIMIT_FRAME_SIZE, what: 'a message', unit: 'bytes' },
+  maxUploadBytes: { code: ErrorCode.LIMIT_UPLOAD_SIZE, what: 'the upload', unit: 'bytes' },
+  maxColumns: { code: ErrorCode.LIMIT_COLUMNS, what: 'the header', unit: 'columns' },
+  maxFieldBytes: { code: ErrorCode.LIMIT_FIELD_SIZE, what: 'a field', unit: 'bytes' },
+  maxConnections: { code: ErrorCode.LIMIT_CONNECTIONS, what: 'the server', unit: 'connections' },
+  maxUploadsPerClient: { code: ErrorCode.LIMIT_UPLOADS, what: 'this connection', unit: 'uploads at once' },
+  maxRows: { code: ErrorCode.LIMIT_ROWS, what: 'the data', unit: 'rows' },
+  maxQueryRows: { code: ErrorCode.LIMIT_ROWS, what: 'the result', unit: 'rows' },
+} as const;
+
+/** The name of a limit a {@link LimitError} can report. */
+export type LimitName = keyof typeof limitFacts;
+
+/** The facts of an exceeded limit; the error builds its message from them. */
+export interface LimitFacts extends ErrorContext {
+  /** the limit's value */
+  limit: number;
+  /** how much was asked for or seen, in the limit's unit, when known */
+  size?: number | undefined;
+  /** what to do about it, when raising the limit is not the whole answer */
+  hint?: string | undefined;
+}
+
+/**
+ * A configured limit was exceeded. Carries `limit`, and `limitName` when
+ * built from facts.
+ *
+ * @example
+ * ```ts
+ * new LimitError('maxUploadBytes', { size: 3_000_000, limit: 1_000_000 })
+ * // CSVS_LIMIT_UPLOAD_SIZE: the upload has 3000000 bytes, more than maxUploadBytes (1000000); raise the limit
+ * ```
+ */
 export class LimitError extends CsvSocketError {
-  override name = 'LimitError';
+  override name = 'LimitError' as const;
+  /** The exceeded limit's name, such as `maxUploadBytes`. */
+  readonly limitName?: LimitName;
+
+  constructor(limit: LimitName, facts: LimitFacts, options?: { cause?: unknown });
+  constructor(code: Family<'CSVS_LIMIT_'>, message: string, context?: ErrorContext, options?: { cause?: unknown });
+  constructor(
+    first: LimitName | Family<'CSVS_LIMIT_'>,
+    second: LimitFacts | string,
+    third?: ErrorContext | { cause?: unknown },
+    fourth?: { cause?: unknown },
+  ) {
+    if (typeof second === 'string') {
+      super(first as Family<'CSVS_LIMIT_'>, second, third as ErrorContext | undefined, fourth);
+      return;
+    }
+    const facts = limitFacts[first as LimitName];
+    const { limit, size, hint, ...context } = second;
+    const at = context.line === undefined ? '' : `line ${context.line}: `;
+    const seen = size === undefined ? `${facts.what} is past` : `${facts.what} has ${size} ${facts.unit}, more than`;
+    super(
+      facts.code,
+      `${at}${seen} ${first} (${limit}); ${hint ?? 'raise the limit'}`,
+      { ...context, limit },
+      third as { cause?: unknown } | undefined,
+    );
+    this.limitName = first as LimitName;
+  }
 }
 
 /** A bad argument to a public function; thrown synchronously. */
 export class ArgumentError extends CsvSocketError {
-  override name = 'ArgumentError';
+  override name = 'ArgumentError' as const;
+  constructor(
+    code: typeof ErrorCode.BAD_ARGUMENT,
+    message: string,
+    context?: ErrorContext,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, context, options);
+  }
+}
+
+/** A file (or other named thing outside the server) that does not exist. */
+export class NotFoundError extends CsvSocketError {
+  override name = 'NotFoundError' as const;
+  constructor(
+    code: typeof ErrorCode.NOT_FOUND,
+    message: string,
+    context?: ErrorContext,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, context, options);
+  }
 }
 
 /**
@@ -170,18 +279,19 @@ export function isCsvSocketError(value: unknown, code?: ErrorCode): value is Csv
   return code === undefined || c === code;
 }
 
-const classByPrefix: Array<[string, new (code: ErrorCode, message: string, context?: ErrorContext) => CsvSocketError]> =
-  [
-    ['CSVS_PARSE_', CsvParseError],
-    ['CSVS_PROTOCOL_', ProtocolError],
-    ['CSVS_CONNECT', ConnectionError],
-    ['CSVS_TIMEOUT', ConnectionError],
-    ['CSVS_ADDRESS', ConnectionError],
-    ['CSVS_AUTH_', AuthError],
-    ['CSVS_QUERY_', QueryError],
-    ['CSVS_LIMIT_', LimitError],
-    ['CSVS_BAD_ARGUMENT', ArgumentError],
-  ];
+// biome-ignore lint/suspicious/noExplicitAny: each class takes the codes of its own family
+const classByPrefix: Array<[string, new (code: any, message: string, context?: ErrorContext) => CsvSocketError]> = [
+  ['CSVS_PARSE_', CsvParseError],
+  ['CSVS_PROTOCOL_', ProtocolError],
+  ['CSVS_CONNECT', ConnectionError],
+  ['CSVS_TIMEOUT', ConnectionError],
+  ['CSVS_ADDRESS', ConnectionError],
+  ['CSVS_AUTH_', AuthError],
+  ['CSVS_QUERY_', QueryError],
+  ['CSVS_LIMIT_', LimitError],
+  ['CSVS_BAD_ARGUMENT', ArgumentError],
+  ['CSVS_NOT_FOUND', NotFoundError],
+];
 
 /**
  * Rebuild an error received on the wire as an instance of the right subclass,

@@ -14,7 +14,7 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { inspect } from 'node:util';
 import type { ColumnTable } from 'arquero';
-import { CsvSocketError, ErrorCode } from '../errors.js';
+import { ArgumentError, CsvSocketError, ErrorCode } from '../errors.js';
 import { columnType, DisplayHandle, escapeHTML, holdCellUntil, isNotebook } from '../notebook/display.js';
 
 /** One encoding channel of a vega-lite spec (the part csvsocket reads; any other key passes through). */
@@ -81,8 +81,8 @@ const defaultMaxPoints = 5000;
 
 // ─────────────────────────────── validate ───────────────────────────────
 
-function bad(message: string): CsvSocketError {
-  return new CsvSocketError(ErrorCode.BAD_ARGUMENT, message);
+function bad(message: string): ArgumentError {
+  return new ArgumentError(ErrorCode.BAD_ARGUMENT, message);
 }
 
 function validate(table: unknown, spec: unknown, options: RenderOptions | undefined, fn: string): void {

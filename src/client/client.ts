@@ -21,6 +21,7 @@ import {
   ErrorCode,
   errorFromWire,
   LimitError,
+  NotFoundError,
   ProtocolError,
 } from '../errors.js';
 import { CHUNK_BYTES, WINDOW_BYTES } from '../protocol/limits.js';
@@ -655,7 +656,7 @@ function openSource(source: Source, name: string | undefined): OpenedSource {
       if (!stat.isFile()) throw new Error('not a file');
       size = stat.size;
     } catch {
-      throw new ArgumentError(
+      throw new NotFoundError(
         ErrorCode.NOT_FOUND,
         `no file at ${path} (CSV text must contain a line break to be sent as text)`,
       );

@@ -16,7 +16,7 @@
 import { randomBytes } from 'node:crypto';
 import { sep } from 'node:path';
 import type { ColumnTable } from 'arquero';
-import { CsvSocketError, ErrorCode } from '../errors.js';
+import { ArgumentError, ErrorCode } from '../errors.js';
 import { processState } from '../state.js';
 import { formatBytes } from '../text.js';
 
@@ -291,7 +291,7 @@ const defaultLimit = 20;
 function assertTable(table: unknown, fn: string): asserts table is ColumnTable {
   const t = table as Partial<ColumnTable> | null;
   if (!t || typeof t.numRows !== 'function' || typeof t.columnNames !== 'function' || typeof t.scan !== 'function') {
-    throw new CsvSocketError(ErrorCode.BAD_ARGUMENT, `${fn}(table) expects an arquero table, got ${describe(table)}`);
+    throw new ArgumentError(ErrorCode.BAD_ARGUMENT, `${fn}(table) expects an arquero table, got ${describe(table)}`);
   }
 }
 
@@ -308,7 +308,7 @@ function describe(value: unknown): string {
 function limitOf(options: ShowOptions | undefined, fn: string): number {
   const limit = options?.limit ?? defaultLimit;
   if (!Number.isInteger(limit) || limit < 0) {
-    throw new CsvSocketError(ErrorCode.BAD_ARGUMENT, `${fn}: limit must be a whole number ≥ 0, got ${String(limit)}`);
+    throw new ArgumentError(ErrorCode.BAD_ARGUMENT, `${fn}: limit must be a whole number ≥ 0, got ${String(limit)}`);
   }
   return limit;
 }

@@ -3,6 +3,8 @@
  * each one protects.
  */
 
+import { ArgumentError, ErrorCode } from '../errors.js';
+
 /** Server limits; every one is configurable. */
 export interface Limits {
   /** Largest WebSocket message (a chunk, or a whole legacy message). @default 64 MiB */
@@ -58,10 +60,13 @@ export function resolveLimits(given: Partial<Limits> = {}): Limits {
   const limits: Limits = { ...defaultLimits };
   for (const [key, value] of Object.entries(given)) {
     if (!(key in defaultLimits))
-      throw new TypeError(`unknown limit "${key}"; known: ${Object.keys(defaultLimits).join(', ')}`);
+      throw new ArgumentError(
+        ErrorCode.BAD_ARGUMENT,
+        `unknown limit "${key}"; known: ${Object.keys(defaultLimits).join(', ')}`,
+      );
     if (value === undefined) continue;
     if (typeof value !== 'number' || !(value > 0))
-      throw new TypeError(`limit ${key} must be a positive number, got ${String(value)}`);
+      throw new ArgumentError(ErrorCode.BAD_ARGUMENT, `limit ${key} must be a positive number, got ${String(value)}`);
     limits[key as keyof Limits] = value;
   }
   return limits;
