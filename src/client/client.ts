@@ -25,6 +25,7 @@ import {
   ProtocolError,
 } from '../errors.js';
 import { CHUNK_BYTES, WINDOW_BYTES } from '../protocol/limits.js';
+import { offerLocalFile, takeLocalTable, withdrawLocalFile } from '../protocol/local.js';
 import {
   type ClientMessageInput,
   type DatasetSummary,
@@ -309,6 +310,28 @@ export class CsvClient {
     const ws = this.ws;
     const rid = this.rid();
     const total = input.size;
+    // a server in this process reads the file itself (protocol/local.ts)
+    const local = input.path !== undefined && total !== null ? offerLocalFile(input.path, total) : undefined;
+    try {
+      return await this.uploadWith(input, id, options, ws, rid, local);
+    } finally {
+      if (local !== undefined) withdrawLocalFile(local);
+    }
+  }
+
+  private async uploadWith(
+    input: OpenedSource,
+    id: string,
+    options: SendOptions,
+    ws: WebSocket,
+    rid: number,
+    local: string | undefined,
+  ): Promise<SendResult> {
+    const total = input.size;
+    const result = (r: { message: ServerMessage; table: ColumnTable | null }): SendResult => {
+      if (local === undefined || r.table !== null || r.message.type !== 'stored') return toResult(r);
+      return toResult({ message: r.message, table: takeLocalTable(local) ?? null });
+    };
     let acked = 0;
     let wake: (() => void) | null = null;
     let ready!: (offset: number) => void;
@@ -326,6 +349,7 @@ export class CsvClient {
         mode: options.mode ?? 'replace',
         ...(total === null ? {} : { size: total }),
         ...(options.types ? { types: options.types } : {}),
+        ...(local === undefined ? {} : { local }),
       },
       {
         upload: true,
@@ -345,7 +369,7 @@ export class CsvClient {
     });
     const first = await Promise.race([readyAt, done.then(() => -1)]);
     // -1: the server had already stored this upload (its answer was lost in a drop)
-    if (first < 0) return done.then(toResult);
+    if (first < 0) return done.then(result);
     let sent = first;
     acked = first;
     const pump = async (): Promise<void> => {
@@ -366,7 +390,7 @@ export class CsvClient {
       if (!failed && ws === this.ws) ws.send(encodeMessage({ type: 'end', rid, bytes: sent }));
     };
     // a failure settles the upload at once, even while the source is stalled
-    return Promise.race([pump().then(() => done), done]).then(toResult);
+    return Promise.race([pump().then(() => done), done]).then(result);
   }
 
   /**
@@ -617,6 +641,8 @@ interface OpenedSource {
   size: number | null;
   /** whether the bytes can be read again from an offset (files, text, bytes, tables; not streams) */
   resumable: boolean;
+  /** a file's path: a server in this process may read it itself */
+  path?: string;
   /** the bytes from `offset` on */
   chunks(offset: number): AsyncIterable<Uint8Array>;
 }
@@ -666,6 +692,7 @@ function openSource(source: Source, name: string | undefined): OpenedSource {
       format: extname(path).toLowerCase() === '.arrow' ? 'arrow' : 'csv',
       size,
       resumable: true,
+      path,
       chunks: (offset) =>
         createReadStream(path, { start: offset, highWaterMark: CHUNK_BYTES }) as AsyncIterable<Uint8Array>,
     };

@@ -167,6 +167,8 @@ const uploadMessage = z
     types: z.record(z.string(), columnType).optional(),
     /** send the stored table back as Arrow IPC */
     returnTable: z.boolean().default(true),
+    /** an in-process file's handle (protocol/local.ts); a server in another process ignores it */
+    local: z.string().min(16).max(64).optional(),
   })
   .strict();
 

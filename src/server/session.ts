@@ -20,6 +20,7 @@ import {
 import { looksLikePandasJSON } from '../protocol/legacy.js';
 import type { Limits } from '../protocol/limits.js';
 import { CHUNK_BYTES, WINDOW_BYTES } from '../protocol/limits.js';
+import { handOverTable, takeLocalFile } from '../protocol/local.js';
 import {
   type ClientMessage,
   type DatasetSummary,
@@ -35,6 +36,7 @@ import {
 import { parseQuery, runQuery } from '../query/query.js';
 import { concatTables } from './append.js';
 import type { Dataset, Datasets } from './datasets.js';
+import { readLocalFile } from './ingest/local.js';
 import type { Ingest, IngestFormat, IngestResult } from './ingest/pool.js';
 import type { KeyedQueue, Persist } from './persist.js';
 import { appendFailure, appendTypes, type LiveHub, markAppend } from './subscribers.js';
@@ -98,6 +100,12 @@ export interface Upload {
   ending: boolean;
   session: Session | null;
   parkTimer?: NodeJS.Timeout;
+  /** an in-process file upload's handle (protocol/local.ts): the server reads the bytes */
+  local?: string;
+  /** the in-process file read, until it has pushed every byte */
+  reading?: Promise<void>;
+  /** tell the in-process file read that the parse made progress */
+  wake?: () => void;
 }
 
 let serverVersion = '0.0.0';
@@ -435,6 +443,34 @@ export class Session {
       },
     );
     this.uploads.set(m.rid, upload);
+    const handle = m.local;
+    const offer = handle === undefined || m.size === undefined ? undefined : takeLocalFile(handle);
+    if (handle !== undefined && offer && offer.size === m.size) {
+      // in-process: read the file here; the client skips to the end
+      upload.local = handle;
+      const read = readLocalFile(offer.path, offer.size, {
+        push: (bytes) => {
+          if (upload.failed || this.ctx.ingest.failure(upload.parse)) return false;
+          upload.received += bytes.byteLength;
+          this.ctx.ingest.push(upload.parse, bytes);
+          return true;
+        },
+        backlog: () => upload.received - upload.parsed,
+      });
+      upload.wake = read.wake;
+      upload.reading = read.done.then(
+        () => {
+          delete upload.reading;
+        },
+        (err: unknown) => {
+          delete upload.reading;
+          upload.failed = toCsvSocketError(err);
+          upload.session?.failUpload(upload, upload.failed);
+        },
+      );
+      this.send({ type: 'ready', rid: m.rid, offset: offer.size });
+      return;
+    }
     this.send({ type: 'ready', rid: m.rid, offset: 0 });
   }
 
@@ -450,6 +486,7 @@ export class Session {
   /** @internal called from the ingest listener */
   onParsed(upload: Upload, bytes: number): void {
     upload.parsed = bytes;
+    upload.wake?.();
     if (bytes - upload.acked >= CHUNK_BYTES || bytes === upload.received) {
       upload.acked = bytes;
       this.send({ type: 'progress', rid: upload.rid, offset: bytes });
@@ -506,6 +543,13 @@ export class Session {
 
   private onUploadEnd(rid: number, bytes: number): void {
     const upload = this.uploads.get(rid);
+    if (upload?.reading) {
+      // an in-process file: end once the server has read it all
+      void upload.reading.then(() => {
+        if (this.uploads.get(rid) === upload && !upload.failed) this.onUploadEnd(rid, bytes);
+      });
+      return;
+    }
     if (!upload) {
       return this.sendError(
         new ProtocolError(ErrorCode.PROTOCOL_UNKNOWN_UPLOAD, `no upload with request id ${rid} is in progress`),
@@ -593,8 +637,11 @@ export class Session {
       if (this.ws.readyState === this.ws.OPEN) this.ws.send(this.ctx.legacyReply);
       return;
     }
-    this.send({ type: 'stored', rid: upload.rid, summary: dataset.summary, table: upload.returnTable });
-    if (upload.returnTable) this.sendTable(upload.rid, dataset.ipc ?? tableToArrowIPC(dataset.table));
+    // in-process: the client takes the table object itself, not its bytes
+    const handed = upload.returnTable && upload.local !== undefined && handOverTable(upload.local, dataset.table);
+    const table = upload.returnTable && !handed;
+    this.send({ type: 'stored', rid: upload.rid, summary: dataset.summary, table });
+    if (table) this.sendTable(upload.rid, dataset.ipc ?? tableToArrowIPC(dataset.table));
   }
 
   private sendTable(rid: number, ipc: Uint8Array): void {

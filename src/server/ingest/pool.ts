@@ -225,7 +225,11 @@ export class Ingest {
     return id;
   }
 
-  /** Forward a chunk to the parse's workers (copied; the caller keeps its buffer). */
+  /**
+   * Forward a chunk to the parse's workers: copied (the caller keeps its buffer),
+   * except bytes in a SharedArrayBuffer, which the workers read in place (the
+   * caller must not change them).
+   */
   push(id: number, bytes: Uint8Array): void {
     const parse = this.parses.get(id);
     if (!parse || parse.failed || parse.stopped || bytes.byteLength === 0) return;
@@ -440,6 +444,11 @@ export class Ingest {
     // a copy the worker owns; large chunks go into recycled buffers, whose pages
     // are already mapped (a fresh megabyte costs more in page faults than the copy)
     let copy: Uint8Array;
+    if (bytes.buffer instanceof SharedArrayBuffer) {
+      // shared memory (an in-process file, see local.ts): the worker reads it in place
+      piece.worker.worker.postMessage({ op: 'chunk', id: piece.job, bytes } satisfies ToWorker);
+      return;
+    }
     if (n < MIN_POOLED) copy = new Uint8Array(bytes);
     else {
       const at = this.spare.findIndex((b) => b.byteLength >= n);

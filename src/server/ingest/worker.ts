@@ -130,8 +130,9 @@ port.on('message', (m: ToWorker) => {
         if (job.parser) {
           job.parser.push(m.bytes);
           // the parser keeps no view of a chunk: hand the buffer back for the next one
-          const buffer = m.bytes.buffer as ArrayBuffer;
-          send({ op: 'parsed', id: m.id, bytes: job.bytes, buffer }, [buffer]);
+          const buffer = m.bytes.buffer;
+          if (buffer instanceof SharedArrayBuffer) send({ op: 'parsed', id: m.id, bytes: job.bytes });
+          else send({ op: 'parsed', id: m.id, bytes: job.bytes, buffer }, [buffer]);
         } else {
           job.chunks?.push(m.bytes);
           send({ op: 'parsed', id: m.id, bytes: job.bytes });
