@@ -24,16 +24,10 @@ export { live } from './notebook/live.js';
 export type { LiveDisplay, LiveInfo, LiveOptions, LiveRender, LiveView, UntilOptions } from './notebook/live.js';
 
 // notebook display: show, chart, status and progress displays
-export type {
-  ChannelDef,
-  ChartFunction,
-  ChartOptions,
-  ChartResult,
-  ChartSpec,
-  RenderOptions,
-  ShorthandOptions,
-} from './chart/chart.js';
-export { chart, renderChart } from './chart/chart.js';
+export type { ChannelDef, ChartResult, ChartSpec, RenderOptions } from './chart/chart.js';
+export { renderChart } from './chart/chart.js';
+export type { ChartFunction, ChartOptions, ShorthandOptions } from './notebook/chart.js';
+export { chart } from './notebook/chart.js';
 export type { ProgressDisplay, ServerStatus, ShowOptions, StatusDisplay } from './notebook/display.js';
 export {
   createProgressDisplay,
