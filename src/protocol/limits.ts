@@ -29,6 +29,19 @@ export interface Limits {
   resumeGraceMs: number;
   /** Most rows a query returns. @default 10,000,000 */
   maxQueryRows: number;
+  /**
+   * Time budget of one query, from its arrival to its answer; a query still
+   * running then is stopped (its worker thread is terminated) and fails with
+   * `CSVS_QUERY_TIMEOUT`. @default 30 s
+   */
+  queryTimeoutMs: number;
+  /**
+   * Most queries one connection may have waiting or running at once; one more
+   * is refused with `CSVS_LIMIT_QUERIES`. A connection also never runs on more
+   * than half of the query workers at once, so one client cannot hold them all.
+   * @default 4
+   */
+  maxQueriesPerClient: number;
 }
 
 /** The defaults. */
@@ -44,6 +57,8 @@ export const defaultLimits: Readonly<Limits> = Object.freeze({
   heartbeatMs: 30_000,
   resumeGraceMs: 60_000,
   maxQueryRows: 10_000_000,
+  queryTimeoutMs: 30_000,
+  maxQueriesPerClient: 4,
 });
 
 /** Upload chunk size a client uses. */

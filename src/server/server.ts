@@ -22,6 +22,7 @@ import { type Dataset, Datasets } from './datasets.js';
 import { Ingest } from './ingest/pool.js';
 import { handlePageRequest } from './page.js';
 import { KeyedQueue, Persist } from './persist.js';
+import { QueryPool } from './queries/pool.js';
 import { type CompletedUpload, Session, type Upload } from './session.js';
 import { LiveHub } from './subscribers.js';
 
@@ -93,6 +94,7 @@ export class CsvServer extends EventEmitter<CsvServerEvents> {
   private readonly http: HttpServer;
   private readonly wss: WebSocketServer;
   private readonly ingest: Ingest;
+  private readonly queries: QueryPool;
   private readonly live: LiveHub;
   private readonly sessions = new Set<Session>();
   private readonly parked = new Map<string, Upload>();
@@ -122,6 +124,7 @@ export class CsvServer extends EventEmitter<CsvServerEvents> {
     this.live = new LiveHub(this.datasets);
     for (const dataset of options.restored) this.datasets.put(dataset);
     this.ingest = new Ingest(options.threads === undefined ? {} : { threads: options.threads });
+    this.queries = new QueryPool(this.datasets, { limits: this.limits });
     this.check = {
       token: options.token,
       host: options.host,
@@ -270,6 +273,7 @@ export class CsvServer extends EventEmitter<CsvServerEvents> {
           this.http.closeAllConnections();
         });
         await this.ingest.close();
+        await this.queries.close();
         this.emit('closed');
       })();
     }
@@ -305,6 +309,7 @@ export class CsvServer extends EventEmitter<CsvServerEvents> {
       const session = new Session(this.nextSession++, ws, {
         datasets: this.datasets,
         ingest: this.ingest,
+        queries: this.queries,
         limits: this.limits,
         legacy: ws.protocol !== SUBPROTOCOL,
         legacyReply: LEGACY_REPLY,

@@ -33,18 +33,21 @@ import {
   type ServerMessage,
   type UploadMessage,
 } from '../protocol/messages.js';
-import { parseQuery, runQuery } from '../query/query.js';
+import { parseQuery, type Query } from '../query/query.js';
 import { concatTables } from './append.js';
 import type { Dataset, Datasets } from './datasets.js';
 import { readLocalFile } from './ingest/local.js';
 import type { Ingest, IngestFormat, IngestResult } from './ingest/pool.js';
 import type { KeyedQueue, Persist } from './persist.js';
+import type { QueryPool } from './queries/pool.js';
 import { appendFailure, appendTypes, type LiveHub, markAppend } from './subscribers.js';
 
 /** What a session shares with its server. */
 export interface SessionContext {
   datasets: Datasets;
   ingest: Ingest;
+  /** the query workers */
+  queries: QueryPool;
   limits: Limits;
   /** true when the peer offered no subprotocol: the original design's client */
   legacy: boolean;
@@ -187,6 +190,7 @@ export class Session {
     if (this.disposed) return;
     this.disposed = true;
     this.ctx.live?.forget(this);
+    this.ctx.queries.cancel(this);
     clearInterval(this.heartbeat);
     clearTimeout(this.idle);
     for (const upload of this.uploads.values()) {
@@ -666,31 +670,27 @@ export class Session {
         rid,
       );
     }
+    let query: Query;
     try {
-      const query = parseQuery(input ?? {}, { maxRows: this.ctx.limits.maxQueryRows });
-      const isWhole = Object.keys(query).length === 0;
-      const result = isWhole
-        ? dataset.table
-        : runQuery(dataset.table, query, { maxRows: this.ctx.limits.maxQueryRows });
-      // filter, sort, select and limit keep the dataset's columns as they are; only
-      // a grouped result has new columns whose types must be read from the values
-      const grouped = query.groupby !== undefined || query.rollup !== undefined;
-      const byName = new Map(dataset.columns.map((c) => [c.name, c]));
-      const columns = grouped
-        ? inferColumns(result, dataset.columns)
-        : result.columnNames().map((n) => byName.get(n) ?? { name: n, type: 'string' as const });
-      const summary: DatasetSummary = {
-        ...dataset.summary,
-        rows: result.numRows(),
-        columns,
-        head: headOf(result, columns),
-        warnings: [],
-      };
-      this.send({ type: 'result', rid, summary, table: true });
-      this.sendTable(rid, isWhole && dataset.ipc ? dataset.ipc : tableToArrowIPC(result));
+      query = parseQuery(input ?? {}, { maxRows: this.ctx.limits.maxQueryRows });
     } catch (err) {
-      this.sendError(toCsvSocketError(err, ErrorCode.QUERY_INVALID), rid);
+      return this.sendError(toCsvSocketError(err, ErrorCode.QUERY_INVALID), rid);
     }
+    // off the main thread (src/server/queries/): this thread only forwards the result's bytes
+    this.ctx.queries.run(this, dataset, query).then(
+      (answer) => {
+        const summary: DatasetSummary = {
+          ...dataset.summary,
+          rows: answer.rows,
+          columns: answer.columns,
+          head: answer.head,
+          warnings: [],
+        };
+        this.send({ type: 'result', rid, summary, table: true });
+        this.sendTable(rid, answer.ipc);
+      },
+      (err: unknown) => this.sendError(toCsvSocketError(err, ErrorCode.QUERY_INVALID), rid),
+    );
   }
 
   private onLegacy(data: Buffer, isBinary: boolean): void {

@@ -1,0 +1,49 @@
+/**
+ * The query worker: runs one query at a time on a dataset it keeps decoded,
+ * and answers with the result as Arrow IPC (transferred, not copied). The
+ * main thread stops a query that runs too long by terminating this thread.
+ *
+ *   run (dataset key + its IPC in a SharedArrayBuffer) ─▶ decode once per key
+ *     ─▶ runQuery ─▶ Arrow IPC + column infos + head ─▶ 'done'
+ *   forget (a replaced or dropped dataset's key) ─▶ drop the decoded table
+ */
+import { parentPort } from 'node:worker_threads';
+import type { ColumnTable } from 'arquero';
+import { tableFromArrowIPC } from '../../arrow/ipc.js';
+import { ErrorCode, toCsvSocketError } from '../../errors.js';
+import { answerQuery } from './answer.js';
+import type { FromQueryWorker, ToQueryWorker } from './pool.js';
+
+/** decoded tables by dataset key, least recently used first */
+const tables = new Map<number, ColumnTable>();
+/** decoded tables kept at most; a forgotten key is dropped at once */
+const MAX_TABLES = 8;
+
+const port = parentPort;
+if (!port) throw new Error('queries/worker.ts runs as a worker thread');
+
+function tableOf(key: number, ipc: Uint8Array): ColumnTable {
+  let table = tables.get(key);
+  if (table) tables.delete(key);
+  // numeric columns are views into the shared bytes: decoding copies no data
+  else table = tableFromArrowIPC(ipc);
+  tables.set(key, table);
+  if (tables.size > MAX_TABLES) tables.delete(tables.keys().next().value as number);
+  return table;
+}
+
+port.on('message', (m: ToQueryWorker) => {
+  if (m.op === 'forget') {
+    tables.delete(m.key);
+    return;
+  }
+  try {
+    const answer = answerQuery(tableOf(m.key, m.ipc), m.columns, m.query, m.maxRows);
+    const message: FromQueryWorker = { op: 'done', id: m.id, ...answer };
+    port.postMessage(message, [answer.ipc.buffer as ArrayBuffer]);
+  } catch (err) {
+    const e = toCsvSocketError(err, ErrorCode.QUERY_INVALID);
+    const message: FromQueryWorker = { op: 'error', id: m.id, code: e.code, message: e.message, context: e.context() };
+    port.postMessage(message);
+  }
+});
