@@ -30,8 +30,8 @@ export interface Limits {
   /** Most rows a query returns. @default 10,000,000 */
   maxQueryRows: number;
   /**
-   * Time budget of one query, from its arrival to its answer; a query still
-   * running then is stopped (its worker thread is terminated) and fails with
+   * Time budget of one query, counted from when a query worker takes it (time
+   * spent waiting for a free worker does not count); a query still running then is stopped (its worker thread is terminated) and fails with
    * `CSVS_QUERY_TIMEOUT`. @default 30 s
    */
   queryTimeoutMs: number;

@@ -44,6 +44,8 @@ export interface ServeOptions {
   limits?: Partial<Limits>;
   /** Parse worker threads. @default min(4, cores) */
   threads?: number;
+  /** Query worker threads, started on demand (see `limits.maxQueriesPerClient`). @default 4 */
+  queryThreads?: number;
   /**
    * Directory where every acknowledged dataset is written (atomically, as Arrow
    * IPC plus a JSON sidecar) and from which datasets are reloaded at start, so a
@@ -124,7 +126,10 @@ export class CsvServer extends EventEmitter<CsvServerEvents> {
     this.live = new LiveHub(this.datasets);
     for (const dataset of options.restored) this.datasets.put(dataset);
     this.ingest = new Ingest(options.threads === undefined ? {} : { threads: options.threads });
-    this.queries = new QueryPool(this.datasets, { limits: this.limits });
+    this.queries = new QueryPool(this.datasets, {
+      limits: this.limits,
+      ...(options.queryThreads === undefined ? {} : { threads: options.queryThreads }),
+    });
     this.check = {
       token: options.token,
       host: options.host,
@@ -344,6 +349,7 @@ interface ResolvedServe {
   limits: Limits;
   secure: boolean;
   threads?: number;
+  queryThreads?: number;
   persist: Persist | null;
   restored: Dataset[];
   allowOverwrite: boolean;
@@ -427,6 +433,7 @@ export async function startServer(options: ServeOptions = {}): Promise<CsvServer
     limits,
     secure,
     ...(options.threads === undefined ? {} : { threads: options.threads }),
+    ...(options.queryThreads === undefined ? {} : { queryThreads: options.queryThreads }),
     persist: restored?.persist ?? null,
     restored: restored?.datasets ?? [],
     allowOverwrite: options.allowOverwrite ?? false,

@@ -15,8 +15,9 @@
  * tables it decoded (and the string columns a query read) until the dataset is
  * replaced or dropped, or the worker sits idle for a while.
  *
- * Fairness: each query has a time budget (`queryTimeoutMs`, counted from its
- * arrival, so time spent waiting counts); a connection may have at most
+ * Fairness: each query has a time budget (`queryTimeoutMs`, counted from the
+ * moment a started worker takes it, so waiting for a worker does not count,
+ * and every query ahead has a budget of its own); a connection may have at most
  * `maxQueriesPerClient` queries waiting or running, and runs at most half of
  * the workers at once, so one client never holds them all.
  */
@@ -57,6 +58,7 @@ export type ToQueryWorker =
 
 /** Messages from a query worker to the main thread. */
 export type FromQueryWorker =
+  | { op: 'ready' }
   | ({ op: 'done'; id: number } & QueryAnswer)
   | { op: 'error'; id: number; code: string; message: string; context: ErrorContext };
 
@@ -73,6 +75,8 @@ export interface QueryPoolOptions {
 interface PooledWorker {
   worker: Worker;
   job: Job | null;
+  /** the worker has started (loaded its modules) */
+  ready: boolean;
   idle?: NodeJS.Timeout;
 }
 
@@ -83,7 +87,8 @@ interface Job {
   query: Query;
   resolve: (answer: QueryAnswer) => void;
   reject: (err: CsvSocketError) => void;
-  timer: NodeJS.Timeout;
+  /** runs from the moment a started worker takes the job */
+  timer?: NodeJS.Timeout;
   worker: PooledWorker | null;
 }
 
@@ -132,7 +137,7 @@ export class QueryPool {
    *   `CSVS_LIMIT_QUERIES` past the client's cap, or the query's own error
    */
   run(client: object, dataset: Dataset, query: Query): Promise<QueryAnswer> {
-    const { maxQueryRows, maxQueriesPerClient, queryTimeoutMs } = this.limits;
+    const { maxQueryRows, maxQueriesPerClient } = this.limits;
     if (this.closed) return Promise.reject(errorFromWire(ErrorCode.CONNECTION_CLOSED, 'the server is closed'));
     try {
       if (Object.keys(query).length === 0) return Promise.resolve(this.whole(dataset));
@@ -157,26 +162,7 @@ export class QueryPool {
     }
     const inFlight = jobs;
     return new Promise<QueryAnswer>((resolve, reject) => {
-      const job: Job = {
-        id: this.nextId++,
-        client,
-        dataset,
-        query,
-        resolve,
-        reject,
-        worker: null,
-        timer: setTimeout(() => {
-          this.stop(
-            job,
-            new QueryError(
-              ErrorCode.QUERY_TIMEOUT,
-              `the query on "${dataset.name}" did not finish within ${queryTimeoutMs} ms (this server's queryTimeoutMs) and was stopped; narrow it with a filter or a limit, or ask for a longer queryTimeoutMs`,
-              { limit: queryTimeoutMs, dataset: dataset.name },
-            ),
-          );
-        }, queryTimeoutMs),
-      };
-      job.timer.unref();
+      const job: Job = { id: this.nextId++, client, dataset, query, resolve, reject, worker: null };
       inFlight.add(job);
       this.queue.push(job);
       this.pump();
@@ -301,6 +287,23 @@ export class QueryPool {
       maxRows: this.limits.maxQueryRows,
     };
     w.worker.postMessage(message);
+    if (w.ready) this.arm(job);
+  }
+
+  /** Start a job's time budget. */
+  private arm(job: Job): void {
+    const { queryTimeoutMs } = this.limits;
+    job.timer = setTimeout(() => {
+      this.stop(
+        job,
+        new QueryError(
+          ErrorCode.QUERY_TIMEOUT,
+          `the query on "${job.dataset.name}" did not finish within ${queryTimeoutMs} ms (this server's queryTimeoutMs) and was stopped; narrow it with a filter or a limit, or ask for a longer queryTimeoutMs`,
+          { limit: queryTimeoutMs, dataset: job.dataset.name },
+        ),
+      );
+    }, queryTimeoutMs);
+    job.timer.unref();
   }
 
   /** Fail a job; a running one takes its worker down with it. */
@@ -357,9 +360,14 @@ export class QueryPool {
       ? new Worker(`require('tsx/cjs'); require(${JSON.stringify(file)});`, { eval: true })
       : new Worker(file);
     worker.unref();
-    const w: PooledWorker = { worker, job: null };
+    const w: PooledWorker = { worker, job: null, ready: false };
     worker.on('message', (m: FromQueryWorker) => {
       const job = w.job;
+      if (m.op === 'ready') {
+        w.ready = true;
+        if (job) this.arm(job);
+        return;
+      }
       if (!job || job.id !== m.id) return;
       if (m.op === 'done') {
         const { op: _op, id: _id, ...answer } = m;

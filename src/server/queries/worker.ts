@@ -32,6 +32,8 @@ function tableOf(key: number, ipc: Uint8Array): ColumnTable {
   return table;
 }
 
+port.postMessage({ op: 'ready' } satisfies FromQueryWorker);
+
 port.on('message', (m: ToQueryWorker) => {
   if (m.op === 'forget') {
     tables.delete(m.key);
