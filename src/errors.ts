@@ -180,6 +180,7 @@ const limitFacts = {
   maxUploadsPerClient: { code: ErrorCode.LIMIT_UPLOADS, what: 'this connection', unit: 'uploads at once' },
   maxRows: { code: ErrorCode.LIMIT_ROWS, what: 'the data', unit: 'rows' },
   maxQueryRows: { code: ErrorCode.LIMIT_ROWS, what: 'the result', unit: 'rows' },
+  maxQueriesPerClient: { code: ErrorCode.LIMIT_QUERIES, what: 'this connection', unit: 'queries running or waiting' },
 } as const;
 
 /** The name of a limit a {@link LimitError} can report. */

@@ -149,11 +149,12 @@ export class QueryPool {
     let jobs = this.inFlight.get(client);
     if (jobs && jobs.size >= maxQueriesPerClient) {
       return Promise.reject(
-        new LimitError(
-          ErrorCode.LIMIT_QUERIES,
-          `this connection already has ${jobs.size} queries running or waiting, the most this server allows (maxQueriesPerClient); wait for one to finish before sending another`,
-          { limit: maxQueriesPerClient, dataset: dataset.name },
-        ),
+        new LimitError('maxQueriesPerClient', {
+          size: jobs.size + 1,
+          limit: maxQueriesPerClient,
+          dataset: dataset.name,
+          hint: 'wait for an answer before sending another query',
+        }),
       );
     }
     if (!jobs) {

@@ -197,7 +197,7 @@ describe('QueryPool', () => {
         const err = await rejectsWithCode(
           greedy.query('big', point),
           'CSVS_LIMIT_QUERIES',
-          /this connection already has 1 queries running or waiting, the most this server allows \(maxQueriesPerClient\)/,
+          /^this connection has 2 queries running or waiting, more than maxQueriesPerClient \(1\); wait for an answer before sending another query$/,
         );
         assert.ok(err instanceof LimitError);
         assert.equal((err as LimitError).limit, 1);
