@@ -184,6 +184,11 @@ export function program(io: CliIO = processIO): Command {
     .option('--tls-key <file>', 'TLS private key (PEM)')
     .option('--allow-overwrite', 'let any client replace or drop any dataset (default: only the client that sent it)')
     .addOption(new Option('--threads <n>', 'parse worker threads').argParser(parseCount))
+    .addOption(
+      new Option('--query-timeout <ms>', 'time budget of one query in ms (default 30000); past it: CSVS_QUERY_TIMEOUT')
+        .env('CSVSOCKET_QUERY_TIMEOUT_MS')
+        .argParser(parseCount),
+    )
     .action(async (opts) => {
       if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) {
         throw new ArgumentError(ErrorCode.BAD_ARGUMENT, '--tls-cert and --tls-key go together');
@@ -194,6 +199,7 @@ export function program(io: CliIO = processIO): Command {
         ...(opts.auth === false ? { token: false as const } : opts.token ? { token: opts.token as string } : {}),
         ...(opts.tlsCert ? { tls: { cert: opts.tlsCert as string, key: opts.tlsKey as string } } : {}),
         ...(opts.threads ? { threads: opts.threads as number } : {}),
+        ...(opts.queryTimeout ? { limits: { queryTimeoutMs: opts.queryTimeout as number } } : {}),
         ...(opts.dataDir ? { dataDir: opts.dataDir as string } : {}),
         ...(opts.allowOverwrite ? { allowOverwrite: true } : {}),
       };
