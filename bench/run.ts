@@ -6,7 +6,9 @@
  *   generate bench/tmp/data-1m.csv (reused)
  *   fork bench/server.ts (the built server, own process: RSS, event loop)
  *     ─▶ connect ×20 ─▶ big upload ×3 (ack, table, stall, RSS)
- *     ─▶ 10k-row table: 1000 small queries ─▶ 200 clients × 1 MB at once
+ *     ─▶ 10k-row table: 1000 small queries
+ *     ─▶ 1M rows: 3 heavy queries, another client's 1-row queries meanwhile (p99)
+ *     ─▶ 200 clients × 1 MB at once
  *   arquero fromCSV (this process) ─▶ /usr/bin/python3 bench/seed_pipeline.py
  *
  * Flags: --rows N (default 1,000,000), --runs N (default 3), --huge (also a
@@ -212,6 +214,9 @@ async function main(): Promise<void> {
   );
   await client.close();
 
+  // heavy queries on the 1M-row dataset, with another client's 1-row queries meanwhile
+  await heavyQueries(url, server, add);
+
   // 200 clients, 1 MB each, all at once
   const oneMB = Buffer.from(Array.from(csvRows(21_000)).join(''));
   const clients = await Promise.all(Array.from({ length: 200 }, () => connect(url)));
@@ -287,6 +292,95 @@ async function main(): Promise<void> {
   }
 
   writeResults(rows, { size, acks, tables, stalls, huge });
+}
+
+/**
+ * Each heavy query of issue 11 (finding 3) from one client while another sends
+ * 1-row queries one after the other until the heavy one settles: the p99 of
+ * those, and the server's event-loop delay, show whether the kernel stays
+ * responsive. Two 1-row queries: a head (`limit: 1`, answered on the main
+ * thread) and a point filter (scans every row, in a query worker).
+ */
+async function heavyQueries(
+  url: string,
+  server: ServerProcess,
+  add: (w: string, v: string, t?: string, ok?: boolean) => void,
+): Promise<void> {
+  const student = await connect(url);
+  const other = await connect(url);
+  const head = { limit: 1 };
+  const point = { filter: { column: 'id', op: '=', value: 123_456 } };
+  const heavy: Array<[string, unknown]> = [
+    [
+      'or of 999 contains',
+      {
+        filter: { or: Array.from({ length: 999 }, (_, i) => ({ column: 'note', op: 'contains', value: `#${i}#` })) },
+      },
+    ],
+    ['groupby unique column', { groupby: ['id'], rollup: { n: { op: 'count' } } }],
+    ['full sort', { sort: [{ column: 'price', desc: true }] }],
+  ];
+  const rssBefore = (await server.ask<{ memory: NodeJS.MemoryUsage }>('memory', 'memory')).memory.rss;
+  // warm: the first query of a dataset version shares its IPC and starts a worker
+  const idle: number[] = [];
+  for (let i = 0; i < 60; i++) {
+    const t = performance.now();
+    await other.query('big', (i % 2 ? point : head) as never);
+    if (i >= 20) idle.push(performance.now() - t);
+  }
+  add('1-row query p99, server idle (head + point filter)', `${percentile(idle, 99).toFixed(1)} ms`);
+  for (const [what, query] of heavy) {
+    await server.ask('reset', 'reset');
+    const started = performance.now();
+    let outcome = '';
+    let settled = false;
+    const run = student.query('big', query as never).then(
+      (t) => {
+        outcome = `${t.numRows().toLocaleString('en')} rows in ${((performance.now() - started) / 1000).toFixed(1)} s`;
+      },
+      (err: { code?: string }) => {
+        outcome = `${err.code ?? 'failed'} after ${((performance.now() - started) / 1000).toFixed(1)} s`;
+      },
+    );
+    void run.finally(() => {
+      settled = true;
+    });
+    const heads: number[] = [];
+    const points: number[] = [];
+    while (!settled) {
+      let t = performance.now();
+      await other.query('big', head as never);
+      heads.push(performance.now() - t);
+      t = performance.now();
+      await other.query('big', point as never);
+      points.push(performance.now() - t);
+    }
+    await run;
+    const stats = await server.stats();
+    const headP99 = percentile(heads, 99);
+    const pointP99 = percentile(points, 99);
+    console.log(`  ${what}: ${outcome}; server event-loop max ${stats.loopMaxMs.toFixed(1)} ms`);
+    add(
+      `1-row query p99 during a heavy query (${what})`,
+      `${headP99.toFixed(1)} ms`,
+      `≤ 50 ms; head (limit 1), ${heads.length} queries; heavy: ${outcome}`,
+      headP99 <= 50,
+    );
+    add(
+      '  1-row point filter p99 meanwhile (scans 1M rows in a worker)',
+      `${pointP99.toFixed(1)} ms`,
+      `≤ 50 ms; ${points.length} queries; server event-loop max ${stats.loopMaxMs.toFixed(1)} ms`,
+      pointP99 <= 50,
+    );
+  }
+  const rssAfter = (await server.ask<{ memory: NodeJS.MemoryUsage }>('memory', 'memory')).memory.rss;
+  add(
+    'server RSS before → after the queries',
+    `${(rssBefore / MB).toFixed(0)} → ${(rssAfter / MB).toFixed(0)} MB`,
+    'the shared IPC copy plus what the query workers decoded',
+  );
+  await student.close();
+  await other.close();
 }
 
 async function hugeUpload(
