@@ -86,15 +86,15 @@ export class CsvSocketError extends Error {
   /** Stable machine-readable code such as `CSVS_PARSE_RAGGED_ROW`. */
   readonly code: ErrorCode;
   /** 1-based line in the CSV input, when the error concerns one. */
-  readonly line?: number;
+  declare readonly line?: number;
   /** 1-based field index, when the error concerns one. */
-  readonly column?: number;
+  declare readonly column?: number;
   /** The limit that was exceeded. */
-  readonly limit?: number;
+  declare readonly limit?: number;
   /** The dataset involved. */
-  readonly dataset?: string;
+  declare readonly dataset?: string;
   /** The upload id involved. */
-  readonly upload?: string;
+  declare readonly upload?: string;
 
   constructor(code: ErrorCode, message: string, context: ErrorContext = {}, options?: { cause?: unknown }) {
     super(message, options);
@@ -209,7 +209,7 @@ export interface LimitFacts extends ErrorContext {
 export class LimitError extends CsvSocketError {
   override name = 'LimitError' as const;
   /** The exceeded limit's name, such as `maxUploadBytes`. */
-  readonly limitName?: LimitName;
+  declare readonly limitName?: LimitName;
 
   constructor(limit: LimitName, facts: LimitFacts, options?: { cause?: unknown });
   constructor(code: Family<'CSVS_LIMIT_'>, message: string, context?: ErrorContext, options?: { cause?: unknown });

@@ -28,16 +28,12 @@ export type { ChannelDef, ChartResult, ChartSpec, RenderOptions } from './chart/
 export { renderChart } from './chart/chart.js';
 export type { ChartFunction, ChartOptions, ShorthandOptions } from './notebook/chart.js';
 export { chart } from './notebook/chart.js';
-export type { ProgressDisplay, ServerStatus, ShowOptions, StatusDisplay } from './notebook/display.js';
-export {
-  createProgressDisplay,
-  createStatusDisplay,
-  escapeHTML,
-  formatTable,
-  isNotebook,
-  show,
-  tableToHTML,
-} from './notebook/display.js';
+export type { ProgressDisplay, ServerStatus, StatusDisplay } from './notebook/status.js';
+export { createProgressDisplay, createStatusDisplay } from './notebook/status.js';
+export { escapeHTML } from './notebook/display.js';
+export { isNotebook } from './notebook/kernel.js';
+export type { ShowOptions } from './notebook/table.js';
+export { describe, formatTable, show, tableToHTML } from './notebook/table.js';
 
 // CSV, queries and Arrow, usable on their own
 export { ColumnType, CsvParser, formatValue, parseCSV, toCSV, toCSVTable } from './csv/index.js';

@@ -26,16 +26,10 @@ import { type CsvClient, connect } from '../client/client.js';
 import type { LiveUpdate, Subscription } from '../client/subscription.js';
 import { ArgumentError, ConnectionError, CsvSocketError, ErrorCode } from '../errors.js';
 import type { CsvServer } from '../server/server.js';
-import {
-  DisplayHandle,
-  escapeHTML,
-  formatTable,
-  holdCellUntil,
-  isNotebook,
-  type MimeBundle,
-  tableToHTML,
-} from './display.js';
+import { DisplayHandle, escapeHTML } from './display.js';
+import { holdCellUntil, isNotebook, type MimeBundle } from './kernel.js';
 import { currentServer } from './serve.js';
+import { formatTable, tableToHTML } from './table.js';
 
 // ─────────────────────────────── types ───────────────────────────────
 
@@ -366,10 +360,27 @@ interface Waiter {
   reject: (err: Error) => void;
 }
 
-/**
- * {@link live} with its clock passed in (tests use a manual clock). @internal
- */
-export function createLive(name: string, render: LiveRender, options: LiveOptions, clock: Clock): LiveView {
+/** What a draw reads: the latest state folded in from the subscription. */
+interface LiveState {
+  rows: number;
+  kind: LiveUpdate['kind'];
+  updates: number;
+  dropped: boolean;
+}
+
+/** Where draws go: a display (notebook or sink), a log line, or nowhere. */
+interface Output {
+  display: LiveDisplay | null;
+  log: ((line: string) => void) | null;
+}
+
+function outputOf(options: LiveOptions): Output {
+  const display = options.display ?? (isNotebook() ? displayHandle() : null);
+  if (display || options.log === false) return { display, log: null };
+  return { display, log: typeof options.log === 'function' ? options.log : (line) => console.log(line) };
+}
+
+function checkLive(name: string, render: unknown, options: LiveOptions): asserts render is LiveRender {
   if (typeof name !== 'string' || name === '') {
     throw new ArgumentError(
       ErrorCode.BAD_ARGUMENT,
@@ -380,233 +391,242 @@ export function createLive(name: string, render: LiveRender, options: LiveOption
   checkNumber(options.limit, 'limit', 1);
   checkNumber(options.interval, 'interval', 0);
   checkNumber(options.maxBytesPerSecond, 'maxBytesPerSecond', 1);
-  const source = clientSource(options);
-  const title = options.title ?? name;
-  const drawer = drawerFor(render, title, options);
-  const display: LiveDisplay | null = options.display ?? (isNotebook() ? displayHandle() : null);
-  const log =
-    display || options.log === false
-      ? null
-      : typeof options.log === 'function'
-        ? options.log
-        : (line: string) => console.log(line);
+}
 
-  let client: CsvClient | null = null;
-  let sub: Subscription | null = null;
-  let rows = 0;
-  let drawnRows = 0;
-  let updates = 0;
-  let draws = 0;
-  let bytes = 0;
-  let kind: LiveUpdate['kind'] = 'snapshot';
-  let dropped = false;
-  let ended = false;
-  let failure: Error | null = null;
-  const waiters: Waiter[] = [];
+/**
+ * One followed dataset: the subscription's updates fold into {@link LiveState},
+ * the {@link Coalescer} paces draws of it, waiters of `until()` settle on it.
+ */
+class LiveFollower implements LiveView {
+  readonly name: string;
+  readonly ready: Promise<void>;
+  readonly done: Promise<void>;
+  drawnRows = 0;
+  draws = 0;
+  bytes = 0;
+  error: Error | null = null;
+  private readonly state: LiveState = { rows: 0, kind: 'snapshot', updates: 0, dropped: false };
+  private readonly title: string;
+  private readonly drawer: Drawer;
+  private readonly output: Output;
+  private readonly coalescer: Coalescer;
+  private readonly waiters: Waiter[] = [];
+  private readonly clock: Clock;
+  private client: CsvClient | null = null;
+  private sub: Subscription | null = null;
+  private ended = false;
+  private lastDrawError: unknown = null;
+  private markReady!: () => void;
+  private failReady!: (err: unknown) => void;
 
-  const send = (bundle: MimeBundle): number => {
+  constructor(name: string, render: LiveRender, options: LiveOptions, clock: Clock) {
+    const source = clientSource(options);
+    this.name = name;
+    this.clock = clock;
+    this.title = options.title ?? name;
+    this.drawer = drawerFor(render, this.title, options);
+    this.output = outputOf(options);
+    this.coalescer = new Coalescer(() => this.drawTracked(), {
+      interval: options.interval ?? 250,
+      maxBytesPerSecond: options.maxBytesPerSecond ?? 500_000,
+      clock,
+    });
+    this.output.display?.show(message(this.title, 'waiting for rows…'));
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.markReady = resolve;
+      this.failReady = reject;
+    });
+    this.ready.catch(() => undefined);
+    this.done = this.follow(source)
+      .catch((err: unknown) => this.fail(err))
+      .finally(() => this.end(source.own));
+    this.done.catch(() => undefined);
+  }
+
+  get rows(): number {
+    return this.state.rows;
+  }
+  get updates(): number {
+    return this.state.updates;
+  }
+  get table(): ColumnTable | null {
+    return this.sub?.table ?? null;
+  }
+
+  private async follow(source: { open: () => Promise<CsvClient> }): Promise<void> {
+    this.client = await source.open();
+    if (this.ended) return;
+    this.sub = this.client.subscribe(this.name);
+    const subscribed = this.sub.ready.then(() => this.markReady());
+    for await (const update of this.sub) {
+      this.state.rows = update.rows;
+      this.state.kind = update.kind;
+      this.state.dropped = update.kind === 'drop';
+      this.state.updates++;
+      this.coalescer.push();
+      this.settleWaiters();
+    }
+    await subscribed;
+  }
+
+  private fail(err: unknown): void {
+    this.error = err instanceof Error ? err : new CsvSocketError(ErrorCode.INTERNAL, String(err));
+    this.failReady(this.error);
+    if (this.output.display) this.send(message(this.title, `stopped: ${this.error.message}`, true));
+    else this.output.log?.(`live "${this.name}": stopped: ${this.error.message}`);
+  }
+
+  private async end(ownClient: boolean): Promise<void> {
+    this.ended = true;
+    this.markReady();
+    this.settleWaiters();
+    if (!this.error) await this.coalescer.flush().catch(() => undefined);
+    this.coalescer.stop();
+    if (ownClient) await this.client?.close().catch(() => undefined);
+  }
+
+  private send(bundle: MimeBundle): number {
     const size = bundleBytes(bundle);
-    display?.update(bundle);
-    draws++;
-    bytes += size;
+    this.output.display?.update(bundle);
+    this.draws++;
+    this.bytes += size;
     return size;
-  };
+  }
 
-  const draw = async (): Promise<number> => {
-    const table = sub?.table ?? null;
-    const at = { name, rows, kind, updates };
-    if (!display) {
-      if (!log) return 0;
-      const columns = table ? table.numCols() : 0;
-      const added = at.rows - drawnRows;
-      drawnRows = at.rows;
-      draws++;
-      log(
-        dropped
-          ? `live "${name}": dropped`
-          : `live "${name}": ${plural(at.rows, 'row')} × ${plural(columns, 'column')} (${added >= 0 ? '+' : ''}${count(added)})`,
-      );
-      return 0;
-    }
-    if (!table) {
-      drawnRows = at.rows;
-      return send(message(title, dropped ? 'the dataset was dropped' : 'waiting for rows…'));
-    }
+  private async drawTracked(): Promise<number> {
     try {
-      const bundle = await drawer(table, at);
-      drawnRows = at.rows;
-      return send(bundle);
+      const n = await this.draw();
+      this.lastDrawError = null;
+      return n;
     } catch (err) {
-      drawnRows = at.rows;
-      send(message(title, `render failed: ${err instanceof Error ? err.message : String(err)}`, true));
+      this.lastDrawError = err;
       throw err;
     }
-  };
+  }
 
-  let lastDrawError: unknown = null;
-  const coalescer = new Coalescer(
-    () =>
-      draw().then(
-        (n) => {
-          lastDrawError = null;
-          return n;
-        },
-        (err: unknown) => {
-          lastDrawError = err;
-          throw err;
-        },
-      ),
-    { interval: options.interval ?? 250, maxBytesPerSecond: options.maxBytesPerSecond ?? 500_000, clock },
-  );
+  private async draw(): Promise<number> {
+    const table = this.sub?.table ?? null;
+    const at: LiveInfo = { name: this.name, rows: this.state.rows, kind: this.state.kind, updates: this.state.updates };
+    const previous = this.drawnRows;
+    this.drawnRows = at.rows;
+    if (!this.output.display) {
+      if (this.output.log) this.logLine(table, at.rows - previous);
+      return 0;
+    }
+    if (!table)
+      return this.send(message(this.title, this.state.dropped ? 'the dataset was dropped' : 'waiting for rows…'));
+    try {
+      return this.send(await this.drawer(table, at));
+    } catch (err) {
+      this.send(message(this.title, `render failed: ${err instanceof Error ? err.message : String(err)}`, true));
+      throw err;
+    }
+  }
 
-  const settleWaiters = (): void => {
-    for (let i = waiters.length - 1; i >= 0; i--) {
-      const w = waiters[i] as Waiter;
-      if (rows >= w.rows) {
-        waiters.splice(i, 1);
+  private logLine(table: ColumnTable | null, added: number): void {
+    this.draws++;
+    const columns = table ? table.numCols() : 0;
+    this.output.log?.(
+      this.state.dropped
+        ? `live "${this.name}": dropped`
+        : `live "${this.name}": ${plural(this.state.rows, 'row')} × ${plural(columns, 'column')} (${added >= 0 ? '+' : ''}${count(added)})`,
+    );
+  }
+
+  private settleWaiters(): void {
+    for (let i = this.waiters.length - 1; i >= 0; i--) {
+      const w = this.waiters[i] as Waiter;
+      if (this.state.rows >= w.rows) {
+        this.waiters.splice(i, 1);
         w.resolve();
-      } else if (ended) {
-        waiters.splice(i, 1);
+      } else if (this.ended) {
+        this.waiters.splice(i, 1);
         w.reject(
-          failure ??
+          this.error ??
             new ConnectionError(
               ErrorCode.CONNECTION_CLOSED,
-              `live "${name}" ended at ${plural(rows, 'row')} before reaching ${count(w.rows)}`,
+              `live "${this.name}" ended at ${plural(this.state.rows, 'row')} before reaching ${count(w.rows)}`,
             ),
         );
       }
     }
-  };
+  }
 
-  display?.show(message(title, 'waiting for rows…'));
-
-  let readyResolve!: () => void;
-  let readyReject!: (err: unknown) => void;
-  const ready = new Promise<void>((resolve, reject) => {
-    readyResolve = resolve;
-    readyReject = reject;
-  });
-  ready.catch(() => undefined);
-
-  const follow = async (): Promise<void> => {
-    client = await source.open();
-    if (ended) return;
-    sub = client.subscribe(name);
-    const subscribed = sub.ready.then(() => readyResolve());
-    for await (const update of sub) {
-      rows = update.rows;
-      kind = update.kind;
-      dropped = update.kind === 'drop';
-      updates++;
-      coalescer.push();
-      settleWaiters();
-    }
-    await subscribed;
-  };
-
-  const done: Promise<void> = follow()
-    .catch((err: unknown) => {
-      failure = err instanceof Error ? err : new CsvSocketError(ErrorCode.INTERNAL, String(err));
-      readyReject(failure);
-      if (display) send(message(title, `stopped: ${failure.message}`, true));
-      else log?.(`live "${name}": stopped: ${failure.message}`);
-    })
-    .finally(async () => {
-      ended = true;
-      readyResolve();
-      settleWaiters();
-      if (!failure) await coalescer.flush().catch(() => undefined);
-      coalescer.stop();
-      if (source.own) await client?.close().catch(() => undefined);
+  private waitForRows(target: number, timeout: number | undefined): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let timer: unknown = null;
+      const stop = (): void => {
+        if (timer !== null) this.clock.clearTimeout(timer);
+      };
+      const waiter: Waiter = {
+        rows: target,
+        resolve: () => {
+          stop();
+          resolve();
+        },
+        reject: (err) => {
+          stop();
+          reject(err);
+        },
+      };
+      this.waiters.push(waiter);
+      if (timeout !== undefined) {
+        timer = this.clock.setTimeout(() => {
+          const i = this.waiters.indexOf(waiter);
+          if (i >= 0) this.waiters.splice(i, 1);
+          const have = count(this.state.rows);
+          const text = `live "${this.name}": waited ${timeout} ms for ${count(target)} rows; have ${have}`;
+          reject(new ConnectionError(ErrorCode.TIMEOUT, text));
+        }, timeout);
+      }
+      this.settleWaiters();
     });
-  done.catch(() => undefined);
-  // a refused subscription or an unreachable server shows in the calling cell
-  holdCellUntil(ready);
+  }
 
-  const view: LiveView = {
-    name,
-    get rows() {
-      return rows;
-    },
-    get drawnRows() {
-      return drawnRows;
-    },
-    get updates() {
-      return updates;
-    },
-    get draws() {
-      return draws;
-    },
-    get bytes() {
-      return bytes;
-    },
-    get table() {
-      return sub?.table ?? null;
-    },
-    get error() {
-      return failure;
-    },
-    ready,
-    done,
-    async until(what?: UntilOptions | number): Promise<ColumnTable> {
-      const opts: UntilOptions = typeof what === 'number' ? { rows: what } : (what ?? {});
-      const target = opts.rows ?? 1;
-      checkNumber(target, 'until(): rows', 0);
-      checkNumber(opts.timeout, 'until(): timeout', 0);
-      if (rows < target) {
-        await new Promise<void>((resolve, reject) => {
-          let timer: unknown = null;
-          const waiter: Waiter = {
-            rows: target,
-            resolve: () => {
-              if (timer !== null) clock.clearTimeout(timer);
-              resolve();
-            },
-            reject: (err) => {
-              if (timer !== null) clock.clearTimeout(timer);
-              reject(err);
-            },
-          };
-          waiters.push(waiter);
-          if (opts.timeout !== undefined) {
-            timer = clock.setTimeout(() => {
-              const i = waiters.indexOf(waiter);
-              if (i >= 0) waiters.splice(i, 1);
-              reject(
-                new ConnectionError(
-                  ErrorCode.TIMEOUT,
-                  `live "${name}": waited ${opts.timeout} ms for ${count(target)} rows; have ${count(rows)}`,
-                ),
-              );
-            }, opts.timeout);
-          }
-          settleWaiters();
-        });
-      }
-      if (opts.flush !== false) {
-        await coalescer.flush();
-        if (lastDrawError) throw lastDrawError;
-      }
-      const table = sub?.table;
-      if (!table) {
-        throw new ConnectionError(ErrorCode.CONNECTION_CLOSED, `live "${name}": the dataset was dropped`);
-      }
-      return table;
-    },
-    flush: () => coalescer.flush(),
-    async stop(): Promise<void> {
-      if (!ended) {
-        ended = true;
-        if (sub) await sub.close();
-        else readyResolve();
-      }
-      await done;
-    },
-  };
+  async until(what?: UntilOptions | number): Promise<ColumnTable> {
+    const opts: UntilOptions = typeof what === 'number' ? { rows: what } : (what ?? {});
+    const target = opts.rows ?? 1;
+    checkNumber(target, 'until(): rows', 0);
+    checkNumber(opts.timeout, 'until(): timeout', 0);
+    if (this.state.rows < target) await this.waitForRows(target, opts.timeout);
+    if (opts.flush !== false) {
+      await this.coalescer.flush();
+      if (this.lastDrawError) throw this.lastDrawError;
+    }
+    const table = this.sub?.table;
+    if (!table) {
+      throw new ConnectionError(ErrorCode.CONNECTION_CLOSED, `live "${this.name}": the dataset was dropped`);
+    }
+    return table;
+  }
+
+  flush(): Promise<void> {
+    return this.coalescer.flush();
+  }
+
+  async stop(): Promise<void> {
+    if (!this.ended) {
+      this.ended = true;
+      if (this.sub) await this.sub.close();
+      else this.markReady();
+    }
+    await this.done;
+  }
+
   // tslab prints a cell's last value; the handle's internals are noise there
-  Object.defineProperty(view, inspect.custom, {
-    value: () => `live "${name}": ${plural(rows, 'row')}, ${plural(draws, 'draw')}`,
-  });
+  [inspect.custom](): string {
+    return `live "${this.name}": ${plural(this.state.rows, 'row')}, ${plural(this.draws, 'draw')}`;
+  }
+}
+
+/**
+ * {@link live} with its clock passed in (tests use a manual clock). @internal
+ */
+export function createLive(name: string, render: LiveRender, options: LiveOptions, clock: Clock): LiveView {
+  checkLive(name, render, options);
+  const view = new LiveFollower(name, render, options, clock);
+  // a refused subscription or an unreachable server shows in the calling cell
+  holdCellUntil(view.ready);
   return view;
 }
 

@@ -7,25 +7,35 @@
  *                                            (updated in place by display_id, never printed)
  *   send(path) ── the current server (or a new one) ── a real client upload ── the seed's messages
  *
+ * In a notebook, serve() with no port given falls back to a free port when 8851
+ * is taken (a second notebook, a shared JupyterHub host) and says so in the
+ * status display; send() keeps its cell running until the upload ends, so its
+ * messages — or its error, when nobody awaited it — show in the cell that started it.
+ *
  * Outside a notebook both behave exactly like their plain versions: no display,
  * nothing printed by background events.
  */
+import { inspect } from 'node:util';
 import type { ColumnTable } from 'arquero';
 import { type CsvClient, connect, type SendOptions, type Source } from '../client/client.js';
-import { ArgumentError, ErrorCode } from '../errors.js';
+import { ArgumentError, ConnectionError, ErrorCode, isCsvSocketError, toCsvSocketError } from '../errors.js';
 import { LEGACY_REPLY } from '../protocol/messages.js';
 import { type CsvServer, type ServeOptions, serve as serveInProcess } from '../server/server.js';
 import { processState } from '../state.js';
 import { formatHead } from '../text.js';
+import { atCellEnd, holdCellUntil, isNotebook, quietValue, whenKernelShutsDown } from './kernel.js';
 import {
   createProgressDisplay,
   createStatusDisplay,
-  isNotebook,
   type ProgressDisplay,
   type ServerStatus,
   type StatusDisplay,
-  whenKernelShutsDown,
-} from './display.js';
+} from './status.js';
+import { rememberColumns } from './table.js';
+import { errorText, installNotebookInspect, wasReported } from './values.js';
+
+// a table left as a cell's last value draws as show() would; errors read as `CSVS_CODE: message`
+installNotebookInspect();
 
 // ───────────────────────────── shared state ─────────────────────────────
 
@@ -119,9 +129,38 @@ function withEnvDefaults(options: ServeOptions): ServeOptions {
  * ```
  */
 export async function serve(options: ServeOptions = {}): Promise<CsvServer> {
-  const server = await track(await serveInProcess(withEnvDefaults(options)));
-  attachStatus(server, true);
+  const { server, note } = await startInProcess(options);
+  await track(server);
+  attachStatus(server, true, note);
   return server;
+}
+
+/** The port serve() tries when none is given. */
+const defaultPort = 8851;
+
+/**
+ * The in-process server for these options. A taken port fails with an error
+ * that names `serve({ port: 0 })` — except in a notebook that gave no port,
+ * which gets a free one and a note saying so.
+ */
+async function startInProcess(options: ServeOptions): Promise<{ server: CsvServer; note?: string }> {
+  const resolved = withEnvDefaults(options);
+  try {
+    return { server: await serveInProcess(resolved) };
+  } catch (err) {
+    if (!isCsvSocketError(err, ErrorCode.ADDRESS_IN_USE)) throw err;
+    const port = resolved.port ?? defaultPort;
+    if (resolved.port === undefined && isNotebook()) {
+      const server = await serveInProcess({ ...resolved, port: 0 });
+      return { server, note: `port ${port} is taken (another notebook or server?): listening on port ${server.port}` };
+    }
+    throw new ConnectionError(
+      ErrorCode.ADDRESS_IN_USE,
+      `port ${port} is already in use by another server; serve({ port: 0 }) picks a free one`,
+      {},
+      { cause: err },
+    );
+  }
 }
 
 async function track(server: CsvServer): Promise<CsvServer> {
@@ -159,18 +198,20 @@ function snapshot(server: CsvServer): Pick<ServerStatus, 'url' | 'token' | 'clie
  * later calls (a re-run serve() cell) show the same display again, with the
  * same display_id, so every copy keeps updating.
  */
-function attachStatus(server: CsvServer, again: boolean): void {
+function attachStatus(server: CsvServer, again: boolean, note?: string): void {
   if (!isNotebook()) return;
   const { displays } = shared();
   const attached = displays.get(server);
   if (attached) {
     if (!again) return;
     Object.assign(attached.status, snapshot(server));
+    if (note && attached.status.events.at(-1) !== note)
+      attached.status.events = [...attached.status.events, note].slice(-8);
     attached.display.attach();
     attached.display.update(attached.status);
     return;
   }
-  const status: ServerStatus = { ...snapshot(server), events: [`listening on port ${server.port}`] };
+  const status: ServerStatus = { ...snapshot(server), events: [note ?? `listening on port ${server.port}`] };
   const display = createStatusDisplay();
   displays.set(server, { display, status });
   // `replaces`: an event that supersedes the last one when it starts the same way
@@ -249,8 +290,9 @@ async function clientFor(server: CsvServer): Promise<CsvClient> {
 async function serverFor(options: ServeOptions | undefined): Promise<CsvServer> {
   const current = shared().current;
   if (options === undefined && current && !current.isClosed) return current;
-  const server = await track(await serveInProcess(withEnvDefaults(options ?? {})));
-  attachStatus(server, false);
+  const { server, note } = await startInProcess(options ?? {});
+  await track(server);
+  attachStatus(server, false, note);
   return server;
 }
 
@@ -269,7 +311,12 @@ async function serverFor(options: ServeOptions | undefined): Promise<CsvServer> 
  * const students = await send('../data/students.csv');
  * ```
  */
-export async function send(source: Source, options: NotebookSendOptions = {}): Promise<ColumnTable> {
+export function send(source: Source, options: NotebookSendOptions = {}): Promise<ColumnTable> {
+  const work = upload(source, options);
+  return isNotebook() ? inCell(work, 'send()') : work;
+}
+
+async function upload(source: Source, options: NotebookSendOptions): Promise<ColumnTable> {
   const { serve: serveOptions, verbose = true, progressAbove = 4 * 1024 * 1024, ...sendOptions } = options;
   const server = await serverFor(serveOptions);
   const client = await clientFor(server);
@@ -286,6 +333,7 @@ export async function send(source: Source, options: NotebookSendOptions = {}): P
     },
   });
   shown.progress?.done();
+  rememberColumns(table, summary.columns);
   if (verbose) {
     console.log('Received CSV data!!');
     console.log(formatHead(summary));
@@ -297,4 +345,37 @@ export async function send(source: Source, options: NotebookSendOptions = {}): P
 
 function labelOf(source: Source, options: NotebookSendOptions): string {
   return options.name ?? (typeof source === 'string' && !/[\r\n]/.test(source) ? source : 'data');
+}
+
+/**
+ * Keeps the cell that started `work` running until it settles, so what it
+ * prints lands in that cell even when nobody awaits it; if it then fails and
+ * nobody awaited or handled it, its error is printed there as the cell ends.
+ * The returned promise prints nothing as a cell's last value.
+ */
+function inCell<T>(work: Promise<T>, what: string): Promise<T> {
+  if (!holdCellUntil(work)) return work;
+  const seen = { handled: false, failed: false, error: undefined as unknown };
+  Promise.prototype.then.call(work, undefined, (err: unknown) => {
+    seen.failed = true;
+    seen.error = err;
+  });
+  // `.then`/`.catch`/`.finally` and Promise.all go through `then`; an `await` is seen as
+  // the kernel printing the error it threw (values.ts)
+  const then = work.then;
+  Object.defineProperty(work, 'then', {
+    configurable: true,
+    value(this: Promise<T>, ...args: Parameters<Promise<T>['then']>) {
+      seen.handled = true;
+      return then.apply(this, args);
+    },
+  });
+  Object.defineProperty(work, inspect.custom, { value: quietValue });
+  const off = atCellEnd(() => {
+    off();
+    if (!seen.failed || seen.handled || wasReported(seen.error)) return;
+    const text = errorText(toCsvSocketError(seen.error));
+    process.stderr.write(`${what} was not awaited, and it failed:\n${text}\n`);
+  });
+  return work;
 }

@@ -4,14 +4,18 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import * as aq from 'arquero';
+import { connect } from '../../src/client/client.js';
+import { isNotebook } from '../../src/notebook/kernel.js';
+import { createProgressDisplay, createStatusDisplay } from '../../src/notebook/status.js';
 import {
-  createProgressDisplay,
-  createStatusDisplay,
+  describe as describeTable,
   formatTable,
-  isNotebook,
+  rememberColumns,
   show,
   tableToHTML,
-} from '../../src/notebook/display.js';
+} from '../../src/notebook/table.js';
+import { startServer } from '../../src/server/server.js';
+import { formatHead } from '../../src/text.js';
 import { ensureSelfLink, repoRoot } from '../e2e/jupyter.js';
 import { rejectsWithCode } from '../helpers.js';
 
@@ -25,10 +29,11 @@ describe('tableToHTML', () => {
         name: ['a', 'b', 'c'],
         ok: [true, false, true],
         when: [new Date('2020-01-01'), null, null],
+        x: [0.5, 1, 2],
       }),
     );
-    assert.match(html, /3 rows × 4 columns/);
-    for (const type of ['number', 'string', 'boolean', 'date'])
+    assert.match(html, /3 rows × 5 columns/);
+    for (const type of ['integer', 'number', 'string', 'boolean', 'date'])
       assert.match(html, new RegExp(`<small>${type}</small>`));
   });
 
@@ -85,10 +90,10 @@ describe('formatTable', () => {
       [
         '2 rows × 2 columns',
         'name    grade',
-        'string  number',
-        '──────  ──────',
-        'Monish       9',
-        'Floofy      10',
+        'string  integer',
+        '──────  ───────',
+        'Monish        9',
+        'Floofy       10',
       ].join('\n'),
     );
   });
@@ -103,6 +108,93 @@ describe('formatTable', () => {
     const text = formatTable(aq.table({ s: ['a\nb', null], d: [new Date('2020-01-02'), null] }));
     assert.match(text, /a↵b +2020-01-02/);
     assert.match(text, /^null +null$/m);
+  });
+});
+
+describe('values and types', () => {
+  it('shows a computed float with at most 10 significant digits and keeps the stored value', () => {
+    const table = aq.table({ total: [1225.9999999999989, 0.1 + 0.2, 1 / 3, 1e21, -2.5e-9] });
+    const text = formatTable(table);
+    assert.match(text, /^ +1226$/m);
+    assert.match(text, /^ +0\.3$/m);
+    assert.match(text, /^ *0\.3333333333$/m);
+    assert.match(text, /^ +1e\+21$/m);
+    assert.match(text, /^ +-2\.5e-9$/m);
+    assert.equal(table.get('total', 0), 1225.9999999999989);
+    assert.match(tableToHTML(table), /<td class="csvs-num">1226<\/td>/);
+  });
+
+  it('names column types as the server does (integer, number) and writes values as the server sent them', async (t) => {
+    const server = await startServer({ port: 0 });
+    t.after(() => server.close());
+    const client = await connect(server.url);
+    t.after(() => client.close());
+    const { table, summary } = await client.upload('id,score,name\n1,0.0,a\n2,5.0,b\n3,2.5,c\n', { name: 'scores' });
+    rememberColumns(table, summary.columns);
+    assert.deepEqual(
+      summary.columns.map((c) => c.type),
+      ['integer', 'number', 'string'],
+    );
+    const text = formatTable(table);
+    assert.match(text, /^id +score +name$/m);
+    assert.match(text, /^integer +number +string$/m);
+    // the seed-style printout shows 0.0 and 5.0; so does the table, and its filtered views
+    assert.match(text, /^ +1 +0\.0 +a$/m);
+    assert.match(formatHead(summary), / 0\.0 /);
+    assert.match(formatTable(table.filter((d: { id: number }) => d.id > 1)), /^ +2 +5\.0 +b$/m);
+  });
+});
+
+describe('describe', () => {
+  it('gives type, count, nulls, distinct, min/max/mean for numbers and top values for text', () => {
+    const table = aq.table({
+      n: [1, 2, 3, null, 4],
+      x: [0.1, 0.2, 0.30000000000000004, 0.4, 0.5],
+      s: ['a', 'b', 'a', null, 'a'],
+    });
+    const summary = describeTable(table);
+    assert.deepEqual(summary.columnNames(), [
+      'column',
+      'type',
+      'count',
+      'nulls',
+      'distinct',
+      'min',
+      'max',
+      'mean',
+      'top',
+    ]);
+    assert.deepEqual(summary.objects(), [
+      { column: 'n', type: 'integer', count: 4, nulls: 1, distinct: 4, min: '1', max: '4', mean: 2.5, top: null },
+      { column: 'x', type: 'number', count: 5, nulls: 0, distinct: 5, min: '0.1', max: '0.5', mean: 0.3, top: null },
+      {
+        column: 's',
+        type: 'string',
+        count: 4,
+        nulls: 1,
+        distinct: 2,
+        min: null,
+        max: null,
+        mean: null,
+        top: 'a (3), b (1)',
+      },
+    ]);
+  });
+
+  it('show(table, { summary: true }) shows the summary, every column', (t) => {
+    const logs: unknown[] = [];
+    t.mock.method(console, 'log', (line: unknown) => logs.push(line));
+    show(aq.table(Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`c${i}`, [i]]))), { summary: true });
+    assert.match(String(logs[0]), /^summary · 30 rows × 9 columns/);
+    assert.match(String(logs[0]), /^c29 +integer +1 +0 +1 +29 +29 +29 +null$/m);
+  });
+
+  it('rejects what is not a table, naming a forgotten await', () => {
+    assert.throws(() => describeTable(Promise.resolve() as never), {
+      name: 'ArgumentError',
+      code: 'CSVS_BAD_ARGUMENT',
+      message: 'describe(table) expects an arquero table, got a Promise (add await)',
+    });
   });
 });
 

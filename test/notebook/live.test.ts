@@ -14,7 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { setImmediate as tick } from 'node:timers/promises';
 import { runSensor, sensorRows } from '../../scripts/sensor.js';
 import { type CsvClient, type CsvServer, connect, live, startServer } from '../../src/index.js';
-import type { MimeBundle } from '../../src/notebook/display.js';
+import type { MimeBundle } from '../../src/notebook/kernel.js';
 import { type Clock, Coalescer, createLive, type LiveDisplay } from '../../src/notebook/live.js';
 import { repoRoot } from '../e2e/jupyter.js';
 
