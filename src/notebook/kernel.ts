@@ -271,7 +271,7 @@ function installQuietStdout(): boolean {
         enumerable: true,
         get: () => filtered,
         set: (next: typeof writer) => {
-          writer = next;
+          if (next !== filtered) writer = next;
         },
       });
       return true;
