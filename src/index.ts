@@ -21,6 +21,8 @@ export type { Limits } from './protocol/limits.js';
 export { rowsToCSV, Subscription } from './client/subscription.js';
 export type { AppendRows, LiveUpdate } from './client/subscription.js';
 export { live } from './notebook/live.js';
+export { runSensor } from './client/sensor.js';
+export type { SensorOptions } from './client/sensor.js';
 export type { LiveDisplay, LiveInfo, LiveOptions, LiveRender, LiveView, UntilOptions } from './notebook/live.js';
 
 // notebook display: show, chart, status and progress displays

@@ -25,6 +25,8 @@ import { pageUrl } from '../server/page.js';
 import { type ServeOptions, startServer } from '../server/server.js';
 import { formatBytes, formatHead, formatRows, plural, summaryLine } from '../text.js';
 import { follow } from './follow.js';
+import { addNotebookSetupCommand } from './notebook-setup.js';
+import { addSensorCommand } from './sensor.js';
 
 /** Where the CLI writes; tests pass their own. */
 export interface CliIO {
@@ -373,6 +375,8 @@ export function program(io: CliIO = processIO): Command {
     });
   });
 
+  addNotebookSetupCommand(cli, io);
+  addSensorCommand(cli, io);
   return cli;
 }
 

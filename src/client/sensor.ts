@@ -1,13 +1,10 @@
 /**
  * A pretend sensor: appends rows `time,sensor,temperature,humidity` to a dataset
  * at a steady rate through `connect()` + `client.append`, for a number of rows
- * or until it is stopped (Ctrl-C, SIGTERM).
+ * or until it is stopped — live data for a lesson, with nothing but the package.
  *
- *   node --import tsx scripts/sensor.ts --url 'ws://127.0.0.1:8851/?token=…' --rows 200 --rate 20
- *
- * Flags: --url URL (default $CSVSOCKET_URL, then ws://127.0.0.1:8851/), --name sensor,
- * --rows N (default: until stopped), --rate R rows per second (default 10),
- * --sensors K (default 3), --seed S (default 1: the same values every run).
+ *   runSensor({ url: server.url, rows: 200, rate: 20 })          in a notebook or script
+ *   csvsocket sensor --url 'ws://127.0.0.1:8851/?token=…' --rows 200 --rate 20   from a shell
  *
  * Pacing: row i is due at start + i / rate seconds and carries that time; the
  * script wakes when the next row is due (at most 20 times a second), and sends
@@ -16,8 +13,8 @@
  * period every 120 rows) plus noise from a seeded generator.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
-import { type CsvClient, connect } from '../src/index.js';
+import { ArgumentError, ErrorCode } from '../errors.js';
+import { type CsvClient, connect } from './client.js';
 
 /** Options of {@link runSensor}. */
 export interface SensorOptions {
@@ -98,15 +95,24 @@ export function sensorRows(options: {
 
 function positive(value: number, what: string, allowInfinity = false): number {
   if (Number.isNaN(value) || value <= 0 || (!allowInfinity && !Number.isFinite(value))) {
-    throw new Error(`${what} must be a number > 0, got ${value}`);
+    throw new ArgumentError(ErrorCode.BAD_ARGUMENT, `runSensor(): ${what} must be a number > 0, got ${value}`);
   }
   return value;
 }
 
 /**
- * Writes sensor rows to a dataset at a steady rate.
+ * Writes sensor rows to a dataset at a steady rate: sensors s1…sK taking
+ * turns, each a slow sine wave (one period every 120 rows) plus seeded noise.
  *
+ * @param options - server URL or client, dataset name, rows, rate, sensors, seed, abort signal
  * @returns the rows written and the time it took
+ * @throws ArgumentError `CSVS_BAD_ARGUMENT` for a rows, rate or sensors value that is not > 0
+ * @example
+ * ```ts
+ * const server = await serve();
+ * const writing = runSensor({ url: server.url, rows: 100, rate: 25 });
+ * const readings = await live('sensor', 'table').until({ rows: 100 });
+ * ```
  */
 export async function runSensor(options: SensorOptions = {}): Promise<{ rows: number; ms: number }> {
   const name = options.name ?? 'sensor';
@@ -139,53 +145,4 @@ export async function runSensor(options: SensorOptions = {}): Promise<{ rows: nu
     if (!options.client) await client.close();
   }
   return { rows: written, ms: performance.now() - started };
-}
-
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      url: { type: 'string' },
-      name: { type: 'string', default: 'sensor' },
-      rows: { type: 'string' },
-      rate: { type: 'string', default: '10' },
-      sensors: { type: 'string', default: '3' },
-      seed: { type: 'string', default: '1' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    console.log(
-      'usage: node --import tsx scripts/sensor.ts [--url URL] [--name sensor] [--rows N] [--rate 10] [--sensors 3] [--seed 1]',
-    );
-    return;
-  }
-  const rows = values.rows === undefined ? Number.POSITIVE_INFINITY : Number(values.rows);
-  const rate = Number(values.rate);
-  const controller = new AbortController();
-  const stop = () => controller.abort();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  const name = values.name ?? 'sensor';
-  console.log(
-    `sensor: appending to "${name}" at ${rate} rows/s${Number.isFinite(rows) ? `, ${rows} rows` : ' until stopped'}`,
-  );
-  const result = await runSensor({
-    ...(values.url !== undefined ? { url: values.url } : {}),
-    name,
-    rows,
-    rate,
-    sensors: Number(values.sensors),
-    seed: Number(values.seed),
-    signal: controller.signal,
-  });
-  console.log(`sensor: wrote ${result.rows} rows to "${name}" in ${(result.ms / 1000).toFixed(1)} s`);
-  process.off('SIGINT', stop);
-  process.off('SIGTERM', stop);
-}
-
-if (require.main === module) {
-  main().catch((err: unknown) => {
-    console.error(`sensor: ${err instanceof Error ? err.message : String(err)}`);
-    process.exitCode = 1;
-  });
 }
