@@ -21,7 +21,6 @@ import {
   ErrorCode,
   errorFromWire,
   LimitError,
-  NotFoundError,
   ProtocolError,
 } from '../errors.js';
 import { CHUNK_BYTES, WINDOW_BYTES } from '../protocol/limits.js';
@@ -39,6 +38,7 @@ import {
 } from '../protocol/messages.js';
 import type { Query } from '../query/query.js';
 import { processClientId } from '../state.js';
+import { missingFile } from './missing-file.js';
 import { type AppendRows, appendText, type Subscription, Subscriptions } from './subscription.js';
 
 /** The default server URL: `$CSVSOCKET_URL`, else ws://127.0.0.1:8851/. */
@@ -667,6 +667,7 @@ function inMemory(name: string, format: 'csv' | 'arrow', bytes: Uint8Array): Ope
 
 function openSource(source: Source, name: string | undefined): OpenedSource {
   if (isTable(source)) return inMemory(name ?? 'data', 'arrow', tableToArrowIPC(source));
+  const given = typeof source === 'string' ? source : undefined;
   if (typeof source === 'string' && !/[\r\n]/.test(source)) source = new URL(source, `file://${process.cwd()}/`);
   if (source instanceof URL) {
     if (source.protocol !== 'file:') {
@@ -682,10 +683,7 @@ function openSource(source: Source, name: string | undefined): OpenedSource {
       if (!stat.isFile()) throw new Error('not a file');
       size = stat.size;
     } catch {
-      throw new NotFoundError(
-        ErrorCode.NOT_FOUND,
-        `no file at ${path} (CSV text must contain a line break to be sent as text)`,
-      );
+      throw missingFile(path, given);
     }
     return {
       name: name ?? (basename(path, extname(path)) || 'data'),

@@ -84,7 +84,11 @@ describe('CsvClient', () => {
     });
 
     it('rejects a path that does not exist with CSVS_NOT_FOUND', async () => {
-      await rejectsWithCode(ctx.client.send('no/such/file.csv'), 'CSVS_NOT_FOUND', /no file at/);
+      await rejectsWithCode(
+        ctx.client.send('no/such/file.csv'),
+        'CSVS_NOT_FOUND',
+        /no file "file\.csv": the folder .*no\/such does not exist/,
+      );
     });
 
     it('rejects a dataset name with control characters', async () => {

@@ -129,7 +129,7 @@ describe('a cell in a (stand-in) tslab kernel', { timeout: 60_000 }, () => {
         }
       });
       assert.equal(out.ok, false);
-      assert.match(out.stderr, /^CSVS_NOT_FOUND: no file at .*no-such-file\.csv/);
+      assert.match(out.stderr, /^CSVS_NOT_FOUND: no file "no-such-file\.csv" in .*notebook\n/);
       assert.match(out.stderr, /\nhint: /);
       assert.doesNotMatch(out.stderr, /undefined|node_modules|at async/);
       assert.match(caught?.stack ?? '', /\n +at /);
@@ -158,7 +158,7 @@ describe('a cell in a (stand-in) tslab kernel', { timeout: 60_000 }, () => {
       const out = await runCell(() => {
         void csvs.send(join(__dirname, 'missing-too.csv'));
       });
-      assert.match(out.stderr, /^send\(\) was not awaited, and it failed:\nCSVS_NOT_FOUND: no file at/);
+      assert.match(out.stderr, /^send\(\) was not awaited, and it failed:\nCSVS_NOT_FOUND: no file "missing-too\.csv"/);
       const next = await runCell(() => 1);
       assert.equal(next.stderr, '');
     });
