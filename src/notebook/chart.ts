@@ -16,7 +16,8 @@ import {
   type RenderOptions,
   renderChecked,
 } from '../chart/chart.js';
-import { DisplayHandle, escapeHTML, holdCellUntil, isNotebook } from './display.js';
+import { DisplayHandle, escapeHTML } from './display.js';
+import { holdCellUntil, isNotebook, quietValue } from './kernel.js';
 
 /** Options of {@link chart}. */
 export interface ChartOptions extends RenderOptions {
@@ -40,8 +41,8 @@ function chartImpl(table: ColumnTable, spec: ChartSpec, options?: ChartOptions):
   // A chart the caller does not await must never become an unhandled rejection
   // (it would end the kernel); its failure is shown in its display instead.
   work.catch(() => {});
-  // tslab prints a cell's last value; "Promise { <pending> }" under every chart is noise.
-  Object.defineProperty(work, inspect.custom, { value: () => '' });
+  // tslab prints a cell's last value: neither "Promise { <pending> }" nor an empty line under a chart
+  Object.defineProperty(work, inspect.custom, { value: quietValue });
   return work;
 }
 

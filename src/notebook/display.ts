@@ -15,9 +15,6 @@ import { randomBytes } from 'node:crypto';
 import { type MimeBundle, writeDisplay } from './kernel.js';
 
 export type { MimeBundle } from './kernel.js';
-// chart/chart.ts reads these from here; their homes are kernel.ts and table.ts
-export { holdCellUntil, isNotebook } from './kernel.js';
-export { columnType } from './table.js';
 
 /**
  * One output area in a notebook, identified by a display_id so it can be

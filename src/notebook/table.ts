@@ -90,17 +90,6 @@ function limitOf(options: ShowOptions | undefined, fn: string): number {
 // ─────────────────────────────── types ───────────────────────────────
 
 /**
- * The type of a column from its values, in the chart's vocabulary: "number"
- * (integers included), "string", "date", "boolean", "bigint", "object", "mixed"
- * or "null". show() uses {@link displayType}, the server's names.
- * @internal
- */
-export function columnType(table: ColumnTable, name: string, sample = 10_000): string {
-  const type = displayType(table, name, sample);
-  return type === 'integer' ? 'number' : type;
-}
-
-/**
  * The type of a column as the server names it (src/csv ColumnType: "integer",
  * "number", "boolean", "date", "string"), from the server's column info when
  * the table came from it, else from up to `sample` values; "bigint", "object",

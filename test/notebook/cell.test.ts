@@ -117,6 +117,17 @@ describe('a cell in a (stand-in) tslab kernel', { timeout: 60_000 }, () => {
     });
   });
 
+  describe('a chart as the last value', () => {
+    it('draws the chart and prints no blank line under it', async () => {
+      const table = aq.table({ name: ['a', 'b'], grade: [1, 2] });
+      const out = await runCell(() =>
+        csvs.chart(table, { mark: 'bar', encoding: { x: { field: 'name' }, y: { field: 'grade' } } }),
+      );
+      assert.equal(out.stdout, '');
+      assert.match(out.displays.at(-1)?.data['text/html'] ?? '', /<svg/);
+    });
+  });
+
   describe('errors', () => {
     it('print as CSVS_CODE: message and a hint, nothing undefined; the stack stays on err.stack', async () => {
       let caught: Error | undefined;
