@@ -327,7 +327,13 @@ export class CsvParser {
   private process(final: boolean): void {
     let buf = this.tail;
     if (this.pending.length > 0) {
-      buf += this.pending.length === 1 ? (this.pending[0] as string) : this.pending.join('');
+      // join, not +: a flat string, where `tail + text` is a rope that every
+      // charCodeAt of the scan would have to look through
+      if (buf === '' && this.pending.length === 1) buf = this.pending[0] as string;
+      else {
+        if (buf !== '') this.pending.unshift(buf);
+        buf = this.pending.join('');
+      }
       this.pending = [];
       this.pendingLen = 0;
     }
@@ -568,12 +574,13 @@ export class CsvParser {
 
   private commitRow(buf: string, nf: number): void {
     const { starts, ends, flags, lines, builders } = this;
+    const big = this.maxFieldBytes / 3;
     for (let i = 0; i < nf; i++) {
       const s = starts[i] as number;
       const e = ends[i] as number;
       const f = flags[i] as number;
       const b = builders[i] as ColumnBuilder;
-      if (e - s > this.maxFieldBytes / 3) this.checkFieldSize(buf, i, e - s);
+      if (e - s > big) this.checkFieldSize(buf, i, e - s);
       if (f === 0) {
         if (s === e) b.addNull();
         else b.add(buf, s, e, lines[i] as number);
