@@ -453,6 +453,7 @@ export class Session {
       // in-process: read the file here; the client skips to the end
       upload.local = handle;
       const read = readLocalFile(offer.path, offer.size, {
+        buffer: () => this.ctx.ingest.sharedBuffer(),
         push: (bytes) => {
           if (upload.failed || this.ctx.ingest.failure(upload.parse)) return false;
           upload.received += bytes.byteLength;

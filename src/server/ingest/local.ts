@@ -3,19 +3,23 @@
  * file is read straight into shared memory, which the parse workers read in
  * place, so the bytes cross neither the socket nor a thread boundary by copy.
  *
- *   file ─▶ read 4 MiB into a SharedArrayBuffer ─▶ Ingest.push (no copy) ─▶ workers
+ *   file ─▶ read 4 MiB into a shared buffer ─▶ Ingest.push (no copy) ─▶ workers
+ *      ▲                                                                  │
+ *      └──────────── the buffer, once every chunk of it is parsed ◀───────┘
  *
- * At most WINDOW bytes wait unparsed, as with a remote client's window, so a
- * file larger than memory streams through in bounded memory.
+ * At most WINDOW bytes wait unparsed, so a few buffers go round (fresh memory
+ * costs page faults and garbage collections on the main thread), and a file
+ * larger than memory streams through in bounded memory.
  */
 import { open } from 'node:fs/promises';
 
-const READ_BYTES = 4 << 20;
-/** unparsed bytes allowed in flight */
-const WINDOW = 64 << 20;
+/** unparsed bytes allowed in flight: enough to keep every worker busy */
+const WINDOW = 24 << 20;
 
 /** What the reader needs from the upload it feeds. */
 export interface LocalReadTarget {
+  /** a shared buffer to read into (Ingest.sharedBuffer) */
+  buffer(): Uint8Array;
   /** hand a chunk to the parse; false: the upload has failed, stop reading */
   push(bytes: Uint8Array): boolean;
   /** bytes pushed but not yet parsed */
@@ -44,8 +48,9 @@ export function readLocalFile(
       let at = 0;
       while (at < size) {
         while (target.backlog() > WINDOW) await new Promise<void>((r) => (waiting = r));
-        const n = Math.min(READ_BYTES, size - at);
-        const bytes = new Uint8Array(new SharedArrayBuffer(n));
+        const buffer = target.buffer();
+        const n = Math.min(buffer.byteLength, size - at);
+        const bytes = buffer.subarray(0, n);
         let got = 0;
         while (got < n) {
           const { bytesRead } = await file.read(bytes, got, n - got, at + got);

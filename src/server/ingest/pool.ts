@@ -101,6 +101,8 @@ interface Piece {
   head?: Array<Array<string | null>>;
   error?: { code: string; message: string; context: ErrorContext };
   released: boolean;
+  /** per chunk sent, in order: its shared buffer (null for a copied chunk), until the worker has parsed it */
+  shared?: Array<SharedArrayBuffer | null>;
 }
 
 /** The main thread's view of a CSV byte stream, to find where it may be cut. */
@@ -169,6 +171,10 @@ const POOLED = 1 << 20;
 const MAX_POOLED = 4 << 20;
 /** recycled buffers kept at most (a window's worth) */
 const MAX_SPARE = 24;
+/** the size of a shared buffer for an in-process file (local.ts) */
+export const SHARED_BYTES = 4 << 20;
+/** shared buffers kept for reuse at most (local.ts's window, and one being filled) */
+const MAX_SHARED = 8;
 
 /**
  * A pool of parse workers. One per server; workers start on first use and are
@@ -181,6 +187,10 @@ export class Ingest {
   private readonly parses = new Map<number, Parse>();
   private readonly jobs = new Map<number, { parse: Parse; piece: Piece }>();
   private readonly spare: ArrayBuffer[] = [];
+  /** shared buffers for in-process files (local.ts), reused: fresh memory costs page faults */
+  private readonly sharedFree: SharedArrayBuffer[] = [];
+  /** shared buffers still being read by workers: how many chunks of each */
+  private readonly sharedUse = new Map<SharedArrayBuffer, number>();
   private nextId = 1;
   private nextJob = 1;
   private closed = false;
@@ -304,6 +314,14 @@ export class Ingest {
     if (pos < len) this.send(parse, bytes.subarray(pos));
     s.total += len;
     s.last = bytes[len - 1] as number;
+  }
+
+  /**
+   * A shared buffer of SHARED_BYTES to fill and {@link push}; it comes back for
+   * reuse once the workers have parsed every chunk of it.
+   */
+  sharedBuffer(): Uint8Array {
+    return new Uint8Array(this.sharedFree.pop() ?? new SharedArrayBuffer(SHARED_BYTES));
   }
 
   /** Finish a parse; resolves to the table as Arrow IPC, or rejects with the parse error. */
@@ -444,11 +462,16 @@ export class Ingest {
     // a copy the worker owns; large chunks go into recycled buffers, whose pages
     // are already mapped (a fresh megabyte costs more in page faults than the copy)
     let copy: Uint8Array;
-    if (bytes.buffer instanceof SharedArrayBuffer) {
+    piece.shared ??= [];
+    const buffer = bytes.buffer;
+    if (buffer instanceof SharedArrayBuffer) {
       // shared memory (an in-process file, see local.ts): the worker reads it in place
+      piece.shared.push(buffer);
+      this.sharedUse.set(buffer, (this.sharedUse.get(buffer) ?? 0) + 1);
       piece.worker.worker.postMessage({ op: 'chunk', id: piece.job, bytes } satisfies ToWorker);
       return;
     }
+    piece.shared.push(null);
     if (n < MIN_POOLED) copy = new Uint8Array(bytes);
     else {
       const at = this.spare.findIndex((b) => b.byteLength >= n);
@@ -467,6 +490,18 @@ export class Ingest {
     if (this.parses.size > 0 && this.spare.length < MAX_SPARE) this.spare.push(buffer);
   }
 
+  /** A chunk of a shared buffer is parsed: once all its chunks are, the buffer is free again. */
+  private recycleShared(buffer: SharedArrayBuffer | null | undefined): void {
+    if (!buffer) return;
+    const left = (this.sharedUse.get(buffer) ?? 1) - 1;
+    if (left > 0) {
+      this.sharedUse.set(buffer, left);
+      return;
+    }
+    this.sharedUse.delete(buffer);
+    if (buffer.byteLength === SHARED_BYTES && this.sharedFree.length < MAX_SHARED) this.sharedFree.push(buffer);
+  }
+
   /** Forget a parse; with none left, free the recycled buffers. */
   private forget(id: number): void {
     this.parses.delete(id);
@@ -480,6 +515,9 @@ export class Ingest {
   private release(piece: Piece): void {
     if (piece.released) return;
     piece.released = true;
+    // chunks never parsed (an abort, a failure): their buffers are not reused
+    for (const buffer of piece.shared ?? []) if (buffer) this.sharedUse.delete(buffer);
+    delete piece.shared;
     this.jobs.delete(piece.job);
     piece.worker.active--;
     if (piece.worker.active === 0) piece.worker.worker.unref();
@@ -539,6 +577,7 @@ export class Ingest {
     switch (m.op) {
       case 'parsed': {
         this.recycle(m.buffer);
+        this.recycleShared(piece.shared?.shift());
         piece.parsed = m.bytes;
         let total = 0;
         for (const p of parse.pieces) total += p.parsed;

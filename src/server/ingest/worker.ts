@@ -134,7 +134,8 @@ port.on('message', (m: ToWorker) => {
           if (buffer instanceof SharedArrayBuffer) send({ op: 'parsed', id: m.id, bytes: job.bytes });
           else send({ op: 'parsed', id: m.id, bytes: job.bytes, buffer }, [buffer]);
         } else {
-          job.chunks?.push(m.bytes);
+          // a shared buffer is reused once parsed: keep a copy
+          job.chunks?.push(m.bytes.buffer instanceof SharedArrayBuffer ? m.bytes.slice() : m.bytes);
           send({ op: 'parsed', id: m.id, bytes: job.bytes });
         }
         break;

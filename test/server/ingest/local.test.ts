@@ -76,6 +76,19 @@ describe('in-process upload of a file path', () => {
     }
   });
 
+  it('reads a file larger than its window of shared buffers (reused while it streams) as the socket does', async () => {
+    // 40 MB: more than the 24 MiB of buffers in flight, so buffers come back and are refilled
+    const rows: string[] = ['id,x,t'];
+    for (let i = 0; i < 1_400_000; i++) rows.push(`${i},${(i % 977) / 4},${i % 11 === 0 ? `"q,${i}"` : `t${i}`}`);
+    const path = join(dir, 'window.csv');
+    writeFileSync(path, `${rows.join('\n')}\n`);
+    const local = await ctx.client.upload(path, { name: 'window-local' });
+    assert.equal(local.table, ctx.server.table('window-local'));
+    const wire = await ctx.client.upload(readFileSync(path), { name: 'window-wire' });
+    assert.equal(local.summary.rows, 1_400_000);
+    sameTable(local.table, wire.table, 'window.csv');
+  });
+
   it('rejects a bad row with the line an upload over the socket reports', async () => {
     const path = join(dir, 'ragged.csv');
     writeFileSync(path, `a,b\n${'1,2\n'.repeat(300_000)}3\n`);
