@@ -4,7 +4,7 @@
  * Talks to bench/run.ts over the IPC channel:
  *
  *   → { url }                        once listening
- *   → { dataset, at }                on each stored dataset (at: epoch ms, fractional)
+ *   → { dataset, at, storedBytes }   on each stored dataset (at: epoch ms, fractional)
  *   ← 'reset'  → { reset }           restart the event-loop histogram and the RSS peak
  *   ← 'stats'  → { stats: {...} }    max event-loop delay, peak RSS, RSS samples
  *   ← 'memory' → { memory: {...} }   process.memoryUsage() (for investigating RSS)
@@ -28,7 +28,10 @@ async function main(): Promise<void> {
     samples.push(rss);
   }, 20);
   sampler.unref();
-  server.on('dataset', (d) => process.send?.({ dataset: d.name, rows: d.summary.rows, at: now() }));
+  // storedBytes: the stored table's Arrow IPC, which its columns are views of
+  server.on('dataset', (d) =>
+    process.send?.({ dataset: d.name, rows: d.summary.rows, at: now(), storedBytes: d.ipc?.byteLength ?? -1 }),
+  );
   process.on('message', (m: string) => {
     if (m === 'reset') {
       loop.reset();
