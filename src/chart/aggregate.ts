@@ -88,7 +88,14 @@ export function planAggregation(
   const plan: Plan = { keys: extraKeys.map((field) => ({ def: { field }, field })), bins: [], aggs: [] };
   const has = (f: unknown): f is string => typeof f === 'string' && columns.includes(f);
   for (const { channel, def, path } of channelDefs({ encoding, path: [], repeat: [] })) {
-    if (def.condition !== undefined || (def.sort !== null && typeof def.sort === 'object')) return undefined;
+    const sort = def.sort as { field?: unknown; op?: unknown } | null | undefined;
+    // a sort by another field reads raw rows; a sort by a channel ({ encoding: "y" }) reads the result
+    if (
+      def.condition !== undefined ||
+      (sort && typeof sort === 'object' && (sort.field !== undefined || sort.op !== undefined))
+    ) {
+      return undefined;
+    }
     if (def.aggregate !== undefined) {
       const op = def.aggregate;
       if (typeof op !== 'string' || !(op in ops) || def.bin || def.timeUnit) return undefined;
