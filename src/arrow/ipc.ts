@@ -143,7 +143,8 @@ export function piecesToIPC(columns: readonly ColumnInfo[], pieces: ReadonlyArra
   const table = tableFromColumns(entries);
   const counter = new CountingSink();
   tableToIPC(table, { format: 'stream', sink: counter as never });
-  const out = new Uint8Array(counter.size);
+  // shared memory: the server's query workers read the stored dataset in place
+  const out = new Uint8Array(new SharedArrayBuffer(counter.size));
   tableToIPC(table, { format: 'stream', sink: new FixedSink(out) as never });
   return out;
 }

@@ -170,7 +170,8 @@ port.on('message', (m: ToWorker) => {
       }
       case 'join': {
         const ipc = piecesToIPC(m.columns, m.pieces);
-        send({ op: 'joined', id: m.id, ipc }, [ipc.buffer as ArrayBuffer]);
+        // shared, not transferred: a SharedArrayBuffer cannot be in a transfer list
+        send({ op: 'joined', id: m.id, ipc }, ipc.buffer instanceof SharedArrayBuffer ? [] : [ipc.buffer]);
         break;
       }
       case 'end': {

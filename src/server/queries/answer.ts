@@ -7,6 +7,7 @@
 import type { ColumnTable } from 'arquero';
 import { headOf, inferColumns, tableToArrowIPC } from '../../arrow/ipc.js';
 import type { ColumnInfo } from '../../csv/index.js';
+import type { Filter } from '../../query/query.js';
 import { type Query, runQuery } from '../../query/query.js';
 
 /** A query's result as it travels back to the client. */
@@ -21,6 +22,43 @@ export interface QueryAnswer {
 
 /** Cells a head query (`limit` without filter, groupby or sort) may copy on the main thread. */
 export const INLINE_CELLS = 20_000;
+
+/**
+ * Work a query may cost to run on the main thread, in row visits (a filter
+ * node, a sort comparison, a cell encoded): about 10 ms at worst here. Past it
+ * the query goes to a worker.
+ */
+export const INLINE_WORK = 200_000;
+
+function filterNodes(filter: Filter): number {
+  if ('and' in filter) return 1 + filter.and.reduce((n, f) => n + filterNodes(f), 0);
+  if ('or' in filter) return 1 + filter.or.reduce((n, f) => n + filterNodes(f), 0);
+  if ('not' in filter) return 1 + filterNodes(filter.not);
+  return 1;
+}
+
+/**
+ * An upper bound of a query's cost on `table`, in row visits: every filter
+ * node, groupby column and rollup visits each row once, a sort key log2(rows)
+ * times (twice for a small top-k), and every cell may be encoded. Bounded by
+ * the query limits (at most 1000 filter nodes) times the table's size.
+ *
+ * @param table - the dataset's table
+ * @param query - a parsed query
+ */
+export function queryWork(table: ColumnTable, query: Query): number {
+  const rows = table.numRows();
+  const top = query.limit !== undefined && (query.offset ?? 0) + query.limit <= 1000;
+  const perKey = top ? 2 : Math.ceil(Math.log2(rows + 2));
+  const perRow =
+    1 +
+    (query.filter ? filterNodes(query.filter) : 0) +
+    (query.groupby?.length ?? 0) +
+    Object.keys(query.rollup ?? {}).length +
+    (query.sort?.length ?? 0) * perKey +
+    table.numCols();
+  return rows * perRow;
+}
 
 /**
  * Run `query` on `table` and encode the result.
@@ -48,24 +86,27 @@ export function answerQuery(
 }
 
 /**
- * A head query — only `select`, `offset` and a small `limit` — answered from
- * its own rows: its cost is bounded by `limit × columns`, not by the table,
- * so it may run on the main thread. Returns null for any other query.
+ * Answer a query on the main thread when its cost does not grow past a bound:
+ * a head query (only `select`, `offset` and a `limit` of at most
+ * {@link INLINE_CELLS} cells), whose rows are cut first, or any query on a
+ * table small enough that {@link queryWork} stays within {@link INLINE_WORK}.
+ * Returns null for every other query: it goes to a worker.
  *
- * The rows are cut first and the query (its `select`) then runs on them, so
- * the answer, and any error, is the one the whole-table path gives.
+ * A head query's rows are cut first and the query (its `select`) then runs on
+ * them, so the answer, and any error, is the one the whole-table path gives.
  *
  * @param table - the dataset's table
  * @param known - the dataset's column infos
  * @param query - a parsed query
  * @param maxRows - the largest result allowed
  */
-export function answerHeadQuery(
+export function answerBoundedQuery(
   table: ColumnTable,
   known: readonly ColumnInfo[],
   query: Query,
   maxRows: number,
 ): QueryAnswer | null {
+  if (queryWork(table, query) <= INLINE_WORK) return answerQuery(table, known, query, maxRows);
   const { filter, groupby, rollup, sort, limit, offset, ...rest } = query;
   if (filter !== undefined || groupby !== undefined || rollup !== undefined || limit === undefined) return null;
   if (sort !== undefined && sort.length > 0) return null;

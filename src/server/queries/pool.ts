@@ -5,7 +5,7 @@
  * and the main thread only forwards the result's Arrow IPC bytes.
  *
  *   Session.onQuery ─▶ QueryPool.run ─┬─ whole table: the stored IPC, as it is
- *                                     ├─ head query (limit × columns small): here
+ *                                     ├─ bounded cost (a head query, a small table): here
  *                                     └─ queue ─▶ worker: decode (once) ─▶ runQuery ─▶ IPC
  *   timeout, or the client leaves ─▶ terminate that worker (a new one starts on demand)
  *
@@ -37,7 +37,7 @@ import {
 import type { Limits } from '../../protocol/limits.js';
 import type { Query } from '../../query/query.js';
 import type { Dataset, Datasets } from '../datasets.js';
-import { answerHeadQuery, type QueryAnswer } from './answer.js';
+import { answerBoundedQuery, type QueryAnswer } from './answer.js';
 
 export type { QueryAnswer } from './answer.js';
 
@@ -141,7 +141,7 @@ export class QueryPool {
     if (this.closed) return Promise.reject(errorFromWire(ErrorCode.CONNECTION_CLOSED, 'the server is closed'));
     try {
       if (Object.keys(query).length === 0) return Promise.resolve(this.whole(dataset));
-      const head = answerHeadQuery(dataset.table, dataset.columns, query, maxQueryRows);
+      const head = answerBoundedQuery(dataset.table, dataset.columns, query, maxQueryRows);
       if (head) return Promise.resolve(head);
     } catch (err) {
       return Promise.reject(err);

@@ -10,7 +10,7 @@ import * as aq from 'arquero';
 import { tableFromArrowIPC } from '../../../src/arrow/ipc.js';
 import { type CsvClient, type CsvServer, connect, LimitError, QueryError, startServer } from '../../../src/index.js';
 import { parseQuery, type Query } from '../../../src/query/query.js';
-import { answerQuery } from '../../../src/server/queries/answer.js';
+import { answerQuery, INLINE_WORK, queryWork } from '../../../src/server/queries/answer.js';
 import { rejectsWithCode } from '../../helpers.js';
 
 const WORDS = ['alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'eta', 'theta'];
@@ -34,6 +34,7 @@ const heavy: Query = {
 const point: Query = { filter: { column: 'id', op: '=', value: 12_345 } };
 
 const BIG_ROWS = 100_000;
+const MIXED_ROWS = 40_000;
 /** The big dataset, built once and sent as a table (Arrow: no CSV parse per server). */
 let bigTable: aq.ColumnTable | undefined;
 function big(): aq.ColumnTable {
@@ -80,7 +81,8 @@ describe('QueryPool', () => {
     before(async () => {
       server = await startServer({ port: 0 });
       client = await connect(server.url);
-      await client.send(Buffer.from(csv(2000)), { name: 'mixed' });
+      // large enough that every query but the whole table and head queries goes to a worker
+      await client.send(Buffer.from(csv(MIXED_ROWS)), { name: 'mixed' });
     });
     after(async () => {
       await client.close();
@@ -90,7 +92,7 @@ describe('QueryPool', () => {
     const cases: Array<[string, Query]> = [
       ['the whole table', {}],
       ['a head query', { limit: 3 }],
-      ['a head query with offset and select', { offset: 1995, limit: 10, select: ['note', 'id'] }],
+      ['a head query with offset and select', { offset: MIXED_ROWS - 5, limit: 10, select: ['note', 'id'] }],
       ['an equality filter', { filter: { column: 'name', op: '=', value: 'gamma' } }],
       [
         'and / or / not / in / isNull',
@@ -129,7 +131,11 @@ describe('QueryPool', () => {
       it(`answers ${what} as the main-thread path does`, async () => {
         const dataset = server.datasets.get('mixed');
         assert.ok(dataset);
-        const expected = answerQuery(dataset.table, dataset.columns, parseQuery(query), server.limits.maxQueryRows);
+        const parsed = parseQuery(query);
+        // the worker path, unless the query is the whole table or a head query
+        if (!what.startsWith('the whole') && !what.startsWith('a head'))
+          assert.ok(queryWork(dataset.table, parsed) > INLINE_WORK);
+        const expected = answerQuery(dataset.table, dataset.columns, parsed, server.limits.maxQueryRows);
         const got = await client.queryWithSummary('mixed', query);
         assert.deepEqual(got.table.objects(), tableFromArrowIPC(expected.ipc).objects());
         assert.equal(got.summary.rows, expected.rows);

@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import * as aq from 'arquero';
+import { tableFromArrowIPC } from '../../../src/arrow/ipc.js';
+import type { ColumnInfo } from '../../../src/csv/index.js';
+import { QueryError } from '../../../src/index.js';
+import { parseQuery, type Query } from '../../../src/query/query.js';
+import { answerBoundedQuery, answerQuery, INLINE_WORK, queryWork } from '../../../src/server/queries/answer.js';
+import { rejectsWithCode } from '../../helpers.js';
+
+function table(rows: number): { table: aq.ColumnTable; columns: ColumnInfo[] } {
+  return {
+    table: aq.table({
+      id: Float64Array.from({ length: rows }, (_, i) => i),
+      word: Array.from({ length: rows }, (_, i) => (i % 3 === 0 ? null : `w${i % 7}`)),
+    }),
+    columns: [
+      { name: 'id', type: 'integer' },
+      { name: 'word', type: 'string' },
+    ],
+  };
+}
+
+function same(actual: ReturnType<typeof answerQuery> | null, expected: ReturnType<typeof answerQuery>): void {
+  assert.ok(actual, 'answered on the main thread');
+  assert.deepEqual(tableFromArrowIPC(actual.ipc).objects(), tableFromArrowIPC(expected.ipc).objects());
+  assert.deepEqual({ ...actual, ipc: null }, { ...expected, ipc: null });
+}
+
+describe('answerBoundedQuery', () => {
+  const small = table(200);
+  const large = table(100_000);
+  const q = (query: Query) => parseQuery(query);
+
+  it('answers any query on a small table here, as answerQuery does', () => {
+    const query = q({ filter: { column: 'word', op: 'contains', value: '3' }, sort: [{ column: 'id', desc: true }] });
+    assert.ok(queryWork(small.table, query) <= INLINE_WORK);
+    same(
+      answerBoundedQuery(small.table, small.columns, query, 1e9),
+      answerQuery(small.table, small.columns, query, 1e9),
+    );
+  });
+
+  it('answers a head query on a large table from its own rows, as the whole-table path does', () => {
+    for (const query of [
+      q({ limit: 3 }),
+      q({ offset: 99_998, limit: 5, select: ['word'] }),
+      q({ offset: 99_997, limit: 5 }),
+    ]) {
+      same(
+        answerBoundedQuery(large.table, large.columns, query, 1e9),
+        answerQuery(large.table, large.columns, query, 1e9),
+      );
+    }
+  });
+
+  it('leaves a query whose work grows with a large table to a worker', () => {
+    for (const query of [
+      q({ filter: { column: 'id', op: '=', value: 5 } }),
+      q({ sort: [{ column: 'id' }], limit: 1 }),
+      q({ groupby: ['word'] }),
+      q({ limit: 20_000 }),
+    ]) {
+      assert.equal(answerBoundedQuery(large.table, large.columns, query, 1e9), null, JSON.stringify(query));
+    }
+  });
+
+  it('leaves an or of 999 contains to a worker even on 1,000 rows', () => {
+    const t = table(1000);
+    const query = q({
+      filter: {
+        or: Array.from({ length: 999 }, (_, i) => ({ column: 'word', op: 'contains' as const, value: `#${i}` })),
+      },
+    });
+    assert.equal(answerBoundedQuery(t.table, t.columns, query, 1e9), null);
+  });
+
+  it('rejects a head query naming an unknown column as the whole-table path does', async () => {
+    const err = await rejectsWithCode(
+      () => answerBoundedQuery(large.table, large.columns, q({ limit: 1, select: ['nope'] }), 1e9),
+      'CSVS_QUERY_UNKNOWN_COLUMN',
+      /Unknown column "nope" in select; the columns are: id, word/,
+    );
+    assert.ok(err instanceof QueryError);
+  });
+});
