@@ -1,43 +1,47 @@
 /**
  * csvsocket — CSV over WebSockets into TypeScript notebooks as arquero tables.
- * This file is the whole public surface; everything a user imports comes from
- * here (tslab resolves modules the Node10 way and ignores `exports` subpaths).
+ *
+ * This file is the whole public surface, written by hand and grouped by
+ * concept; everything a user imports comes from here (tslab resolves modules
+ * the Node10 way and ignores `exports` subpaths). What is not exported here is
+ * internal and may change in any release; internal members that public types
+ * mention are tagged so that `stripInternal` keeps them out of the `.d.ts`.
  */
 // biome-ignore-all assist/source/organizeImports: exports are grouped by concept, not sorted
 
-// the two ends; serve() is the notebook-aware one: the same server on a re-run
-// cell, a status display, the port freed at kernel shutdown
-export { ServeEnv, send, serve } from './notebook/serve.js';
+// ── the server and its clients ──────────────────────────────────────────────
+// serve() is the one way to start a server in a notebook (and fine anywhere):
+// the same server again on a re-run cell, a status display, the port freed at
+// kernel shutdown. startServer() starts a new, unshared server every call
+// (scripts, tests, several servers in one process).
+export { send, serve } from './notebook/serve.js';
 export type { NotebookSendOptions } from './notebook/serve.js';
-export { CsvServer, startServer } from './server/server.js';
-export type { CsvServerEvents, ServeOptions } from './server/server.js';
-export { CsvClient, connect, DEFAULT_URL } from './client/client.js';
-export type { ConnectOptions, SendOptions, SendResult, Source } from './client/client.js';
+export { startServer } from './server/server.js';
+export type { CsvServer, ServeOptions } from './server/server.js';
+export { connect } from './client/client.js';
+export type { ConnectOptions, CsvClient, SendOptions, SendResult, Source } from './client/client.js';
 export type { Dataset } from './server/datasets.js';
 export { defaultLimits } from './protocol/limits.js';
 export type { Limits } from './protocol/limits.js';
 
-// live data: client.append(name, rows), client.subscribe(name), live() in a notebook
-export { rowsToCSV, Subscription } from './client/subscription.js';
-export type { AppendRows, LiveUpdate } from './client/subscription.js';
+// ── live data: client.append(name, rows), client.subscribe(name), live() ────
+export { rowsToCSV } from './client/subscription.js';
+export type { AppendRows, LiveUpdate, Subscription } from './client/subscription.js';
 export { live } from './notebook/live.js';
 export { runSensor } from './client/sensor.js';
 export type { SensorOptions } from './client/sensor.js';
-export type { LiveDisplay, LiveInfo, LiveOptions, LiveRender, LiveView, UntilOptions } from './notebook/live.js';
+export type { LiveOptions, LiveRender, LiveView } from './notebook/live.js';
 
-// notebook display: show, chart, status and progress displays
-export type { ChannelDef, ChartResult, ChartSpec, RenderOptions } from './chart/chart.js';
-export { renderChart } from './chart/chart.js';
-export type { ChartFunction, ChartOptions, ShorthandOptions } from './notebook/chart.js';
-export { chart } from './notebook/chart.js';
-export type { ProgressDisplay, ServerStatus, StatusDisplay } from './notebook/status.js';
-export { createProgressDisplay, createStatusDisplay } from './notebook/status.js';
-export { escapeHTML } from './notebook/display.js';
-export { isNotebook } from './notebook/kernel.js';
+// ── in a notebook: tables and charts ────────────────────────────────────────
+export { describe, show } from './notebook/table.js';
 export type { ShowOptions } from './notebook/table.js';
-export { describe, formatTable, show, tableToHTML } from './notebook/table.js';
+// TODO(lead): held back once notebooks/display.ipynb shows them through serve()/send()
+export { createProgressDisplay, createStatusDisplay } from './notebook/status.js';
+export { chart } from './notebook/chart.js';
+export type { ChartOptions } from './notebook/chart.js';
+export type { ChartSpec } from './chart/chart.js';
 
-// CSV, queries and Arrow, usable on their own
+// ── CSV, queries and Arrow, usable on their own ─────────────────────────────
 export { ColumnType, CsvParser, formatValue, parseCSV, toCSV, toCSVTable } from './csv/index.js';
 export type { ColumnInfo, CsvOptions, ParsedCsv } from './csv/index.js';
 export {
@@ -49,10 +53,10 @@ export {
   parseSortExpression,
   runQuery,
 } from './query/query.js';
-export type { Filter, Query, QueryLimits, Rollup, Scalar, SortKey } from './query/query.js';
+export type { Query } from './query/query.js';
 export { tableFromArrowIPC, tableToArrowIPC } from './arrow/ipc.js';
 
-// errors
+// ── errors: one base class, a family of codes per subclass ──────────────────
 export {
   ArgumentError,
   AuthError,
@@ -62,13 +66,16 @@ export {
   ErrorCode,
   isCsvSocketError,
   LimitError,
+  NotFoundError,
   ProtocolError,
   QueryError,
 } from './errors.js';
 export type { ErrorContext } from './errors.js';
 
-// the wire protocol, for other implementations (see docs/protocol.md)
+// ── the wire protocol, for other implementations (docs/protocol.md) ─────────
 export { LEGACY_REPLY, PROTOCOL_VERSION, SUBPROTOCOL } from './protocol/messages.js';
 export type { DatasetSummary } from './protocol/messages.js';
 
-// held back: frame encoding, message schemas, the parse worker and the upload page are internal
+// Held back: frame encoding and message schemas, the parse workers, the
+// status and progress displays, HTML escaping, renderChart (chart() writes a
+// file outside a notebook), and the query/CLI internals.

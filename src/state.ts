@@ -16,8 +16,7 @@
  * ```
  *
  * so every reader goes through a typed key, and a renamed field is a type error
- * rather than a silent miss.
- * @internal
+ * rather than a silent miss. Internal to the package.
  */
 
 import { randomBytes } from 'node:crypto';

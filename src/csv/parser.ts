@@ -231,7 +231,7 @@ export class CsvParser {
   }
 
   /**
-   * Internal (parallel parsing): the input so far was the header (and any
+   * @internal parallel parsing: the input so far was the header (and any
    * blank lines and BOM before it), taken from the start of the file; what
    * follows is a piece of the file starting at a row boundary at byte
    * `byteOffset`. Lines are counted from 1 again, relative to the piece.
@@ -246,7 +246,7 @@ export class CsvParser {
   }
 
   /**
-   * Internal (parallel parsing): parse what is left of this piece. A piece
+   * @internal parallel parsing: parse what is left of this piece. A piece
    * other than the last (`final` false) must end at a row boundary.
    * @returns what the merge needs: rows, lines consumed, blank lines (relative), column stats
    */
@@ -284,7 +284,7 @@ export class CsvParser {
   }
 
   /**
-   * Internal (parallel parsing): the columns in Arrow's layout, typed as the
+   * @internal parallel parsing: the columns in Arrow's layout, typed as the
    * merge of every piece decided (strings as UTF-8 only).
    */
   finishPiece(decisions: readonly ColumnDecision[]): {

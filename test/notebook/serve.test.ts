@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, afterEach, describe, it } from 'node:test';
-import { ErrorCode, isNotebook, send, serve } from '../../src/index.js';
+import { ErrorCode, send, serve } from '../../src/index.js';
+import { isNotebook } from '../../src/notebook/kernel.js';
 import { freePort } from '../e2e/jupyter.js';
 import { rejectsWithCode, tableEqual } from '../helpers.js';
 
