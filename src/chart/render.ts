@@ -143,7 +143,6 @@ export async function renderChart(table: ColumnTable, spec: ChartSpec, options?:
 
 /**
  * {@link renderChart} for arguments already checked with `checkChart`.
- * @internal
  */
 export async function renderChecked(
   table: ColumnTable,
