@@ -52,8 +52,8 @@ export {
   parseRollupExpression,
   parseSortExpression,
   runQuery,
-} from './query/query.js';
-export type { Query } from './query/query.js';
+} from './query/index.js';
+export type { Query } from './query/index.js';
 export { tableFromArrowIPC, tableToArrowIPC } from './arrow/ipc.js';
 
 // ── errors: one base class, a family of codes per subclass ──────────────────

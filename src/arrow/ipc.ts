@@ -257,7 +257,9 @@ const MS_PER_DAY = 86_400_000;
  * @returns the IPC bytes
  */
 export function tableToArrowIPC(table: ColumnTable): Uint8Array {
-  return aq.toArrowIPC(table, { format: 'stream' }) as Uint8Array;
+  // types with no prototype: arquero looks each column name up in it, and a
+  // column named "constructor" or "toString" would find Object's own members
+  return aq.toArrowIPC(table, { format: 'stream', types: Object.create(null) }) as Uint8Array;
 }
 
 /**

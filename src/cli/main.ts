@@ -20,7 +20,7 @@ import {
   parseRollupExpression,
   parseSortExpression,
   type Query,
-} from '../query/query.js';
+} from '../query/index.js';
 import { pageUrl } from '../server/page.js';
 import { type ServeOptions, startServer } from '../server/server.js';
 import { formatBytes, formatHead, formatRows, plural, summaryLine } from '../text.js';

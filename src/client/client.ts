@@ -36,7 +36,7 @@ import {
   type ServerMessage,
   SUBPROTOCOL,
 } from '../protocol/messages.js';
-import type { Query } from '../query/query.js';
+import type { Query } from '../query/index.js';
 import { processClientId } from '../state.js';
 import { missingFile } from './missing-file.js';
 import { type AppendRows, appendText, type Subscription, Subscriptions } from './subscription.js';

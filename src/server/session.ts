@@ -33,7 +33,7 @@ import {
   type ServerMessage,
   type UploadMessage,
 } from '../protocol/messages.js';
-import { parseQuery, type Query } from '../query/query.js';
+import { parseQuery, type Query } from '../query/index.js';
 import { concatTables } from './append.js';
 import type { Dataset, Datasets } from './datasets.js';
 import { readLocalFile } from './ingest/local.js';

@@ -7,8 +7,8 @@
 import type { ColumnTable } from 'arquero';
 import { headOf, inferColumns, tableToArrowIPC } from '../../arrow/ipc.js';
 import type { ColumnInfo } from '../../csv/index.js';
-import type { Filter } from '../../query/query.js';
-import { type Query, runQuery } from '../../query/query.js';
+import type { Filter } from '../../query/index.js';
+import { type Query, runQuery } from '../../query/index.js';
 
 /** A query's result as it travels back to the client. */
 export interface QueryAnswer {

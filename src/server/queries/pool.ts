@@ -35,7 +35,7 @@ import {
   QueryError,
 } from '../../errors.js';
 import type { Limits } from '../../protocol/limits.js';
-import type { Query } from '../../query/query.js';
+import type { Query } from '../../query/index.js';
 import type { Dataset, Datasets } from '../datasets.js';
 import { answerBoundedQuery, type QueryAnswer } from './answer.js';
 

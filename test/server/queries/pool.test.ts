@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import * as aq from 'arquero';
 import { tableFromArrowIPC } from '../../../src/arrow/ipc.js';
 import { type CsvClient, type CsvServer, connect, LimitError, QueryError, startServer } from '../../../src/index.js';
-import { parseQuery, type Query } from '../../../src/query/query.js';
+import { parseQuery, type Query } from '../../../src/query/index.js';
 import { answerQuery, INLINE_WORK, queryWork } from '../../../src/server/queries/answer.js';
 import { rejectsWithCode } from '../../helpers.js';
 

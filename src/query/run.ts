@@ -1,0 +1,200 @@
+/**
+ * The engine: a parsed {@link Query} on an arquero table. Client strings reach
+ * arquero only as column names (in `select`, `groupby` and `op.*` calls), and
+ * only after they are checked to exist — never as expressions, which arquero
+ * compiles with `Function`.
+ *
+ * ```
+ *  Query + table ─► column check (every name, before any work)
+ *               ──► filter   one compiled predicate over row indices
+ *               ──► groupby / rollup   arquero verbs with op.*(name)
+ *               ──► sort     stable, nulls last, over row indices
+ *               ──► select   arquero select(names)
+ *               ──► offset / limit, the row cap, then one reify
+ * ```
+ */
+
+import type { ColumnTable } from 'arquero';
+import * as aq from 'arquero';
+import { ErrorCode, LimitError, QueryError } from '../errors.js';
+import { checkColumns, columnValues, comparable, isMissing, kindOf } from './columns.js';
+import { compileFilter } from './filter.js';
+import type { Query, QueryLimits, Rollup, SortKey } from './types.js';
+import { resolveLimits } from './validate.js';
+
+function aggregate(table: ColumnTable, out: string, r: Rollup): unknown {
+  if (r.column === undefined) return aq.op.count();
+  if (r.op === 'sum' || r.op === 'mean') {
+    const kind = kindOf(columnValues(table, r.column));
+    if (kind !== 'number' && kind !== 'bigint' && kind !== 'empty') {
+      throw new QueryError(
+        ErrorCode.QUERY_INVALID,
+        `Invalid query at rollup.${out}: ${r.op}(${r.column}) needs a numeric column; ${JSON.stringify(r.column)} holds ${kind} values`,
+      );
+    }
+  }
+  // Names only: arquero quotes a field name with JSON.stringify (tested with
+  // hostile names in test/query.test.ts), so it is never parsed as code.
+  switch (r.op) {
+    case 'count':
+      return aq.op.valid(r.column);
+    case 'sum':
+      return aq.op.sum(r.column);
+    case 'mean':
+      return aq.op.mean(r.column);
+    case 'min':
+      return aq.op.min(r.column);
+    case 'max':
+      return aq.op.max(r.column);
+    case 'distinct':
+      return aq.op.distinct(r.column);
+  }
+}
+
+/**
+ * Sort row indices in place, stably, nulls last. With `top` (offset + limit)
+ * far below the row count, only the first `top` rows are kept, found by one
+ * pass with a sorted buffer instead of sorting every row: a small query's
+ * "sort, then take 10" costs O(n log top) instead of O(n log n).
+ */
+function sortRows(table: ColumnTable, rows: number[], keys: SortKey[], top?: number): void {
+  const cols = keys.map((k) => {
+    const values = columnValues(table, k.column);
+    return { values: comparable(values, kindOf(values)), sign: k.desc === true ? -1 : 1 };
+  });
+  const n = cols.length;
+  const compare = (a: number, b: number): number => {
+    for (let i = 0; i < n; i++) {
+      const { values, sign } = cols[i] as (typeof cols)[number];
+      const u = values[a] as number;
+      const v = values[b] as number;
+      const um = isMissing(u);
+      const vm = isMissing(v);
+      if (um || vm) {
+        if (um && vm) continue;
+        return um ? 1 : -1; // nulls last, whatever the direction
+      }
+      if (u < v) return -sign;
+      if (u > v) return sign;
+    }
+    return 0;
+  };
+  if (top !== undefined && top * 16 < rows.length && isAscending(rows)) {
+    // rows are in input order, so ties broken by index keep the sort stable
+    const stable = (a: number, b: number) => compare(a, b) || a - b;
+    const best: number[] = [];
+    for (const row of rows) {
+      if (best.length === top && (top === 0 || stable(row, best[top - 1] as number) >= 0)) continue;
+      let lo = 0;
+      let hi = best.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (stable(best[mid] as number, row) <= 0) lo = mid + 1;
+        else hi = mid;
+      }
+      best.splice(lo, 0, row);
+      if (best.length > top) best.pop();
+    }
+    rows.length = 0;
+    for (const row of best) rows.push(row);
+    return;
+  }
+  // Array.prototype.sort is stable (ES2019), so ties keep their input order.
+  rows.sort(compare);
+}
+
+function isAscending(rows: readonly number[]): boolean {
+  for (let i = 1; i < rows.length; i++) if ((rows[i] as number) <= (rows[i - 1] as number)) return false;
+  return true;
+}
+
+/** Raw row indices that pass the filter, in table order. */
+function filterRows(table: ColumnTable, query: Query): number[] {
+  if (query.filter === undefined) return Array.from(table.indices());
+  const test = compileFilter(table, query.filter, new Map());
+  const rows: number[] = [];
+  if (!table.isFiltered() && !table.isOrdered()) {
+    // the common case: scan raw rows without building an index first
+    const n = table.totalRows();
+    for (let r = 0; r < n; r++) if (test(r)) rows.push(r);
+  } else {
+    for (const r of table.indices()) if (test(r)) rows.push(r);
+  }
+  return rows;
+}
+
+/** The groupby/rollup output as a new table; output names are defined as data, never looked up. */
+function rollupRows(table: ColumnTable, rows: number[], query: Query): ColumnTable {
+  const groupby = query.groupby ?? [];
+  const spec: Record<string, unknown> = {};
+  for (const [out, r] of Object.entries(query.rollup ?? { count: { op: 'count' } as Rollup })) {
+    Object.defineProperty(spec, out, { value: aggregate(table, out, r), enumerable: true });
+  }
+  const base = table.reify(rows);
+  return (groupby.length > 0 ? base.groupby(groupby) : base)
+    .rollup(spec as Parameters<ColumnTable['rollup']>[0])
+    .ungroup();
+}
+
+/**
+ * Run a parsed query on a table: filter → groupby/rollup → sort → select →
+ * offset/limit. The query must come from `parseQuery` (or be typed
+ * {@link Query} in code): it is not validated again. Every column it names is
+ * checked before any row is read. The input table is never modified.
+ *
+ * Filter values take the column's type (its first non-null value decides):
+ * `"22"` is 22 against numbers, an ISO string a date against Dates, `"true"`
+ * true against booleans. `= null` matches nulls, `!=` is the negation of `=`,
+ * `<`/`>` never match null. Strings compare with `<` (UTF-16 code-unit order,
+ * so "Z" < "a"). Sorting is stable and puts nulls (and NaN) last in both
+ * directions. Groups appear in order of first appearance.
+ *
+ * @param table - the table to query
+ * @param query - the query, as returned by `parseQuery`
+ * @param limits - bounds to enforce; only `maxRows` applies here (the rest were checked by `parseQuery`)
+ * @returns a new table
+ * @throws QueryError `CSVS_QUERY_UNKNOWN_COLUMN` naming the column and listing
+ *   the available ones; `CSVS_QUERY_INVALID` for a value the column's type
+ *   cannot take. LimitError `CSVS_LIMIT_ROWS` when the result has more than
+ *   `maxRows` rows (a larger `limit` alone is fine)
+ * @example
+ * ```ts
+ * runQuery(students, parseQuery({ groupby: ['grade'], rollup: { n: { op: 'count' }, avg: { op: 'mean', column: 'age' } }, sort: [{ column: 'grade' }] }))
+ * ```
+ */
+export function runQuery(table: ColumnTable, query: Query, limits?: QueryLimits): ColumnTable {
+  const lim = resolveLimits(limits);
+  let current = table.ungroup();
+  checkColumns(current, query);
+  let rows = filterRows(current, query);
+  if ((query.groupby?.length ?? 0) > 0 || query.rollup !== undefined) {
+    current = rollupRows(current, rows, query);
+    rows = Array.from(current.indices());
+  }
+  if (query.sort !== undefined && query.sort.length > 0) {
+    const top = query.limit === undefined ? undefined : (query.offset ?? 0) + query.limit;
+    sortRows(current, rows, query.sort, top);
+  }
+  const start = query.offset ?? 0;
+  const end = query.limit === undefined ? rows.length : start + query.limit;
+  if (start > 0 || end < rows.length) rows = rows.slice(start, end);
+  if (rows.length > lim.maxRows) {
+    throw new LimitError(
+      ErrorCode.LIMIT_ROWS,
+      `Query result has ${rows.length} rows, more than the server's maximum of ${lim.maxRows}; add a limit or a narrower filter`,
+      { limit: lim.maxRows },
+    );
+  }
+  const result = current.reify(rows);
+  return query.select !== undefined ? selectColumns(result, query.select) : result;
+}
+
+/**
+ * Keep these columns, in this order. Not arquero's `select`, which drops a
+ * column whose name is the empty string; the names were checked to exist.
+ */
+function selectColumns(table: ColumnTable, names: readonly string[]): ColumnTable {
+  const data: Record<string, unknown> = {};
+  for (const name of names) data[name] = table.column(name);
+  return new aq.ColumnTable(data as ConstructorParameters<typeof aq.ColumnTable>[0], [...new Set(names)]);
+}
