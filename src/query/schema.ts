@@ -8,7 +8,7 @@
  */
 
 import { z } from 'zod';
-import type { Filter, Query, Scalar } from './types.js';
+import type { Filter, Query, Rollup, Scalar } from './types.js';
 
 /** How the filter forms read in an error message. */
 export const FILTER_FORMS = '{"and":[…]}, {"or":[…]}, {"not":{…}} or {"column","op","value"}';
@@ -103,6 +103,29 @@ const RollupSchema = z
     path: ['column'],
   });
 
+/**
+ * Output name → aggregate. Not z.record: zod 4's record refuses an object
+ * whose own "constructor" key hides Object's, and any name is data here.
+ */
+function parseRollups(data: unknown, ctx: z.RefinementCtx): Record<string, Rollup> {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    ctx.addIssue({ code: 'custom', message: `expected object; got ${describeValue(data)}` });
+    return z.NEVER;
+  }
+  const out: Record<string, Rollup> = {};
+  for (const [name, value] of Object.entries(data)) {
+    const result = RollupSchema.safeParse(value);
+    if (!result.success) {
+      for (const issue of result.error.issues) {
+        ctx.addIssue({ ...issue, path: [name, ...issue.path] } as unknown as Parameters<typeof ctx.addIssue>[0]);
+      }
+      return z.NEVER;
+    }
+    Object.defineProperty(out, name, { value: result.data, enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
 const Count = z.number().int('expected an integer').nonnegative('expected a non-negative integer');
 
 /**
@@ -120,7 +143,7 @@ export const QuerySchema: z.ZodType<Query> = z
   .object({
     filter: FilterSchema.optional(),
     groupby: z.array(ColumnName).optional(),
-    rollup: z.record(z.string(), RollupSchema).optional(),
+    rollup: z.unknown().transform(parseRollups).optional(),
     sort: z.array(z.object({ column: ColumnName, desc: z.boolean().optional() }).strict()).optional(),
     select: z.array(ColumnName).optional(),
     offset: Count.optional(),

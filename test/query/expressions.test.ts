@@ -4,7 +4,6 @@ import { ArgumentError } from '../../src/errors.js';
 import {
   type Filter,
   parseFilterExpression,
-  parseQuery,
   parseRollupExpression,
   parseSortExpression,
 } from '../../src/query/index.js';

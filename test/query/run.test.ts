@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as aq from 'arquero';
-import { LimitError, type QueryError } from '../../src/errors.js';
-import { type Filter, parseQuery, type Query, runQuery } from '../../src/query/index.js';
+import { LimitError } from '../../src/errors.js';
+import { parseQuery, type Query, runQuery } from '../../src/query/index.js';
 import { tableEqual } from '../helpers.js';
-import { codeOf, ids, mixed, mixedData, run, students, studentsData, tableWithNames } from './tables.js';
+import { codeOf, ids, mixed, run, students, studentsData, tableWithNames } from './tables.js';
 
 describe('runQuery', () => {
   describe('filter', () => {
