@@ -179,11 +179,11 @@ export function runQuery(table: ColumnTable, query: Query, limits?: QueryLimits)
   const end = query.limit === undefined ? rows.length : start + query.limit;
   if (start > 0 || end < rows.length) rows = rows.slice(start, end);
   if (rows.length > lim.maxRows) {
-    throw new LimitError(
-      ErrorCode.LIMIT_ROWS,
-      `Query result has ${rows.length} rows, more than the server's maximum of ${lim.maxRows}; add a limit or a narrower filter`,
-      { limit: lim.maxRows },
-    );
+    throw new LimitError('maxQueryRows', {
+      limit: lim.maxRows,
+      size: rows.length,
+      hint: 'add a limit or a narrower filter',
+    });
   }
   const result = current.reify(rows);
   return query.select !== undefined ? selectColumns(result, query.select) : result;

@@ -301,7 +301,7 @@ describe('runQuery', () => {
       const err = await codeOf(
         () => runQuery(students(), {}, { maxRows: 5 }),
         'CSVS_LIMIT_ROWS',
-        /result has 10 rows, more than the server's maximum of 5/,
+        /the result has 10 rows, more than maxQueryRows \(5\); add a limit or a narrower filter/,
       );
       assert.ok(err instanceof LimitError);
       assert.equal(err.limit, 5);
