@@ -4,7 +4,7 @@ import * as aq from 'arquero';
 import { tableFromArrowIPC } from '../../../src/arrow/ipc.js';
 import type { ColumnInfo } from '../../../src/csv/index.js';
 import { QueryError } from '../../../src/index.js';
-import { parseQuery, type Query } from '../../../src/query/query.js';
+import { parseQuery, type Query } from '../../../src/query/index.js';
 import { answerBoundedQuery, answerQuery, INLINE_WORK, queryWork } from '../../../src/server/queries/answer.js';
 import { rejectsWithCode } from '../../helpers.js';
 
