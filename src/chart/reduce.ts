@@ -10,6 +10,7 @@
 import type { ColumnTable } from 'arquero';
 import { ErrorCode, LimitError } from '../errors.js';
 import { computeAggregation, planAggregation } from './aggregate.js';
+import { expandRepeat } from './repeat.js';
 import type { ChartSpec, Encoding, Row } from './types.js';
 import { channelDefs, columnOf, encodingSites, facetDefs, fieldRefs, forEachView } from './walk.js';
 
@@ -50,13 +51,15 @@ export function reduceData(table: ColumnTable, spec: ChartSpec, maxPoints: numbe
   const out = structuredClone(rest) as ChartSpec;
   const total = table.numRows();
   const used = usedColumns(out, table);
-  const { raw, aggregatedRows } = aggregateViews(out, table);
+  // A repeat shares one data set; written out as a concat, each view aggregates on its own.
+  const view = total > maxPoints && out.repeat !== undefined ? (expandRepeat(out) ?? out) : out;
+  const { raw, aggregatedRows } = aggregateViews(view, table);
   let rows = aggregatedRows;
   let note: string | undefined;
   if (raw.length > 0) {
     const picked = total <= maxPoints ? { indices: undefined, note: undefined } : sample(table, raw, maxPoints);
     const values = rowsOf(table, used, picked.indices);
-    out.data = { values };
+    view.data = { values };
     rows += values.length;
     note = picked.note;
   }
@@ -65,11 +68,11 @@ export function reduceData(table: ColumnTable, spec: ChartSpec, maxPoints: numbe
   }
   if (rows > 1000) {
     // Vega labels every mark for screen readers: a third of the SVG of a large scatter plot.
-    const config = isObject(out.config) ? out.config : {};
-    if (config.aria === undefined) out.config = { ...config, aria: false };
+    const config = isObject(view.config) ? view.config : {};
+    if (config.aria === undefined) view.config = { ...config, aria: false };
   }
   const result: Reduced = {
-    spec: withNote({ $schema: 'https://vega.github.io/schema/vega-lite/v6.json', ...out }, note),
+    spec: withNote({ $schema: 'https://vega.github.io/schema/vega-lite/v5.json', ...view }, note),
     rows,
   };
   if (note !== undefined) result.note = note;
@@ -86,53 +89,51 @@ function usedColumns(spec: ChartSpec, table: ColumnTable): string[] {
 }
 
 /**
- * Aggregates each view that can be computed here; returns the views that still
- * need raw rows (the top-level data) and how many aggregated rows were inlined.
+ * Aggregates each view that can be computed here (a unit, a facet of a unit,
+ * and the units inside layer and concat views, each into its own data);
+ * returns the views that still need raw rows (the top-level data), a layer's
+ * encoding merged into its children, and how many aggregated rows were inlined.
  */
-function aggregateViews(spec: ChartSpec, table: ColumnTable): { raw: ChartSpec[]; aggregatedRows: number } {
-  const columns = table.columnNames();
+function aggregateViews(
+  view: ChartSpec,
+  table: ColumnTable,
+  inherited?: Encoding,
+): { raw: ChartSpec[]; aggregatedRows: number } {
   const plain = (v: ChartSpec) => !(Array.isArray(v.transform) && v.transform.length > 0);
-  if (spec.mark !== undefined && plain(spec)) {
-    const done = aggregateUnit(table, spec, spec.encoding ?? {}, []);
-    if (!done) return { raw: [spec], aggregatedRows: 0 };
-    spec.encoding = done.encoding;
-    spec.data = { values: done.rows };
-    return { raw: [], aggregatedRows: done.rows.length };
-  }
-  const inner = spec.spec;
-  if (spec.facet !== undefined && isObject(inner) && inner.mark !== undefined && plain(spec) && plain(inner)) {
-    const facets = facetDefs(spec, []).map((f) => f.def);
-    const keys = facets.flatMap((d) => (typeof d.field === 'string' && !d.timeUnit && !d.bin ? [d.field] : []));
-    const done =
-      keys.length === facets.length ? aggregateUnit(table, inner, (inner.encoding ?? {}) as Encoding, keys) : undefined;
-    if (!done) return { raw: [spec], aggregatedRows: 0 };
-    inner.encoding = done.encoding;
-    spec.data = { values: done.rows };
-    return { raw: [], aggregatedRows: done.rows.length };
-  }
-  const key = childKeys.find((k) => Array.isArray(spec[k]));
-  if (key === undefined || !plain(spec) || !columns.length) return { raw: [spec], aggregatedRows: 0 };
-  const raw: ChartSpec[] = [];
-  let aggregatedRows = 0;
-  for (const child of spec[key] as unknown[]) {
-    if (!isObject(child)) continue;
-    const view = child as ChartSpec;
-    const merged =
-      key === 'layer' ? ({ ...(spec.encoding ?? {}), ...(view.encoding ?? {}) } as Encoding) : (view.encoding ?? {});
-    const done =
-      view.mark !== undefined && plain(view) && view.data === undefined
-        ? aggregateUnit(table, view, merged, [])
-        : undefined;
-    if (!done) {
-      raw.push(key === 'layer' ? { ...view, encoding: merged } : view);
-      continue;
-    }
+  const raw = (v: ChartSpec) => ({ raw: [v], aggregatedRows: 0 });
+  if (!plain(view)) return raw(inherited ? { ...view, encoding: { ...inherited, ...(view.encoding ?? {}) } } : view);
+  if (view.mark !== undefined) {
+    const encoding: Encoding = { ...(inherited ?? {}), ...(view.encoding ?? {}) };
+    const done = aggregateUnit(table, view, encoding, []);
+    if (!done) return raw(inherited ? { ...view, encoding } : view);
     view.encoding = done.encoding;
     view.data = { values: done.rows };
-    aggregatedRows += done.rows.length;
+    return { raw: [], aggregatedRows: done.rows.length };
   }
-  if (raw.length === 0 && spec.encoding !== undefined && key === 'layer') delete spec.encoding;
-  return { raw, aggregatedRows };
+  const inner = view.spec;
+  if (view.facet !== undefined && isObject(inner) && inner.mark !== undefined && plain(inner)) {
+    const facets = facetDefs(view, []).map((f) => f.def);
+    const keys = facets.flatMap((d) => (typeof d.field === 'string' && !d.timeUnit && !d.bin ? [d.field] : []));
+    const encoding = (inner.encoding ?? {}) as Encoding;
+    const done = keys.length === facets.length ? aggregateUnit(table, inner, encoding, keys) : undefined;
+    if (!done) return raw(view);
+    inner.encoding = done.encoding;
+    view.data = { values: done.rows };
+    return { raw: [], aggregatedRows: done.rows.length };
+  }
+  const key = childKeys.find((k) => Array.isArray(view[k]));
+  if (key === undefined) return raw(view);
+  const passed = key === 'layer' ? { ...(inherited ?? {}), ...(view.encoding ?? {}) } : undefined;
+  const out = { raw: [] as ChartSpec[], aggregatedRows: 0 };
+  for (const child of view[key] as unknown[]) {
+    // a view with data of its own does not draw the table
+    if (!isObject(child) || child.data !== undefined) continue;
+    const done = aggregateViews(child as ChartSpec, table, passed);
+    out.raw.push(...done.raw);
+    out.aggregatedRows += done.aggregatedRows;
+  }
+  if (key === 'layer' && out.raw.length === 0) delete view.encoding;
+  return out;
 }
 
 function aggregateUnit(table: ColumnTable, view: ChartSpec, encoding: Encoding, keys: string[]) {

@@ -13,6 +13,7 @@ const groups = ['alpha', 'beta', 'gamma', 'delta', 'epsilon'];
 // Every 10th row of this table is an "alpha" row: sampling every k-th row would keep one group.
 const big = aq.table({
   v: Float64Array.from({ length: million }, (_, i) => (i * 7919) % 1000),
+  w: Float64Array.from({ length: million }, (_, i) => i % 7),
   g: Array.from({ length: million }, (_, i) => groups[i % 5]),
 });
 // The issue's case: 50,000 rows, 5 groups, colour by group.
@@ -131,6 +132,49 @@ describe('reduceData (through renderChart)', () => {
     });
     assert.equal(rows, 50);
     assert.deepEqual([...new Set(valuesOf(spec).map((r) => r.g))].sort(), [...groups].sort());
+  });
+
+  it('writes a repeat out as a concat of views aggregated on their own', async () => {
+    const { spec, rows } = await renderChart(big, {
+      repeat: ['v', 'w'],
+      columns: 2,
+      spec: { mark: 'bar', encoding: { x: { field: { repeat: 'repeat' }, bin: true }, y: { aggregate: 'count' } } },
+    });
+    const views = spec.concat as ChartSpec[];
+    assert.equal(views.length, 2);
+    assert.equal(spec.columns, 2);
+    assert.deepEqual(
+      views.map((v) => (v.encoding?.x as { title?: string }).title),
+      ['v', 'w'],
+    );
+    assert.ok(rows <= 25, `${rows} rows`);
+    for (const view of views)
+      assert.equal(
+        valuesOf(view).reduce((sum, r) => sum + (r.__count_y as number), 0),
+        million,
+      );
+  });
+
+  it('aggregates units nested in concat and layer, keeping raw views on the shared data', async () => {
+    const small = big.slice(0, 3000);
+    const { spec } = await renderChart(
+      small,
+      {
+        vconcat: [
+          {
+            layer: [
+              { mark: 'bar', encoding: { x: { field: 'g' }, y: { aggregate: 'count' } } },
+              { mark: 'tick', encoding: { x: { field: 'g' }, y: { field: 'v' } } },
+            ],
+          },
+        ],
+      },
+      { maxPoints: 5000 },
+    );
+    const layer = (spec.vconcat as ChartSpec[])[0]?.layer as ChartSpec[];
+    assert.equal(valuesOf(layer[0] as ChartSpec).length, 5);
+    assert.equal(layer[1]?.data, undefined);
+    assert.equal(valuesOf(spec).length, 3000);
   });
 
   it('keeps only the columns the spec uses: a 10-bar chart of 1,000,000 rows is under 30 kB', async () => {
