@@ -144,7 +144,7 @@ describe('reduceData (through renderChart)', () => {
     assert.equal(views.length, 2);
     assert.equal(spec.columns, 2);
     assert.deepEqual(
-      views.map((v) => (v.encoding?.x as { title?: string }).title),
+      views.map((v) => (v.encoding?.x as { title?: string } | undefined)?.title),
       ['v', 'w'],
     );
     assert.ok(rows <= 25, `${rows} rows`);
