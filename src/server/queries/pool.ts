@@ -9,7 +9,7 @@
  *                                     └─ queue ─▶ worker: decode (once) ─▶ runQuery ─▶ IPC
  *   timeout, or the client leaves ─▶ terminate that worker (a new one starts on demand)
  *
- * A dataset's IPC bytes are put in a SharedArrayBuffer once per stored version
+ * A dataset's IPC bytes are in a SharedArrayBuffer once per stored version (shared.ts)
  * (unless they already are), so every worker decodes the same memory: numeric
  * columns are views into it, and no query copies the table. A worker keeps the
  * tables it decoded (and the string columns a query read) until the dataset is
@@ -21,10 +21,8 @@
  * `maxQueriesPerClient` queries waiting or running, and runs at most half of
  * the workers at once, so one client never holds them all.
  */
-import { availableParallelism } from 'node:os';
 import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { tableToArrowIPC } from '../../arrow/ipc.js';
 import type { ColumnInfo } from '../../csv/index.js';
 import {
   type CsvSocketError,
@@ -38,6 +36,7 @@ import type { Limits } from '../../protocol/limits.js';
 import type { Query } from '../../query/index.js';
 import type { Dataset, Datasets } from '../datasets.js';
 import { answerBoundedQuery, type QueryAnswer } from './answer.js';
+import { type SharedDataset, SharedDatasets } from './shared.js';
 
 export type { QueryAnswer } from './answer.js';
 
@@ -92,39 +91,25 @@ interface Job {
   worker: PooledWorker | null;
 }
 
-/** A dataset version as the workers see it. */
-interface Shared {
-  key: number;
-  ipc: Uint8Array;
-  /** replaced or dropped before its first query: forgotten after each one */
-  stale: boolean;
-}
-
 /** The pool of query workers of one server. */
 export class QueryPool {
   private readonly limits: Limits;
-  private readonly datasets: Datasets;
   private readonly size: number;
   private readonly idleMs: number;
   private readonly workers: PooledWorker[] = [];
   private readonly queue: Job[] = [];
   /** queries waiting or running, per client */
   private readonly inFlight = new Map<object, Set<Job>>();
-  private readonly shared = new WeakMap<Dataset, Shared>();
-  /** the key of the current version of each dataset the workers have seen */
-  private readonly current = new Map<string, number>();
+  private readonly shared: SharedDatasets;
   private nextId = 1;
-  private nextKey = 1;
   private closed = false;
 
   constructor(datasets: Datasets, options: QueryPoolOptions) {
     this.limits = options.limits;
-    this.datasets = datasets;
-    this.size = Math.max(2, options.threads ?? Math.max(4, Math.min(8, availableParallelism())));
+    this.size = Math.max(2, options.threads ?? 4);
     this.idleMs = options.idleMs ?? 60_000;
     // a replaced or dropped dataset's decoded copies are garbage in every worker
-    datasets.on('stored', (d) => this.forget(d.name));
-    datasets.on('dropped', (name) => this.forget(name));
+    this.shared = new SharedDatasets(datasets, (key) => this.broadcastForget(key));
   }
 
   /**
@@ -197,42 +182,11 @@ export class QueryPool {
   /** The whole dataset: the stored IPC bytes, forwarded as they are. */
   private whole(dataset: Dataset): QueryAnswer {
     return {
-      ipc: dataset.ipc ?? this.share(dataset).ipc,
+      ipc: dataset.ipc ?? this.shared.get(dataset).ipc,
       rows: dataset.summary.rows,
       columns: dataset.columns,
       head: dataset.summary.head,
     };
-  }
-
-  /** The dataset's IPC in shared memory, made once per stored version. */
-  private share(dataset: Dataset): Shared {
-    let shared = this.shared.get(dataset);
-    if (shared) return shared;
-    // a dataset built on this thread (an append) has no IPC yet: encoded once
-    // here, which costs time in proportion to the table (see docs/security.md)
-    const ipc = dataset.ipc ?? tableToArrowIPC(dataset.table);
-    let bytes: Uint8Array;
-    if (ipc.buffer instanceof SharedArrayBuffer && ipc.byteOffset % 8 === 0) bytes = ipc;
-    else {
-      bytes = new Uint8Array(new SharedArrayBuffer(ipc.byteLength));
-      bytes.set(ipc);
-    }
-    const stale = this.datasets.get(dataset.name) !== dataset;
-    shared = { key: this.nextKey++, ipc: bytes, stale };
-    this.shared.set(dataset, shared);
-    if (!stale) {
-      const older = this.current.get(dataset.name);
-      if (older !== undefined) this.broadcastForget(older);
-      this.current.set(dataset.name, shared.key);
-    }
-    return shared;
-  }
-
-  private forget(name: string): void {
-    const key = this.current.get(name);
-    if (key === undefined) return;
-    this.current.delete(name);
-    this.broadcastForget(key);
   }
 
   private broadcastForget(key: number): void {
@@ -265,9 +219,9 @@ export class QueryPool {
   }
 
   private start(job: Job, w: PooledWorker): void {
-    let shared: Shared;
+    let shared: SharedDataset;
     try {
-      shared = this.share(job.dataset);
+      shared = this.shared.get(job.dataset);
     } catch (err) {
       this.settle(
         job,
@@ -329,8 +283,7 @@ export class QueryPool {
     if (job.worker) {
       if (job.worker.job === job) this.release(job.worker);
       job.worker = null;
-      const shared = this.shared.get(job.dataset);
-      if (shared?.stale) this.broadcastForget(shared.key);
+      this.shared.done(job.dataset);
     }
     if (outcome instanceof Error) job.reject(outcome);
     else job.resolve(outcome);
