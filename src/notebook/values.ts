@@ -33,7 +33,7 @@ const hints: Partial<Record<ErrorCode, string>> = {
   [ErrorCode.CONNECT_FAILED]: 'check the URL, including its ?token=…; `server.url` has the full one.',
   [ErrorCode.CONNECTION_CLOSED]: 'the server closed or restarted; run the cell again.',
   [ErrorCode.AUTH_REQUIRED]: 'use the whole URL with its ?token=… (server.url).',
-  [ErrorCode.NOT_FOUND]: 'paths are resolved from the notebook’s folder; check the name and the folder.',
+  [ErrorCode.NOT_FOUND]: 'fs.readdirSync(".") lists the files in the folder a relative path starts from.',
   [ErrorCode.PARSE_RAGGED_ROW]: 'a row has more or fewer fields than the header: look at that line in the file.',
   [ErrorCode.PARSE_UNTERMINATED_QUOTE]: 'a quote opens a field and never closes: look at that line in the file.',
   [ErrorCode.QUERY_UNKNOWN_COLUMN]: 'table.columnNames() lists the columns.',

@@ -1,7 +1,7 @@
 /**
  * Runs notebooks headless through Jupyter with the repo's own tslab kernel.
  *
- *   ensureKernel ── `tslab install --prefix .tmp/jupyter --binary <repo>/node_modules/.bin/tslab`
+ *   ensureKernel ── `csvsocket notebook-setup --prefix .tmp/jupyter` (absolute node and tslab paths)
  *   ensureSelfLink ─ node_modules/csvsocket → .. so `import … from "csvsocket"` resolves to dist/
  *   executeNotebook ─ nbconvert --execute (cwd notebooks/), then nbconvert --to html;
  *                     meanwhile, for a notebook whose metadata lists `csvsocket.sends`,
@@ -28,7 +28,7 @@ export const python = process.env.CSVSOCKET_PYTHON ?? '/usr/bin/python3';
 /** Where the kernelspec lives: `<prefix>/share/jupyter/kernels/tslab/kernel.json`. */
 export const jupyterPrefix = join(repoRoot, '.tmp', 'jupyter');
 const jupyterPath = join(jupyterPrefix, 'share', 'jupyter');
-const tslabBin = join(repoRoot, 'node_modules', '.bin', 'tslab');
+const tslabBin = join(repoRoot, 'node_modules', 'tslab', 'bin', 'tslab');
 
 /** A cell output as nbformat records it. */
 export interface NotebookOutput {
@@ -84,6 +84,10 @@ export interface ExecuteOptions {
   timeoutMs?: number;
   /** Extra environment for the kernel. */
   env?: Record<string, string>;
+  /** Go on after a cell that fails (nbconvert --allow-errors): for notebooks whose last cell must fail. */
+  allowErrors?: boolean;
+  /** The name of the executed notebook and its export. @default the notebook's own */
+  outName?: string;
 }
 
 function run(
@@ -120,20 +124,22 @@ export function jupyterEnv(): NodeJS.ProcessEnv {
 }
 
 /**
- * Registers the tslab kernel under .tmp/jupyter with the absolute path of this
- * checkout's tslab (tslab's own `install` would run whichever `tslab` is on PATH).
- * Idempotent: skipped when the kernelspec already points at this checkout.
+ * Registers the tslab kernel under .tmp/jupyter with `csvsocket notebook-setup`
+ * (the command a user runs), which writes the absolute paths of node and of
+ * this checkout's tslab. Idempotent: skipped when the kernelspec already points
+ * at this checkout.
  */
 export async function ensureKernel(): Promise<string> {
   const spec = join(jupyterPath, 'kernels', 'tslab', 'kernel.json');
   if (existsSync(spec)) {
     const argv = (JSON.parse(readFileSync(spec, 'utf8')) as { argv?: string[] }).argv;
-    if (argv?.[0] === tslabBin) return spec;
+    if (argv?.[0] === process.execPath && argv[1] === tslabBin) return spec;
   }
   if (!existsSync(tslabBin)) throw new Error(`${tslabBin} is missing; run npm ci`);
   mkdirSync(jupyterPrefix, { recursive: true });
-  await run(tslabBin, ['install', `--python=${python}`, `--binary=${tslabBin}`, `--prefix=${jupyterPrefix}`], {
-    timeoutMs: 60_000,
+  const cli = join(repoRoot, 'dist', 'cli', 'main.js');
+  await run(process.execPath, [cli, 'notebook-setup', `--python=${python}`, `--prefix=${jupyterPrefix}`], {
+    timeoutMs: 120_000,
   });
   return spec;
 }
@@ -251,7 +257,7 @@ export async function executeNotebook(
   ensureSelfLink();
   mkdirSync(outDir, { recursive: true });
   const start = Date.now();
-  const name = basename(notebook, '.ipynb');
+  const name = options.outName ?? basename(notebook, '.ipynb');
   const port = await freePort();
   const token = randomBytes(12).toString('hex');
   const env = { CSVSOCKET_PORT: String(port), CSVSOCKET_TOKEN: token, ...options.env };
@@ -268,6 +274,7 @@ export async function executeNotebook(
       '--ExecutePreprocessor.kernel_name=tslab',
       `--ExecutePreprocessor.timeout=${Math.round(timeoutMs / 2000)}`,
       '--ExecutePreprocessor.startup_timeout=120',
+      ...(options.allowErrors ? ['--allow-errors'] : []),
       `--output-dir=${outDir}`,
       `--output=${name}`,
       resolve(notebook),
