@@ -18,6 +18,7 @@
 import { inspect } from 'node:util';
 import type { ColumnTable } from 'arquero';
 import { type CsvClient, connect, type SendOptions, type Source } from '../client/client.js';
+import type { ColumnInfo } from '../csv/index.js';
 import { ArgumentError, ConnectionError, ErrorCode, isCsvSocketError, toCsvSocketError } from '../errors.js';
 import { LEGACY_REPLY } from '../protocol/messages.js';
 import { type CsvServer, type ServeOptions, serve as serveInProcess } from '../server/server.js';
@@ -168,7 +169,13 @@ async function track(server: CsvServer): Promise<CsvServer> {
   state.current = server;
   if (!state.open.has(server)) {
     state.open.add(server);
+    // server.next(), server.table() and live() hand out these very tables: show() then
+    // uses the server's column types and each value's own text
+    const remember = (dataset: { table: ColumnTable; columns: ColumnInfo[] }) =>
+      rememberColumns(dataset.table, dataset.columns);
+    server.on('dataset', remember);
     server.once('closed', () => {
+      server.off('dataset', remember);
       state.open.delete(server);
       if (state.current === server) state.current = null;
     });

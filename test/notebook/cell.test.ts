@@ -117,6 +117,20 @@ describe('a cell in a (stand-in) tslab kernel', { timeout: 60_000 }, () => {
     });
   });
 
+  describe('tables the server hands out', () => {
+    it("server.next() gives a table that shows the server's types and each value's text", async () => {
+      const server = await csvs.serve({ port: 0, token: 'decimals-token' });
+      servers.push(server);
+      const arriving = server.next({ name: 'decimals' });
+      const client = await csvs.connect(server.url);
+      await client.upload('x,n\n1.50,1\n2.25,2\n', { name: 'decimals' });
+      await client.close();
+      const text = csvs.formatTable(await arriving);
+      assert.match(text, /^number +integer$/m);
+      assert.match(text, /^ +1\.50 +1$/m);
+    });
+  });
+
   describe('a chart as the last value', () => {
     it('draws the chart and prints no blank line under it', async () => {
       const table = aq.table({ name: ['a', 'b'], grade: [1, 2] });
@@ -124,7 +138,7 @@ describe('a cell in a (stand-in) tslab kernel', { timeout: 60_000 }, () => {
         csvs.chart(table, { mark: 'bar', encoding: { x: { field: 'name' }, y: { field: 'grade' } } }),
       );
       assert.equal(out.stdout, '');
-      assert.match(out.displays.at(-1)?.data['text/html'] ?? '', /<svg/);
+      assert.ok(out.displays.some((d) => /<svg/.test(d.data['text/html'] ?? '')));
     });
   });
 

@@ -13,7 +13,8 @@ import { setImmediate as tick } from 'node:timers/promises';
 import { runSensor } from '../../src/client/sensor.js';
 import { type CsvClient, type CsvServer, connect, live, startServer } from '../../src/index.js';
 import type { MimeBundle } from '../../src/notebook/kernel.js';
-import { type Clock, Coalescer, createLive, type LiveDisplay } from '../../src/notebook/live.js';
+import { createLive, type LiveDisplay } from '../../src/notebook/live.js';
+import { type Clock, Coalescer } from '../../src/notebook/throttle.js';
 
 /** Timers that fire only when the test moves the time on. */
 class ManualClock implements Clock {
