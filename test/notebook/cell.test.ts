@@ -12,6 +12,7 @@ import { join, sep } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as aq from 'arquero';
 import type * as Csvsocket from '../../src/index.js';
+import { formatTable } from '../../src/notebook/table.js';
 
 interface Written {
   data: Record<string, string>;
@@ -125,7 +126,7 @@ describe('a cell in a (stand-in) tslab kernel', { timeout: 60_000 }, () => {
       const client = await csvs.connect(server.url);
       await client.upload('x,n\n1.50,1\n2.25,2\n', { name: 'decimals' });
       await client.close();
-      const text = csvs.formatTable(await arriving);
+      const text = formatTable(await arriving);
       assert.match(text, /^number +integer$/m);
       assert.match(text, /^ +1\.50 +1$/m);
     });
