@@ -58,94 +58,35 @@ export function columnsToIPC(data: ColumnsLike): Uint8Array {
   return tableToIPC(table, { format: 'stream' }) as Uint8Array;
 }
 
-/** The buffers of one column of one piece, as they travel between threads. */
-export interface ColumnParts {
-  type: 'utf8' | 'float64' | 'date' | 'bool';
-  values: Float64Array | Int32Array | Uint8Array;
-  offsets?: Int32Array;
-  validity?: Uint8Array;
-  nullCount: number;
-  length: number;
-}
-
-/** A finished column's buffers, to post to another thread. */
-export function columnParts(c: ArrowColumn | Utf8Column): ColumnParts {
-  const parts: ColumnParts =
-    c instanceof Utf8Column
-      ? { type: 'utf8', values: c.data, offsets: c.offsets, nullCount: c.nullCount, length: c.length }
-      : { type: c.type, values: c.values, nullCount: c.nullCount, length: c.length };
-  if (c.validity) parts.validity = c.validity;
-  return parts;
-}
-
-/** The ArrayBuffers under some column parts, once each (to transfer them). */
-export function partsBuffers(parts: readonly ColumnParts[]): ArrayBuffer[] {
-  const out = new Set<ArrayBuffer>();
-  for (const p of parts) {
-    out.add(p.values.buffer as ArrayBuffer);
-    if (p.offsets) out.add(p.offsets.buffer as ArrayBuffer);
-    if (p.validity) out.add(p.validity.buffer as ArrayBuffer);
-  }
-  return [...out];
-}
-
-function partsBatch(p: ColumnParts): Batch<unknown> {
-  const type = p.type === 'utf8' ? utf8() : p.type === 'float64' ? float64() : p.type === 'date' ? dateDay() : bool();
-  const parts: BatchParts = { length: p.length, nullCount: p.nullCount, type, values: p.values };
-  if (p.offsets) parts.offsets = p.offsets;
-  if (p.validity) parts.validity = p.validity;
-  return makeBatch(parts);
-}
-
-/** Counts the bytes an IPC encoding writes. */
-class CountingSink {
-  size = 0;
-  write(bytes: Uint8Array): void {
-    this.size += bytes.byteLength;
-  }
-  pad(count: number): void {
-    this.size += count;
-  }
-  finish(): Uint8Array | null {
-    return null;
-  }
-}
-
-/** Writes an IPC encoding into a buffer of exactly its size. */
-class FixedSink {
-  private at = 0;
-  constructor(private readonly out: Uint8Array) {}
-  write(bytes: Uint8Array): void {
-    this.out.set(bytes, this.at);
-    this.at += bytes.byteLength;
-  }
-  pad(count: number): void {
-    this.at += count; // the buffer starts zeroed
-  }
-  finish(): Uint8Array | null {
-    return this.out;
-  }
-}
+/** The end-of-stream marker of an Arrow IPC stream. */
+const END_OF_STREAM = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
 
 /**
- * One Arrow IPC stream (a record batch per piece) from the columns of every
- * piece of a parallel parse. Written in two passes, counting then copying, so
- * the only copy of the data is the result, sized exactly. Internal.
- *
- * @param columns - the merged column infos
- * @param pieces - per piece, per column, its buffers
+ * One Arrow IPC stream holding the record batches of several streams that have
+ * the same schema and no dictionaries (the pieces of a parallel parse, each
+ * encoded by its own worker): the first stream's schema, every stream's
+ * batches in order, one end marker. Batches are position independent, so this
+ * is a copy, not an encoding.
  */
-export function piecesToIPC(columns: readonly ColumnInfo[], pieces: ReadonlyArray<readonly ColumnParts[]>): Uint8Array {
-  const entries: Array<[string, Column<unknown>]> = columns.map((c, i) => [
-    c.name,
-    new Column(pieces.map((p) => partsBatch(p[i] as ColumnParts))),
-  ]);
-  const table = tableFromColumns(entries);
-  const counter = new CountingSink();
-  tableToIPC(table, { format: 'stream', sink: counter as never });
+export function concatIPCStreams(streams: readonly Uint8Array[]): Uint8Array {
+  const bodies = streams.map((s, k) => {
+    const view = new DataView(s.buffer, s.byteOffset, s.byteLength);
+    if (s.byteLength < 16 || view.getInt32(0, true) !== -1 || view.getInt32(s.byteLength - 8, true) !== -1)
+      throw new Error('internal: not an Arrow IPC stream');
+    // skip every schema but the first: a continuation marker, its length, its metadata
+    const start = k === 0 ? 0 : 8 + view.getInt32(4, true);
+    return s.subarray(start, s.byteLength - END_OF_STREAM.byteLength);
+  });
   // shared memory: the server's query workers read the stored dataset in place
-  const out = new Uint8Array(new SharedArrayBuffer(counter.size));
-  tableToIPC(table, { format: 'stream', sink: new FixedSink(out) as never });
+  const out = new Uint8Array(
+    new SharedArrayBuffer(bodies.reduce((n, b) => n + b.byteLength, END_OF_STREAM.byteLength)),
+  );
+  let at = 0;
+  for (const b of bodies) {
+    out.set(b, at);
+    at += b.byteLength;
+  }
+  out.set(END_OF_STREAM, at);
   return out;
 }
 

@@ -12,20 +12,19 @@
  * consecutive pieces to the least busy workers. Every later piece starts with
  * a copy of the header line. Each piece reports per-column type statistics; the
  * merge picks, per column, exactly the type one parser reading the whole file
- * would (see mergeColumnStats), each piece converts its columns to it and writes
- * hands its buffers to one worker, which writes them as one IPC stream (a record
- * batch per piece). Lines are
+ * would (see mergeColumnStats), each piece converts its columns to it and
+ * encodes them as an IPC stream (in parallel), and one worker copies the
+ * pieces' record batches into one stream (a batch per piece). Lines are
  * counted per piece and shifted once the pieces before are known; the error of
  * the earliest piece wins.
  *
  *   socket chunk ─▶ Ingest.push ─▶ cut? ─▶ worker: CsvParser.push ─▶ 'parsed' offset
  *   cut          ─▶ seal piece ─▶ 'sealed' stats
- *   end          ─▶ seal last ─▶ merge types ─▶ finish pieces ─▶ join: one IPC ─▶ IPC + summary
+ *   end          ─▶ seal last ─▶ merge types ─▶ finish: each piece's IPC ─▶ join: one IPC ─▶ IPC + summary
  */
 import { availableParallelism } from 'node:os';
 import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { type ColumnParts, partsBuffers } from '../../arrow/ipc.js';
 import { type ColumnDecision, type ColumnStats, mergeColumnStats } from '../../csv/column.js';
 import type { ColumnInfo, CsvOptions } from '../../csv/index.js';
 import { blankLinesWarning, type PieceState } from '../../csv/parser.js';
@@ -63,7 +62,7 @@ export type ToWorker =
   | { op: 'chunk'; id: number; bytes: Uint8Array }
   | { op: 'seal'; id: number; final: boolean; whole: boolean }
   | { op: 'finish'; id: number; decisions: ColumnDecision[]; headRows: number }
-  | { op: 'join'; id: number; columns: ColumnInfo[]; pieces: ColumnParts[][] }
+  | { op: 'join'; id: number; streams: Uint8Array[] }
   | { op: 'end'; id: number }
   | { op: 'abort'; id: number };
 
@@ -72,7 +71,7 @@ export type FromWorker =
   | { op: 'parsed'; id: number; bytes: number; buffer?: ArrayBuffer }
   | { op: 'sealed'; id: number; state: PieceState }
   | ({ op: 'done'; id: number } & IngestResult)
-  | { op: 'columns'; id: number; parts: ColumnParts[]; head: Array<Array<string | null>> }
+  | { op: 'columns'; id: number; stream: Uint8Array; head: Array<Array<string | null>> }
   | { op: 'joined'; id: number; ipc: Uint8Array }
   | { op: 'error'; id: number; code: string; message: string; context: ErrorContext };
 
@@ -97,7 +96,8 @@ interface Piece {
   sent: number;
   parsed: number;
   sealed?: PieceState;
-  parts?: ColumnParts[];
+  /** the piece's columns as an Arrow IPC stream, for the join */
+  stream?: Uint8Array;
   head?: Array<Array<string | null>>;
   error?: { code: string; message: string; context: ErrorContext };
   released: boolean;
@@ -594,7 +594,7 @@ export class Ingest {
         break;
       case 'columns':
         this.release(piece);
-        piece.parts = m.parts;
+        piece.stream = m.stream;
         piece.head = m.head;
         this.join(parse);
         break;
@@ -671,16 +671,20 @@ export class Ingest {
   /** Every piece has its columns typed: write them as one IPC stream in one worker. */
   private join(parse: Parse): void {
     const merged = parse.merged;
-    if (!merged || !parse.pieces.every((p) => p.parts)) return;
-    const pieces = parse.pieces.map((p) => p.parts as ColumnParts[]);
-    for (const p of parse.pieces) delete p.parts;
+    if (!merged || !parse.pieces.every((p) => p.stream)) return;
+    const streams = parse.pieces.map((p) => p.stream as Uint8Array);
+    for (const p of parse.pieces) delete p.stream;
     const worker = this.pick();
     const piece: Piece = { job: this.nextJob++, worker, sent: 0, parsed: 0, released: false };
     worker.active++;
     if (worker.active === 1) worker.worker.ref();
     parse.join = piece;
     this.jobs.set(piece.job, { parse, piece });
-    this.post(worker, { op: 'join', id: piece.job, columns: merged.columns, pieces }, partsBuffers(pieces.flat()));
+    this.post(
+      worker,
+      { op: 'join', id: piece.job, streams },
+      streams.map((s) => s.buffer as ArrayBuffer),
+    );
   }
 
   private onWorkerDeath(pooled: PooledWorker, err: Error): void {

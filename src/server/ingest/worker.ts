@@ -4,20 +4,13 @@
  * (transferred, not copied).
  *
  *   begin (+ header prefix for a later piece) ─▶ chunk… ─▶ seal ─▶ 'sealed' stats
- *   finish (the merged column types) ─▶ columnsToIPC ─▶ 'done' IPC + head
- *   concat (the pieces' IPC) ─▶ one IPC stream ─▶ 'done'
+ *   finish (the merged column types) ─▶ columnsToIPC ─▶ 'columns' (a piece's IPC) + head
+ *   join (the pieces' IPC streams) ─▶ one IPC stream (a copy) ─▶ 'joined'
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parentPort } from 'node:worker_threads';
-import {
-  columnParts,
-  columnsToIPC,
-  describeTable,
-  partsBuffers,
-  piecesToIPC,
-  tableFromArrowIPC,
-} from '../../arrow/ipc.js';
+import { columnsToIPC, concatIPCStreams, describeTable, tableFromArrowIPC } from '../../arrow/ipc.js';
 import { ArrowColumn, mergeColumnStats } from '../../csv/column.js';
 import { type ColumnInfo, type CsvOptions, CsvParser, formatValue, Utf8Column } from '../../csv/index.js';
 import { blankLinesWarning as blankWarning } from '../../csv/parser.js';
@@ -161,15 +154,15 @@ port.on('message', (m: ToWorker) => {
         jobs.delete(m.id);
         const parsed = job.parser.finishPiece(m.decisions);
         const values = parsed.values as unknown as Array<ArrayLike<unknown>>;
-        const parts = parsed.values.map(columnParts);
-        send(
-          { op: 'columns', id: m.id, parts, head: head(parsed.columns, values, parsed.rows, m.headRows) },
-          partsBuffers(parts),
-        );
+        // each piece encodes its own batch, in parallel; the join only copies
+        const stream = columnsToIPC({ columns: parsed.columns, values });
+        send({ op: 'columns', id: m.id, stream, head: head(parsed.columns, values, parsed.rows, m.headRows) }, [
+          stream.buffer as ArrayBuffer,
+        ]);
         break;
       }
       case 'join': {
-        const ipc = piecesToIPC(m.columns, m.pieces);
+        const ipc = concatIPCStreams(m.streams);
         // shared, not transferred: a SharedArrayBuffer cannot be in a transfer list
         send({ op: 'joined', id: m.id, ipc }, ipc.buffer instanceof SharedArrayBuffer ? [] : [ipc.buffer]);
         break;
