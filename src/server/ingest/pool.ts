@@ -22,13 +22,13 @@
  *   cut          ─▶ seal piece ─▶ 'sealed' stats
  *   end          ─▶ seal last ─▶ merge types ─▶ finish: each piece's IPC ─▶ join: one IPC ─▶ IPC + summary
  */
-import { availableParallelism } from 'node:os';
+import { availableParallelism, freemem } from 'node:os';
 import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { type ColumnDecision, type ColumnStats, mergeColumnStats } from '../../csv/column.js';
 import type { ColumnInfo, CsvOptions } from '../../csv/index.js';
 import { blankLinesWarning, type PieceState } from '../../csv/parser.js';
-import { type CsvSocketError, ErrorCode, type ErrorContext, errorFromWire } from '../../errors.js';
+import { type CsvSocketError, ErrorCode, type ErrorContext, errorFromWire, LimitError } from '../../errors.js';
 import type { UploadFormat } from '../../protocol/messages.js';
 
 /** What a finished parse yields. */
@@ -138,6 +138,10 @@ interface Parse {
   ending: boolean;
   /** a piece failed: later bytes are not parsed */
   stopped: boolean;
+  /** bytes pushed so far */
+  pushed: number;
+  /** the most bytes the memory free when the parse began can hold as a table */
+  budget: number;
   merged?: Omit<IngestResult, 'ipc' | 'head'>;
   /** rows per byte, estimated from the line breaks before the first cut */
   rowsPerByte?: number;
@@ -153,6 +157,12 @@ export interface IngestOptions {
    * is parsed by one worker. @default 4 MiB
    */
   pieceBytes?: number;
+  /**
+   * Internal: the memory a parse may take; an upload that would need more
+   * fails with `CSVS_LIMIT_UPLOAD_SIZE` before memory runs out.
+   * @default the free memory when the parse begins (os.freemem())
+   */
+  memoryBytes?: number;
 }
 
 const LF = 10;
@@ -175,6 +185,12 @@ const MAX_SPARE = 24;
 export const SHARED_BYTES = 4 << 20;
 /** shared buffers kept for reuse at most (local.ts's window, and one being filled) */
 const MAX_SHARED = 8;
+/**
+ * Memory a parse takes per byte of input, at its peak: the columns (about the
+ * CSV's size, typed arrays growing by doubling) and the Arrow IPC they are
+ * copied into at the end.
+ */
+const MEMORY_PER_BYTE = 2.5;
 
 /**
  * A pool of parse workers. One per server; workers start on first use and are
@@ -183,6 +199,7 @@ const MAX_SHARED = 8;
 export class Ingest {
   private readonly size: number;
   private readonly pieceBytes: number;
+  private readonly memoryBytes: number | undefined;
   private readonly pool: PooledWorker[] = [];
   private readonly parses = new Map<number, Parse>();
   private readonly jobs = new Map<number, { parse: Parse; piece: Piece }>();
@@ -198,6 +215,7 @@ export class Ingest {
   constructor(options: IngestOptions = {}) {
     this.size = Math.max(1, options.threads ?? Math.min(4, availableParallelism()));
     this.pieceBytes = Math.max(1, options.pieceBytes ?? 4 << 20);
+    this.memoryBytes = options.memoryBytes;
   }
 
   /**
@@ -210,7 +228,17 @@ export class Ingest {
    */
   begin(format: IngestFormat, options: CsvOptions, listener: IngestListener): number {
     const id = this.nextId++;
-    const parse: Parse = { format, options, listener, pieces: [], ending: false, stopped: false };
+    const memory = this.memoryBytes ?? freemem();
+    const parse: Parse = {
+      format,
+      options,
+      listener,
+      pieces: [],
+      ending: false,
+      stopped: false,
+      pushed: 0,
+      budget: Math.floor(memory / MEMORY_PER_BYTE),
+    };
     if (format === 'csv') {
       const delim = (options.delimiter ?? ',').charCodeAt(0);
       parse.scan = {
@@ -243,6 +271,20 @@ export class Ingest {
   push(id: number, bytes: Uint8Array): void {
     const parse = this.parses.get(id);
     if (!parse || parse.failed || parse.stopped || bytes.byteLength === 0) return;
+    parse.pushed += bytes.byteLength;
+    if (parse.pushed > parse.budget) {
+      // a clear error now rather than the process running out of memory later
+      const free = Math.round((parse.budget * MEMORY_PER_BYTE) / 1e6);
+      this.fail(
+        parse,
+        new LimitError(
+          ErrorCode.LIMIT_UPLOAD_SIZE,
+          `the upload passed ${parse.budget} bytes, the most this server's free memory (${free} MB when the upload began) can hold while parsing it (about ${MEMORY_PER_BYTE} bytes per byte of CSV); send a smaller file or free memory`,
+          { limit: parse.budget },
+        ),
+      );
+      return;
+    }
     const s = parse.scan;
     if (!s?.enabled) {
       this.send(parse, bytes);

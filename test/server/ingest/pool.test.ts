@@ -5,7 +5,7 @@ import { after, describe, it } from 'node:test';
 import { tableFromIPC } from '@uwdata/flechette';
 import { columnsToIPC, tableFromArrowIPC } from '../../../src/arrow/ipc.js';
 import { type CsvOptions, CsvParser, parseCSV, Utf8Column } from '../../../src/csv/index.js';
-import { ErrorCode } from '../../../src/errors.js';
+import { ErrorCode, LimitError } from '../../../src/errors.js';
 import { Ingest, type IngestResult } from '../../../src/server/ingest/pool.js';
 import { rejectsWithCode } from '../../helpers.js';
 
@@ -330,6 +330,28 @@ describe('Ingest', () => {
       pool.push(id, Buffer.from('a,b\n1,2\n3,4\n5,'));
       pool.abort(id);
       await expectSameOrSameError(pool, 'a,b\n1,2\n3,4\n', {}, 2);
+    });
+
+    it('rejects an upload larger than free memory can hold, before memory runs out', async () => {
+      const small = new Ingest({ threads: 2, pieceBytes: 64, memoryBytes: 2500 });
+      try {
+        const failed = new Promise<Error>((resolve) => {
+          const id = small.begin('csv', {}, { onParsed: () => undefined, onError: resolve });
+          for (let i = 0; i < 20; i++) small.push(id, Buffer.from(`${i},${'x'.repeat(98)}\n`));
+        });
+        const err = await failed;
+        assert.ok(err instanceof LimitError);
+        assert.equal((err as LimitError).code, ErrorCode.LIMIT_UPLOAD_SIZE);
+        assert.match(
+          err.message,
+          /^the upload passed 1000 bytes, the most this server's free memory \(0 MB when the upload began\) can hold/,
+        );
+        // a parse that fits still works
+        const result = await ingest(small, 'a,b\n1,2\n');
+        assert.equal(result.rows, 1);
+      } finally {
+        await small.close();
+      }
     });
 
     it('fails early on a bad row in a later piece, before the end', async () => {
