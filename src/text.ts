@@ -6,6 +6,10 @@ import type { ColumnTable } from 'arquero';
 import { formatCell } from './arrow/ipc.js';
 import type { ColumnInfo } from './csv/index.js';
 import type { DatasetSummary } from './protocol/messages.js';
+import { formatBytes, plural } from './protocol/units.js';
+
+// browser-safe, so the upload page shares them; re-exported for the terminal and notebook faces
+export { formatBytes, plural };
 
 /**
  * Rows as a text table laid out exactly as pandas prints a DataFrame: a
@@ -106,25 +110,7 @@ export function summaryLine(summary: DatasetSummary): string {
   return `${summary.name}: ${plural(summary.rows, 'row')} × ${plural(summary.columns.length, 'column')} (${shown}), ${formatBytes(summary.bytes)} in ${summary.ms} ms`;
 }
 
-/** Bytes as `158 B`, `4.0 MB`, `48 MB`, `2.1 GB`. */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
-}
-
 function oneLine(value: string): string {
   const flat = value.replace(/[\r\n\t]+/g, ' ');
   return flat.length > 40 ? `${flat.slice(0, 37)}...` : flat;
-}
-
-/** `1 row`, `2 rows`, `1,000 rows`. */
-export function plural(n: number, word: string): string {
-  return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
 }

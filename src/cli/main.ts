@@ -10,10 +10,10 @@ import { homedir } from 'node:os';
 import { basename, extname, join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { formatCell } from '../arrow/ipc.js';
-import { type CsvClient, connect } from '../client/client.js';
+import { type CsvClient, connect, DEFAULT_URL } from '../client/client.js';
 import { type ColumnType, toCSVTable } from '../csv/index.js';
 import { ArgumentError, ErrorCode, isCsvSocketError } from '../errors.js';
-import { LEGACY_REPLY } from '../protocol/messages.js';
+import { DEFAULT_PORT, LEGACY_REPLY } from '../protocol/messages.js';
 import {
   type Filter,
   parseFilterExpression,
@@ -87,7 +87,7 @@ function clientOptions(command: Command): Command {
     .addOption(
       new Option('--url <url>', 'server URL (the one `csvsocket serve` printed)')
         .env('CSVSOCKET_URL')
-        .default('ws://127.0.0.1:8851/'),
+        .default(DEFAULT_URL),
     )
     .addOption(new Option('--token <token>', 'access token, if the URL does not carry it').env('CSVSOCKET_TOKEN'));
 }
@@ -174,7 +174,7 @@ export function program(io: CliIO = processIO): Command {
       new Option('--port <port>', 'TCP port (0 picks a free one)')
         .env('CSVSOCKET_PORT')
         .argParser(parsePort)
-        .default(8851),
+        .default(DEFAULT_PORT),
     )
     .option('--host <host>', 'interface to bind; a non-loopback host needs a token', '127.0.0.1')
     .addOption(

@@ -28,6 +28,7 @@ import { offerLocalFile, takeLocalTable, withdrawLocalFile } from '../protocol/l
 import {
   type ClientMessageInput,
   type DatasetSummary,
+  DEFAULT_PORT,
   decodeFrame,
   encodeFrameHeader,
   encodeMessage,
@@ -42,7 +43,7 @@ import { missingFile } from './missing-file.js';
 import { type AppendRows, appendText, type Subscription, Subscriptions } from './subscription.js';
 
 /** The default server URL: `$CSVSOCKET_URL`, else ws://127.0.0.1:8851/. */
-export const DEFAULT_URL = 'ws://127.0.0.1:8851/';
+export const DEFAULT_URL = `ws://127.0.0.1:${DEFAULT_PORT}/`;
 
 /** Options of {@link connect}. */
 export interface ConnectOptions {

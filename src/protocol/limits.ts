@@ -1,7 +1,8 @@
 /**
  * Every limit the server enforces, with its default. docs/security.md says what
- * each one protects.
+ * each one protects. No Node APIs: the browser page bundles this file.
  */
+import { ArgumentError, ErrorCode } from '../errors.js';
 
 import { ArgumentError, ErrorCode } from '../errors.js';
 
@@ -66,10 +67,42 @@ export const CHUNK_BYTES = 1024 * 1024;
 /** Bytes a client may send beyond the last acknowledged offset. */
 export const WINDOW_BYTES = 16 * 1024 * 1024;
 
+/** The limits a server announces in its `welcome` message, which its clients obey. */
+export interface AnnouncedLimits {
+  /** largest message the server takes */
+  maxFrameBytes: number;
+  /** largest upload the server takes */
+  maxUploadBytes: number;
+  /** chunk size the server asks for */
+  chunkBytes: number;
+  /** bytes a client may send beyond the last acknowledged offset */
+  windowBytes: number;
+}
+
+/** What a client assumes until the server's `welcome` says otherwise. */
+export const defaultAnnouncedLimits: Readonly<AnnouncedLimits> = Object.freeze({
+  maxFrameBytes: defaultLimits.maxFrameBytes,
+  maxUploadBytes: defaultLimits.maxUploadBytes,
+  chunkBytes: CHUNK_BYTES,
+  windowBytes: WINDOW_BYTES,
+});
+
+/**
+ * The payload size of one upload chunk: the server's chunk size, small enough
+ * that a chunk with its frame header fits in one message.
+ *
+ * @param limits - the server's announced limits
+ * @returns bytes per chunk, at least 1
+ */
+export function uploadChunkBytes(limits: Pick<AnnouncedLimits, 'chunkBytes' | 'maxFrameBytes'>): number {
+  return Math.max(1, Math.min(limits.chunkBytes, limits.maxFrameBytes - 64));
+}
+
 /**
  * Fill in defaults and check each given limit is a positive number.
  *
  * @param given - the limits to override
+ * @throws ArgumentError `CSVS_BAD_ARGUMENT` for an unknown limit or a value that is not a positive number
  */
 export function resolveLimits(given: Partial<Limits> = {}): Limits {
   const limits: Limits = { ...defaultLimits };

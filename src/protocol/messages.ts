@@ -13,123 +13,36 @@
  *     |<== table frame (binary, rid, Arrow) ==|   when the upload asked for the table back
  *
  * JSON control messages travel as text frames and are validated with zod;
- * bulk data travels as binary frames with a 16-byte header (see {@link encodeFrame}).
+ * bulk data travels as binary frames with a 16-byte header (see ./frames.ts).
  * A connection that offers no subprotocol speaks the original design's legacy
  * protocol: one text message (CSV text or pandas `to_json()`), one text reply.
  */
 import { z } from 'zod';
-import type { ColumnInfo } from '../csv/index.js';
+import type { ColumnInfo } from '../csv/types.js';
 import { ErrorCode, ProtocolError } from '../errors.js';
+import { MAX_RID } from './constants.js';
+import { DATASET_NAME_MAX, hasControlCharacter } from './names.js';
 
-/** The protocol version this package speaks. */
-export const PROTOCOL_VERSION = 1;
-/** The WebSocket subprotocol a csvsocket client offers. */
-export const SUBPROTOCOL = 'csvsocket.v1';
-/** Prefix of the subprotocol that carries a token, for browsers, which cannot set headers. */
-export const TOKEN_SUBPROTOCOL_PREFIX = 'csvsocket.token.';
-/** The plain-text reply of the original design, kept for its clients. */
-export const LEGACY_REPLY = 'CSV file received and processed!';
-
-/** Kinds of binary frame. */
-export const FrameKind = {
-  /** client → server: a chunk of an upload's bytes at an offset */
-  chunk: 1,
-  /** server → client: an Arrow IPC table answering a request */
-  table: 2,
-} as const;
-export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
-
-/** Size of the binary frame header in bytes. */
-export const FRAME_HEADER_BYTES = 16;
-const MAGIC0 = 0x43; // 'C'
-const MAGIC1 = 0x53; // 'S'
-
-/** A decoded binary frame. */
-export interface Frame {
-  kind: FrameKind;
-  /** the request id the frame belongs to */
-  rid: number;
-  /** byte offset of the payload within the upload (chunks), 0 otherwise */
-  offset: number;
-  payload: Uint8Array;
-}
-
-/**
- * Build a binary frame: `'C' 'S' kind 0 | rid u32 LE | offset f64 LE | payload`.
- * The offset is a float64 so that it is exact up to 2^53 bytes.
- *
- * @param kind - what the payload is
- * @param rid - the request id
- * @param offset - byte offset of the payload
- * @param payload - the bytes
- * @returns the header as one buffer and the payload, to send together
- */
-export function encodeFrameHeader(kind: FrameKind, rid: number, offset: number): Buffer {
-  const header = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
-  header[0] = MAGIC0;
-  header[1] = MAGIC1;
-  header[2] = kind;
-  header[3] = 0;
-  header.writeUInt32LE(rid >>> 0, 4);
-  header.writeDoubleLE(offset, 8);
-  return header;
-}
-
-/**
- * Build a complete binary frame (header and payload in one buffer).
- *
- * @example
- * ```ts
- * ws.send(encodeFrame(FrameKind.chunk, 1, 0, bytes))
- * ```
- */
-export function encodeFrame(kind: FrameKind, rid: number, offset: number, payload: Uint8Array): Buffer {
-  return Buffer.concat([encodeFrameHeader(kind, rid, offset), payload]);
-}
-
-/**
- * Parse a binary frame; throws a {@link ProtocolError} for anything that is not one.
- *
- * @param data - the frame's bytes as received
- */
-export function decodeFrame(data: Uint8Array): Frame {
-  if (data.byteLength < FRAME_HEADER_BYTES || data[0] !== MAGIC0 || data[1] !== MAGIC1) {
-    throw new ProtocolError(
-      ErrorCode.PROTOCOL_BAD_MESSAGE,
-      `binary frame of ${data.byteLength} bytes is not a csvsocket frame (expected a 16-byte header starting with "CS")`,
-    );
-  }
-  const kind = data[2];
-  if (kind !== FrameKind.chunk && kind !== FrameKind.table) {
-    throw new ProtocolError(ErrorCode.PROTOCOL_BAD_MESSAGE, `unknown binary frame kind ${kind} (expected 1 or 2)`);
-  }
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const rid = view.getUint32(4, true);
-  const offset = view.getFloat64(8, true);
-  if (!Number.isSafeInteger(offset) || offset < 0) {
-    throw new ProtocolError(ErrorCode.PROTOCOL_BAD_OFFSET, `frame offset ${offset} is not a non-negative integer`);
-  }
-  return { kind, rid, offset, payload: data.subarray(FRAME_HEADER_BYTES) };
-}
+// the protocol's constants and frames live in files the browser page bundles too
+export {
+  DEFAULT_PORT,
+  LEGACY_REPLY,
+  PROTOCOL_VERSION,
+  SUBPROTOCOL,
+  TOKEN_SUBPROTOCOL_PREFIX,
+} from './constants.js';
+export { decodeFrame, encodeFrame, encodeFrameHeader, FRAME_HEADER_BYTES, type Frame, FrameKind } from './frames.js';
 
 // ---------------------------------------------------------------------------
 // JSON messages
 
-const rid = z.number().int().min(1).max(0xffffffff);
+const rid = z.number().int().min(1).max(MAX_RID);
 /** Dataset names: 1–128 characters, no control characters. */
 export const DatasetName = z
   .string()
   .min(1)
-  .max(128)
+  .max(DATASET_NAME_MAX)
   .refine((name) => !hasControlCharacter(name), 'must not contain control characters');
-
-function hasControlCharacter(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x20 || c === 0x7f) return true;
-  }
-  return false;
-}
 const columnType = z.enum(['integer', 'number', 'boolean', 'date', 'string']);
 // typed as the parser's ColumnInfo (zod's optional keys admit `undefined`, which
 // exactOptionalPropertyTypes tells apart)
@@ -317,6 +230,28 @@ function parseWith<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, text: string,
     );
   }
   return parsed.data;
+}
+
+/**
+ * The request id of a message that failed to parse, so the error reply can
+ * name the request it answers: the `rid` of a JSON object when it is a valid
+ * one, else undefined.
+ *
+ * @param text - the text frame as received
+ * @example
+ * ```ts
+ * ridOf('{"type":"upload","rid":7,"name":""}') // 7
+ * ```
+ */
+export function ridOf(text: string): number | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const rid = typeof json === 'object' && json !== null ? (json as { rid?: unknown }).rid : undefined;
+  return typeof rid === 'number' && Number.isInteger(rid) && rid >= 1 && rid <= MAX_RID ? rid : undefined;
 }
 
 /**

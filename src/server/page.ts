@@ -10,12 +10,14 @@
  *                    only as a closed socket, never its status or message
  *   anything else    404; a non-GET method 405
  *
- * The assets live in `src/page/` and are copied to `dist/page/` by `npm run build`.
+ * `npm run build` bundles `src/page/app.ts` with the protocol modules it imports
+ * into `dist/page/app.js`, next to copies of the other files; the server serves
+ * `dist/page/` whether it runs built or from `src/` under tsx.
  * Every answer carries a Content-Security-Policy without inline scripts or styles,
  * so a value the page shows could never run as code even if it were written as HTML
  * (the page writes every value with `textContent`).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { type AuthCheck, checkUpgrade } from './auth.js';
@@ -47,9 +49,10 @@ const SECURITY_HEADERS: Readonly<Record<string, string>> = {
 
 const cache = new Map<string, Buffer>();
 
-/** Where the page's files are: next to this module, in `page/` (src/page under tsx, dist/page when built). */
+/** Where the built page is: dist/page, beside this module when built, else from src/server under tsx. */
 function assetDir(): string {
-  return join(__dirname, '..', 'page');
+  const beside = join(__dirname, '..', 'page');
+  return existsSync(join(beside, 'app.js')) ? beside : join(__dirname, '..', '..', 'dist', 'page');
 }
 
 function asset(file: string): Buffer {

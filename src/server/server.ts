@@ -15,7 +15,13 @@ import type { ColumnTable } from 'arquero';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { ArgumentError, AuthError, ConnectionError, ErrorCode } from '../errors.js';
 import { type Limits, resolveLimits } from '../protocol/limits.js';
-import { type DatasetSummary, LEGACY_REPLY, PROTOCOL_VERSION, SUBPROTOCOL } from '../protocol/messages.js';
+import {
+  type DatasetSummary,
+  DEFAULT_PORT,
+  LEGACY_REPLY,
+  PROTOCOL_VERSION,
+  SUBPROTOCOL,
+} from '../protocol/messages.js';
 import { processClientId, processState } from '../state.js';
 import { type AuthCheck, checkUpgrade, exposureWarning, isLoopbackHost, newToken } from './auth.js';
 import { type Dataset, Datasets } from './datasets.js';
@@ -379,7 +385,7 @@ function readPem(value: string): string {
  */
 export async function startServer(options: ServeOptions = {}): Promise<CsvServer> {
   const host = options.host ?? '127.0.0.1';
-  const port = options.port ?? 8851;
+  const port = options.port ?? DEFAULT_PORT;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new ArgumentError(ErrorCode.BAD_ARGUMENT, `port must be an integer from 0 to 65535, got ${String(port)}`);
   }
@@ -484,7 +490,7 @@ function optionsKey(options: ServeOptions): string {
  * ```
  */
 export async function serve(options: ServeOptions = {}): Promise<CsvServer> {
-  const port = options.port ?? 8851;
+  const port = options.port ?? DEFAULT_PORT;
   const slot = port === 0 ? `0:${optionsKey(options)}` : `${options.host ?? '127.0.0.1'}:${port}`;
   const key = optionsKey({ ...options, port });
   const servers = registry();

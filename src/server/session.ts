@@ -30,6 +30,7 @@ import {
   FrameKind,
   PROTOCOL_VERSION,
   parseClientMessage,
+  ridOf,
   type ServerMessage,
   type UploadMessage,
 } from '../protocol/messages.js';
@@ -276,7 +277,7 @@ export class Session {
     try {
       message = parseClientMessage(data.toString('utf8'));
     } catch (err) {
-      const rid = ridOf(data);
+      const rid = ridOf(data.toString('utf8'));
       this.sendError(toCsvSocketError(err), rid);
       return;
     }
@@ -729,15 +730,4 @@ export class Session {
 function withUpload(err: CsvSocketError, upload: Upload): CsvSocketError {
   if (err.upload !== undefined) return err;
   return errorFromWire(err.code, err.message, { ...err.context(), upload: upload.id, dataset: upload.name });
-}
-
-function ridOf(data: Buffer): number | undefined {
-  try {
-    const json = JSON.parse(data.toString('utf8')) as { rid?: unknown };
-    return typeof json?.rid === 'number' && Number.isInteger(json.rid) && json.rid >= 1 && json.rid <= 0xffffffff
-      ? json.rid
-      : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { buildPage } from '../../scripts/build-page.js';
 import { main } from '../../src/cli/main.js';
 import { type CsvServer, startServer } from '../../src/index.js';
 import { PAGE_CSP, pageUrl } from '../../src/server/page.js';
@@ -65,6 +66,7 @@ describe('upload page', () => {
   let dir: string;
 
   before(async () => {
+    buildPage(); // the server serves dist/page/, also under tsx: bundle src/page/app.ts fresh
     server = await startServer({ port: 0 });
     dir = mkdtempSync(join(tmpdir(), 'csvsocket-page-'));
   });
@@ -256,6 +258,51 @@ describe('upload page', () => {
       assert.match((await p.textContent('#problem')) ?? '', /CSVS_PARSE_RAGGED_ROW.*line 3/);
       assert.equal(server.table('ragged'), undefined);
       await p.close();
+    });
+
+    it('keeps a random client id in localStorage: a reload replaces its own dataset, another browser cannot', async () => {
+      const file = join(dir, 'mine.csv');
+      const idOf = (p: Page) => p.evaluate(() => localStorage.getItem('csvsocket.clientId'));
+      const sendFile = async (p: Page, text: string) => {
+        writeFileSync(file, text);
+        await p.setInputFiles('#file', file);
+        await p.click('#upload');
+        await p.waitForSelector('#result:not([hidden]), #problem:not([hidden])');
+      };
+      const mine = await browser.newContext();
+      try {
+        const p = await mine.newPage();
+        await p.goto(pageUrl(server.url));
+        await p.waitForSelector('body[data-state="connected"]');
+        const id = await idOf(p);
+        assert.match(id ?? '', /^[0-9a-f]{32}$/);
+        await sendFile(p, 'a\n1\n');
+        assert.equal(server.table('mine')?.numRows(), 1);
+
+        await p.reload();
+        await p.waitForSelector('body[data-state="connected"]');
+        assert.equal(await idOf(p), id, 'the reload keeps the id');
+        await sendFile(p, 'a\n1\n2\n');
+        assert.equal(await p.isHidden('#problem'), true, (await p.textContent('#problem')) ?? '');
+        assert.equal(server.table('mine')?.numRows(), 2, 'the reloaded page replaced its own dataset');
+
+        const theirs = await browser.newContext();
+        try {
+          const q = await theirs.newPage();
+          await q.goto(pageUrl(server.url));
+          await q.waitForSelector('body[data-state="connected"]');
+          const other = await idOf(q);
+          assert.match(other ?? '', /^[0-9a-f]{32}$/);
+          assert.notEqual(other, id, 'another browser gets its own id');
+          await sendFile(q, 'a\n9\n9\n9\n');
+          assert.match((await q.textContent('#problem')) ?? '', /Could not send mine\.csv: CSVS_AUTH_NOT_OWNER/);
+          assert.equal(server.table('mine')?.numRows(), 2, 'the other browser did not replace it');
+        } finally {
+          await theirs.close();
+        }
+      } finally {
+        await mine.close();
+      }
     });
 
     it('says the token is missing or wrong, for a wrong token and for none', async () => {

@@ -1,0 +1,35 @@
+/**
+ * Sizes and counts as people read them, shared by the terminal, the notebook
+ * and the browser page. No imports: the page bundles this file.
+ */
+
+/**
+ * Bytes as `158 B`, `4.0 MB`, `48 MB`, `2.1 GB`.
+ *
+ * @param bytes - a byte count
+ * @example
+ * ```ts
+ * formatBytes(1536) // '1.5 KB'
+ * ```
+ */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}
+
+/**
+ * A count and a word, plural when the count is not 1: `1 row`, `2 rows`, `1,000 rows`.
+ *
+ * @param n - the count
+ * @param word - the singular
+ */
+export function plural(n: number, word: string): string {
+  return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+}
