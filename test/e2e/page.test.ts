@@ -262,7 +262,7 @@ describe('upload page', () => {
 
     it('keeps a random client id in localStorage: a reload replaces its own dataset, another browser cannot', async () => {
       const file = join(dir, 'mine.csv');
-      const idOf = (p: Page) => p.evaluate(() => localStorage.getItem('csvsocket.clientId'));
+      const idOf = (p: Page) => p.evaluate<string | null>("localStorage.getItem('csvsocket.clientId')");
       const sendFile = async (p: Page, text: string) => {
         writeFileSync(file, text);
         await p.setInputFiles('#file', file);
