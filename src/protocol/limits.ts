@@ -4,8 +4,6 @@
  */
 import { ArgumentError, ErrorCode } from '../errors.js';
 
-import { ArgumentError, ErrorCode } from '../errors.js';
-
 /** Server limits; every one is configurable. */
 export interface Limits {
   /** Largest WebSocket message (a chunk, or a whole legacy message). @default 64 MiB */
