@@ -20,7 +20,7 @@ import type { ColumnTable } from 'arquero';
 import { type CsvClient, connect, type SendOptions, type Source } from '../client/client.js';
 import type { ColumnInfo } from '../csv/index.js';
 import { ArgumentError, ConnectionError, ErrorCode, isCsvSocketError, toCsvSocketError } from '../errors.js';
-import { LEGACY_REPLY } from '../protocol/messages.js';
+import { DEFAULT_PORT, LEGACY_REPLY } from '../protocol/messages.js';
 import { type CsvServer, type ServeOptions, serve as serveInProcess } from '../server/server.js';
 import { processState } from '../state.js';
 import { formatHead } from '../text.js';
@@ -137,7 +137,7 @@ export async function serve(options: ServeOptions = {}): Promise<CsvServer> {
 }
 
 /** The port serve() tries when none is given. */
-const defaultPort = 8851;
+const defaultPort = DEFAULT_PORT;
 
 /**
  * The in-process server for these options. A taken port fails with an error
