@@ -131,6 +131,7 @@ function pathOf(url: URL): string {
  * ```ts
  * openSource('data/students.csv', undefined).name // 'students'
  * ```
+ * @internal
  */
 export function openSource(source: Source, name: string | undefined): OpenedSource {
   if (isTable(source)) return inMemory(name ?? 'data', 'arrow', tableToArrowIPC(source));
