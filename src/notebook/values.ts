@@ -23,6 +23,8 @@ declare module '../state.js' {
   interface ProcessState {
     /** prototypes given a notebook inspect, so each is patched once */
     notebookInspect: WeakSet<object>;
+    /** errors the kernel printed already (an awaited failure), so none is printed twice */
+    reportedErrors: WeakSet<object>;
   }
 }
 
@@ -100,10 +102,10 @@ export function installNotebookInspect(): boolean {
   return true;
 }
 
-const reported = new WeakSet<object>();
+const reported = () => processState('reportedErrors', () => new WeakSet());
 
 function noteReported(err: object): void {
-  reported.add(err);
+  reported().add(err);
 }
 
 /**
@@ -111,5 +113,5 @@ function noteReported(err: object): void {
  * @internal
  */
 export function wasReported(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && reported.has(err);
+  return typeof err === 'object' && err !== null && reported().has(err);
 }
