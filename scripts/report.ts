@@ -3,7 +3,7 @@
  * Jupyter and the repo's tslab kernel, and writes the executed notebook and its
  * HTML export to reports/ (e.g. reports/display.html). For each it prints the
  * sizes of both files and the time of every chart cell (Jupyter's own
- * timestamps: from execute_input to execute_reply).
+ * timestamps: from the kernel's busy status to its idle status for that cell).
  *
  * Usage: npm run report [-- notebooks/one.ipynb …]
  */
@@ -25,8 +25,9 @@ function chartCellTimes(ipynb: string): string[] {
     const source = Array.isArray(cell.source) ? cell.source.join('') : cell.source;
     if (cell.cell_type !== 'code' || !/\bchart(\.\w+)?\(|\blive\(/.test(source)) return [];
     const t = cell.metadata?.execution;
-    const start = t?.['iopub.execute_input'];
-    const end = t?.['shell.execute_reply'];
+    // tslab sends no execute_input, so its busy and idle status messages bound the cell
+    const start = t?.['iopub.status.busy'];
+    const end = t?.['iopub.status.idle'];
     if (!start || !end) return [];
     const first = source.split('\n').find((line) => /chart|live/.test(line)) ?? '';
     const seconds = (Date.parse(end) - Date.parse(start)) / 1000;
