@@ -5,24 +5,14 @@
  *   npm run build && node --import tsx scripts/page-screenshot.ts
  */
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import { connect, startServer } from '../src/index.js';
 import { pageUrl } from '../src/server/page.js';
+import { launchChromium } from '../test/e2e/browser.js';
 
 async function main(): Promise<void> {
   const root = join(__dirname, '..');
   const server = await startServer({ port: 0 });
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  const browser = await launchChromium();
   try {
     const client = await connect(server.url);
     const readings = ['time,sensor,temperature,humidity'];

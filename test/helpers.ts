@@ -49,3 +49,41 @@ export function serverWithClient(options: import('../src/index.js').ServeOptions
   });
   return ctx;
 }
+
+/**
+ * A self-signed certificate for localhost and 127.0.0.1 (openssl, valid one day),
+ * written as `cert.pem` and `key.pem` into `dir`.
+ *
+ * @returns the PEM texts and the files' paths
+ */
+export function selfSignedCert(dir: string): { cert: string; key: string; certFile: string; keyFile: string } {
+  const { execFileSync } = require('node:child_process') as typeof import('node:child_process');
+  const { readFileSync } = require('node:fs') as typeof import('node:fs');
+  const { join } = require('node:path') as typeof import('node:path');
+  const certFile = join(dir, 'cert.pem');
+  const keyFile = join(dir, 'key.pem');
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-subj',
+      '/CN=localhost',
+      '-days',
+      '1',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+    ],
+    { stdio: 'ignore' },
+  );
+  return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8'), certFile, keyFile };
+}

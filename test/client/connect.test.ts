@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,7 +10,7 @@ import { connect as connectClient } from '../../src/client/client.js';
 import { createDialer, DEFAULT_URL, redial } from '../../src/client/connect.js';
 import { ArgumentError, AuthError, ConnectionError, LimitError, ProtocolError } from '../../src/errors.js';
 import { type CsvServer, startServer } from '../../src/index.js';
-import { rejectsWithCode } from '../helpers.js';
+import { rejectsWithCode, selfSignedCert } from '../helpers.js';
 
 function listen(server: Server | NetServer): Promise<number> {
   return new Promise((resolve) =>
@@ -196,31 +195,9 @@ describe('connect', () => {
     let server: CsvServer;
     before(async () => {
       dir = mkdtempSync(join(tmpdir(), 'csvsocket-connect-tls-'));
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'ec',
-          '-pkeyopt',
-          'ec_paramgen_curve:prime256v1',
-          '-nodes',
-          '-subj',
-          '/CN=localhost',
-          '-days',
-          '1',
-          '-addext',
-          'subjectAltName=DNS:localhost,IP:127.0.0.1',
-          '-keyout',
-          join(dir, 'key.pem'),
-          '-out',
-          join(dir, 'cert.pem'),
-        ],
-        { stdio: 'ignore' },
-      );
-      cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
-      server = await startServer({ port: 0, tls: { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem') } });
+      const tls = selfSignedCert(dir);
+      cert = tls.cert;
+      server = await startServer({ port: 0, tls: { cert: tls.certFile, key: tls.keyFile } });
     });
     after(async () => {
       await server?.close();

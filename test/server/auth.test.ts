@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -14,7 +13,7 @@ import {
   offeredToken,
   sameToken,
 } from '../../src/server/auth.js';
-import { rejectsWithCode } from '../helpers.js';
+import { rejectsWithCode, selfSignedCert } from '../helpers.js';
 import { rawUpgrade } from './helpers.js';
 
 const CSV = 'id,name\n1,Monish\n2,Floofy\n';
@@ -309,31 +308,7 @@ describe('TLS', () => {
   let server: CsvServer;
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'csvsocket-tls-'));
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-subj',
-        '/CN=localhost',
-        '-days',
-        '1',
-        '-addext',
-        'subjectAltName=DNS:localhost,IP:127.0.0.1',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-      ],
-      { stdio: 'ignore' },
-    );
-    cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
-    key = readFileSync(join(dir, 'key.pem'), 'utf8');
+    ({ cert, key } = selfSignedCert(dir));
     server = await startServer({ port: 0, tls: { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem') } });
   });
   after(async () => {
