@@ -105,12 +105,39 @@ export function formatRows(table: ColumnTable, columns: readonly ColumnInfo[] = 
  * ```
  */
 export function summaryLine(summary: DatasetSummary): string {
-  const cols = summary.columns.map((c) => `${c.name} ${c.type}`).join(', ');
+  const cols = summary.columns.map((c) => `${escapeTerminal(c.name)} ${c.type}`).join(', ');
   const shown = cols.length > 200 ? `${cols.slice(0, 197)}...` : cols;
-  return `${summary.name}: ${plural(summary.rows, 'row')} × ${plural(summary.columns.length, 'column')} (${shown}), ${formatBytes(summary.bytes)} in ${summary.ms} ms`;
+  return `${escapeTerminal(summary.name)}: ${plural(summary.rows, 'row')} × ${plural(summary.columns.length, 'column')} (${shown}), ${formatBytes(summary.bytes)} in ${summary.ms} ms`;
 }
 
 function oneLine(value: string): string {
-  const flat = value.replace(/[\r\n\t]+/g, ' ');
+  const flat = escapeTerminal(value.replace(/[\r\n\t]+/g, ' '));
   return flat.length > 40 ? `${flat.slice(0, 37)}...` : flat;
+}
+
+// C0 controls but tab and line feed, DEL, C1 controls, bidi overrides and
+// isolates, and lone surrogates: what a terminal would act on or reorder
+const TERMINAL_UNSAFE =
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * Text made safe to write to a terminal: control characters (ESC, so no
+ * `ESC[2J` or OSC 52 clipboard sequence reaches the terminal), C1 controls,
+ * bidirectional overrides (U+202E) and lone surrogates become visible escapes
+ * such as `\x1b` or `\u202e`; tab and line feed stay. Everything csvsocket
+ * prints to a terminal from a client's data goes through it; `--format csv`
+ * into a file or pipe keeps the exact bytes.
+ *
+ * @param text - untrusted text (a cell, a column or dataset name)
+ * @returns the text with every unsafe character escaped
+ * @example
+ * ```ts
+ * escapeTerminal('a\x1b[2Jb') // 'a\\x1b[2Jb'
+ * ```
+ */
+export function escapeTerminal(text: string): string {
+  return text.replace(TERMINAL_UNSAFE, (c) => {
+    const code = c.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
 }

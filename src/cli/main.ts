@@ -23,7 +23,7 @@ import {
 } from '../query/index.js';
 import { pageUrl } from '../server/page.js';
 import { type ServeOptions, startServer } from '../server/server.js';
-import { formatBytes, formatHead, formatRows, plural, summaryLine } from '../text.js';
+import { escapeTerminal, formatBytes, formatHead, formatRows, plural, summaryLine } from '../text.js';
 import { follow } from './follow.js';
 import { addNotebookSetupCommand } from './notebook-setup.js';
 import { addSensorCommand } from './sensor.js';
@@ -210,7 +210,7 @@ export function program(io: CliIO = processIO): Command {
       server.on('dataset', (dataset) => {
         io.out('Received CSV data!!');
         io.out(formatHead(dataset.summary));
-        for (const w of dataset.summary.warnings) io.out(`warning: ${w}`);
+        for (const w of dataset.summary.warnings) io.out(`warning: ${escapeTerminal(w)}`);
         io.out('');
       });
       const scheme = options.tls ? 'wss' : 'ws';
