@@ -118,6 +118,7 @@ function oneLine(value: string): string {
 // C0 controls but tab and line feed, DEL, C1 controls, bidi overrides and
 // isolates, and lone surrogates: what a terminal would act on or reorder
 const TERMINAL_UNSAFE =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
   /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /**

@@ -120,12 +120,8 @@ export function createDialer(url: string | undefined, options: ConnectOptions = 
     options.reconnect === false
       ? null
       : { ...DEFAULT_RECONNECT, ...(typeof options.reconnect === 'object' ? options.reconnect : {}) };
-  return {
-    url: shown,
-    dial: () => openSocket(shown, token, options, timeout),
-    reconnect,
-    clientId: options.clientId ?? process.env.CSVSOCKET_CLIENT_ID ?? processClientId(),
-  };
+  const clientId = options.clientId ?? process.env.CSVSOCKET_CLIENT_ID ?? processClientId();
+  return { url: shown, dial: () => openSocket(shown, token, { ...options, clientId }, timeout), reconnect, clientId };
 }
 
 /**
@@ -251,7 +247,11 @@ function welcomeFrom(data: WebSocket.RawData, isBinary: boolean, shown: string):
 
 function newSocket(shown: string, token: string | undefined, options: ConnectOptions, timeout: number): WebSocket {
   return new WebSocket(shown, [SUBPROTOCOL], {
-    headers: token ? { authorization: `Bearer ${token}` } : {},
+    // the client id lets the server count connections per client (and always admit its own process)
+    headers: {
+      ...(options.clientId ? { 'x-csvsocket-client': options.clientId } : {}),
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
     handshakeTimeout: timeout,
     maxPayload: 0,
     perMessageDeflate: false,

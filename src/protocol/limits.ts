@@ -26,7 +26,7 @@ export interface Limits {
   heartbeatMs: number;
   /** How long an interrupted upload waits to be resumed before it is discarded. @default 60 s */
   resumeGraceMs: number;
-  /** Most rows a query returns. @default 10,000,000 */
+  /** Most rows a query returns, and most rows an Arrow upload may declare. @default 10,000,000 */
   maxQueryRows: number;
   /**
    * Time budget of one query, counted from when a query worker takes it (time
@@ -41,6 +41,12 @@ export interface Limits {
    * @default 4
    */
   maxQueriesPerClient: number;
+  /** An upload with no chunk for this long fails with `CSVS_TIMEOUT` and frees its parse. @default 60 s */
+  uploadStallMs: number;
+  /** Most connections with one client id (or, without one, from one address). @default 32 */
+  maxConnectionsPerClient: number;
+  /** Most interrupted uploads one client keeps waiting for resumption; parking more discards its oldest. @default 8 */
+  maxParkedPerClient: number;
 }
 
 /** The defaults. */
@@ -58,6 +64,9 @@ export const defaultLimits: Readonly<Limits> = Object.freeze({
   maxQueryRows: 10_000_000,
   queryTimeoutMs: 30_000,
   maxQueriesPerClient: 4,
+  uploadStallMs: 60_000,
+  maxConnectionsPerClient: 32,
+  maxParkedPerClient: 8,
 });
 
 /** Upload chunk size a client uses. */

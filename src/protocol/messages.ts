@@ -21,7 +21,7 @@ import { z } from 'zod';
 import type { ColumnInfo } from '../csv/types.js';
 import { ErrorCode, ProtocolError } from '../errors.js';
 import { MAX_RID } from './constants.js';
-import { DATASET_NAME_MAX, hasControlCharacter } from './names.js';
+import { DATASET_NAME_MAX, hasControlCharacter, hasLoneSurrogate } from './names.js';
 
 // the protocol's constants and frames live in files the browser page bundles too
 export {
@@ -42,7 +42,10 @@ export const DatasetName = z
   .string()
   .min(1)
   .max(DATASET_NAME_MAX)
-  .refine((name) => !hasControlCharacter(name), 'must not contain control characters');
+  .refine((name) => !hasControlCharacter(name), 'must not contain control characters')
+  // a lone surrogate has no UTF-8 form: "report\udfff" would turn into "report\ufffd"
+  // on its way to a file name or a page, and two names would share one dataset's files
+  .refine((name) => !hasLoneSurrogate(name), 'must be well-formed Unicode (no lone surrogate such as \\udfff)');
 const columnType = z.enum(['integer', 'number', 'boolean', 'date', 'string']);
 // typed as the parser's ColumnInfo (zod's optional keys admit `undefined`, which
 // exactOptionalPropertyTypes tells apart)

@@ -1,6 +1,6 @@
 /**
  * The rule for dataset names — 1 to {@link DATASET_NAME_MAX} characters, no
- * control characters — shared by the server's message schema and the page.
+ * control characters, no lone surrogates — shared by the server's message schema and the page.
  * No imports: the page bundles this file.
  */
 
@@ -25,12 +25,25 @@ export function hasControlCharacter(text: string): boolean {
 }
 
 /**
+ * Whether a text contains a lone (unpaired) surrogate, which has no UTF-8 form.
+ *
+ * @param text - any text
+ * @example
+ * ```ts
+ * hasLoneSurrogate('report\udfff') // true
+ * ```
+ */
+export function hasLoneSurrogate(text: string): boolean {
+  return /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(text);
+}
+
+/**
  * Whether a name is a valid dataset name.
  *
  * @param name - the candidate
  */
 export function isDatasetName(name: string): boolean {
-  return name.length >= 1 && name.length <= DATASET_NAME_MAX && !hasControlCharacter(name);
+  return name.length >= 1 && name.length <= DATASET_NAME_MAX && !hasControlCharacter(name) && !hasLoneSurrogate(name);
 }
 
 /**

@@ -45,8 +45,21 @@ export function fileStem(name: string): string {
     .replace(/^[_-]+|[_-]+$/g, '')
     .slice(0, 40)
     .toLowerCase();
-  const hash = createHash('sha256').update(name, 'utf8').digest('hex').slice(0, 24);
+  // UTF-8 tells every well-formed name apart (and keeps existing files' names);
+  // a name with a lone surrogate, which UTF-8 would turn into U+FFFD, is hashed
+  // as its exact UTF-16 code units, under a prefix no UTF-8 text hashes to
+  const hash = (
+    isWellFormed(name)
+      ? createHash('sha256').update(name, 'utf8')
+      : createHash('sha256').update('utf16le:').update(name, 'utf16le')
+  )
+    .digest('hex')
+    .slice(0, 24);
   return `${slug || 'dataset'}-${hash}`;
+}
+
+function isWellFormed(text: string): boolean {
+  return !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(text);
 }
 
 function sha256(bytes: Uint8Array): string {
@@ -137,9 +150,14 @@ export class Persist {
         const ipc = new Uint8Array(await readFile(join(dir, sidecar.arrow)));
         if (ipc.byteLength !== sidecar.bytes || sha256(ipc) !== sidecar.sha256)
           throw new Error(`${sidecar.arrow} does not match its checksum`);
+        const table = tableFromArrowIPC(ipc);
+        // a summary without its row count (an older server stored a "__proto__" column
+        // that way) would make every client's list fail: refuse it here, not there
+        if (sidecar.summary?.rows !== table.numRows() || !Array.isArray(sidecar.columns))
+          throw new Error(`its summary does not describe ${sidecar.arrow} (${table.numRows()} rows)`);
         datasets.push({
           name: sidecar.name,
-          table: tableFromArrowIPC(ipc),
+          table,
           columns: sidecar.columns,
           summary: sidecar.summary,
           ipc,

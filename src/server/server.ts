@@ -29,8 +29,9 @@ import { Ingest } from './ingest/pool.js';
 import { handlePageRequest } from './page.js';
 import { KeyedQueue, Persist } from './persist.js';
 import { QueryPool } from './queries/pool.js';
-import { type CompletedUpload, Session, type Upload } from './session.js';
+import { Session } from './session.js';
 import { LiveHub } from './subscribers.js';
+import type { CompletedUpload, Upload } from './uploads.js';
 
 /** Options of {@link serve} and `csvsocket serve`. */
 export interface ServeOptions {
@@ -114,6 +115,9 @@ export class CsvServer extends EventEmitter<CsvServerEvents> {
   private readonly secure: boolean;
   private readonly check: AuthCheck;
   private nextSession = 1;
+  private nextLegacy = 1;
+  /** open connections per client key (client id, else remote address) */
+  private readonly perClient = new Map<string, number>();
   private closing: Promise<void> | null = null;
 
   /** @internal use {@link serve} */
@@ -291,6 +295,28 @@ export class CsvServer extends EventEmitter<CsvServerEvents> {
     return this.closing;
   }
 
+  /**
+   * Why a new connection is refused, or null. The server's own process (the
+   * notebook) always gets in; anyone else within maxConnections, and one client
+   * within maxConnectionsPerClient, so that no client can take every slot.
+   */
+  private connectionRefusal(key: string): string | null {
+    const { maxConnections, maxConnectionsPerClient } = this.limits;
+    if (key === `id:${processClientId()}`) return null;
+    if (this.sessions.size >= maxConnections) return `the server holds ${maxConnections} connections already`;
+    if ((this.perClient.get(key) ?? 0) >= maxConnectionsPerClient)
+      return `this client holds ${maxConnectionsPerClient} connections already (maxConnectionsPerClient); close one`;
+    return null;
+  }
+
+  /** A name for a legacy upload: `upload_N`, never handed out twice by this server. */
+  private legacyName(): string {
+    for (;;) {
+      const name = `upload_${this.nextLegacy++}`;
+      if (!this.datasets.get(name)) return name;
+    }
+  }
+
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
     if (handlePageRequest(req, res, this.check)) return;
     res.writeHead(426, { 'content-type': 'text/plain; charset=utf-8', upgrade: 'websocket' });
@@ -309,13 +335,25 @@ export class CsvServer extends EventEmitter<CsvServerEvents> {
       );
       return;
     }
-    if (this.sessions.size >= this.limits.maxConnections) {
-      const body = `${ErrorCode.LIMIT_CONNECTIONS}: the server holds ${this.limits.maxConnections} connections already\n`;
+    const key = clientKey(req);
+    const full = this.connectionRefusal(key);
+    if (full) {
+      const body = `${ErrorCode.LIMIT_CONNECTIONS}: ${full}\n`;
       socket.end(
         `HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nX-Csvsocket-Error: ${ErrorCode.LIMIT_CONNECTIONS}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
       );
       return;
     }
+    this.perClient.set(key, (this.perClient.get(key) ?? 0) + 1);
+    let counted = true;
+    const uncount = () => {
+      if (!counted) return;
+      counted = false;
+      const n = (this.perClient.get(key) ?? 1) - 1;
+      if (n > 0) this.perClient.set(key, n);
+      else this.perClient.delete(key);
+    };
+    socket.once('close', uncount);
     this.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
       const session = new Session(this.nextSession++, ws, {
         datasets: this.datasets,
@@ -325,7 +363,7 @@ export class CsvServer extends EventEmitter<CsvServerEvents> {
         legacy: ws.protocol !== SUBPROTOCOL,
         legacyReply: LEGACY_REPLY,
         parked: this.parked,
-        legacyName: () => this.datasets.freeName('upload'),
+        legacyName: () => this.legacyName(),
         live: this.live,
         onDiscard: (upload) => this.emit('discarded', { id: upload.id, name: upload.name, bytes: upload.received }),
         allowOverwrite: this.allowOverwrite,
@@ -337,6 +375,7 @@ export class CsvServer extends EventEmitter<CsvServerEvents> {
       this.sessions.add(session);
       this.emit('connection', { id: session.id, legacy: session.legacy, clients: this.sessions.size });
       ws.on('close', () => {
+        uncount();
         this.sessions.delete(session);
         session.dispose();
         this.emit('disconnect', { id: session.id, clients: this.sessions.size });
@@ -344,6 +383,16 @@ export class CsvServer extends EventEmitter<CsvServerEvents> {
       session.start();
     });
   }
+}
+
+/**
+ * Who a connection counts against: the client id it names in the
+ * `X-Csvsocket-Client` header (the Node client sends it), else its address.
+ */
+function clientKey(req: IncomingMessage): string {
+  const id = req.headers['x-csvsocket-client'];
+  if (typeof id === 'string' && id.length >= 8 && id.length <= 128) return `id:${id}`;
+  return `address:${req.socket.remoteAddress ?? ''}`;
 }
 
 interface ResolvedServe {

@@ -169,18 +169,16 @@ describe('limits', () => {
     after(() => server.close());
 
     it('answers connection 4 of 3 with 503 CSVS_LIMIT_CONNECTIONS, and lets a new one in after one leaves', async () => {
-      const clients = await Promise.all([1, 2, 3].map(() => connect(server.url, { reconnect: false })));
+      // other clients than this process's own, which always gets in
+      const other = (i: number) => ({ reconnect: false as const, clientId: `other-client-${i}` });
+      const clients = await Promise.all([1, 2, 3].map((i) => connect(server.url, other(i))));
       assert.equal(server.clients, 3);
-      const err = await rejectsWithCode(
-        connect(server.url, { reconnect: false }),
-        'CSVS_LIMIT_CONNECTIONS',
-        /3 connections/,
-      );
+      const err = await rejectsWithCode(connect(server.url, other(4)), 'CSVS_LIMIT_CONNECTIONS', /3 connections/);
       assert.ok(err instanceof LimitError);
       const gone = once(server, 'disconnect');
       await clients[0]!.close();
       await gone;
-      const late = await connect(server.url, { reconnect: false });
+      const late = await connect(server.url, other(5));
       assert.equal((await late.send(CSV, { name: 'late' })).numRows(), 2);
       await Promise.all([late, ...clients.slice(1)].map((c) => c.close()));
     });

@@ -41,6 +41,9 @@ export interface IngestResult {
   head: Array<Array<string | null>>;
 }
 
+/** CSV options, and the row limit of an Arrow upload (checked before it is opened). */
+export type ParseOptions = CsvOptions & { arrowMaxRows?: number };
+
 /** What a worker parses: CSV, Arrow IPC, or the original design's pandas `to_json()`. */
 export type IngestFormat = UploadFormat | 'pandas';
 
@@ -50,7 +53,7 @@ export type ToWorker =
       op: 'begin';
       id: number;
       format: IngestFormat;
-      options: CsvOptions;
+      options: ParseOptions;
       headRows: number;
       /** a later piece of a CSV: the file's start up to the end of its header line */
       prefix?: Uint8Array;
@@ -129,7 +132,7 @@ interface Scan {
 
 interface Parse {
   format: IngestFormat;
-  options: CsvOptions;
+  options: ParseOptions;
   listener: IngestListener;
   pieces: Piece[];
   scan?: Scan;
@@ -226,7 +229,7 @@ export class Ingest {
    * @param listener - told of progress, and of a failure before the end
    * @returns the parse's id for {@link push}, {@link end} and {@link abort}
    */
-  begin(format: IngestFormat, options: CsvOptions, listener: IngestListener): number {
+  begin(format: IngestFormat, options: ParseOptions, listener: IngestListener): number {
     const id = this.nextId++;
     const memory = this.memoryBytes ?? freemem();
     const parse: Parse = {
@@ -463,7 +466,7 @@ export class Ingest {
     return -1;
   }
 
-  private startPiece(parse: Parse, options: CsvOptions, byteOffset: number): void {
+  private startPiece(parse: Parse, options: ParseOptions, byteOffset: number): void {
     const worker = this.pick();
     const piece: Piece = { job: this.nextJob++, worker, sent: 0, parsed: 0, released: false };
     worker.active++;

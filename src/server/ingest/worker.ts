@@ -10,13 +10,14 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parentPort } from 'node:worker_threads';
+import { checkArrowUpload } from '../../arrow/check.js';
 import { columnsToIPC, concatIPCStreams, describeTable, tableFromArrowIPC } from '../../arrow/ipc.js';
 import { ArrowColumn, mergeColumnStats } from '../../csv/column.js';
-import { type ColumnInfo, type CsvOptions, CsvParser, formatValue, Utf8Column } from '../../csv/index.js';
+import { type ColumnInfo, CsvParser, formatValue, Utf8Column } from '../../csv/index.js';
 import { blankLinesWarning as blankWarning } from '../../csv/parser.js';
 import { ErrorCode, toCsvSocketError } from '../../errors.js';
 import { pandasJSONToCSV } from '../../protocol/legacy.js';
-import type { FromWorker, IngestFormat, ToWorker } from './pool.js';
+import type { FromWorker, IngestFormat, ParseOptions, ToWorker } from './pool.js';
 
 interface Job {
   format: IngestFormat;
@@ -24,7 +25,7 @@ interface Job {
   chunks?: Uint8Array[];
   bytes: number;
   headRows: number;
-  options: CsvOptions;
+  options: ParseOptions;
   failed: boolean;
 }
 
@@ -101,105 +102,132 @@ function done(id: number, parsed: ReturnType<CsvParser['finishPiece']>, warnings
   send(result, [ipc.buffer as ArrayBuffer]);
 }
 
+/** A new parse, or a later piece of one (with the header line before it). */
+function begin(m: Extract<ToWorker, { op: 'begin' }>): void {
+  const job: Job = { format: m.format, options: m.options, bytes: 0, headRows: m.headRows, failed: false };
+  jobs.set(m.id, job);
+  if (m.format !== 'csv') {
+    job.chunks = [];
+    return;
+  }
+  job.parser = new CsvParser(m.options, { utf8Strings: true, rowsHint: m.rowsHint ?? 0 });
+  if (m.prefix) {
+    job.parser.push(m.prefix);
+    job.parser.startPiece(m.byteOffset ?? 0);
+  }
+}
+
+function chunk(m: Extract<ToWorker, { op: 'chunk' }>): void {
+  const job = jobs.get(m.id);
+  if (!job || job.failed) return;
+  job.bytes += m.bytes.byteLength;
+  if (job.parser) {
+    job.parser.push(m.bytes);
+    // the parser keeps no view of a chunk: hand the buffer back for the next one
+    const buffer = m.bytes.buffer;
+    if (buffer instanceof SharedArrayBuffer) send({ op: 'parsed', id: m.id, bytes: job.bytes });
+    else send({ op: 'parsed', id: m.id, bytes: job.bytes, buffer }, [buffer]);
+  } else {
+    // a shared buffer is reused once parsed: keep a copy
+    job.chunks?.push(m.bytes.buffer instanceof SharedArrayBuffer ? m.bytes.slice() : m.bytes);
+    send({ op: 'parsed', id: m.id, bytes: job.bytes });
+  }
+}
+
+/** A CSV piece is complete: parse what is left and report its stats, or, when it is the whole input, finish it. */
+function seal(m: Extract<ToWorker, { op: 'seal' }>): void {
+  const job = jobs.get(m.id);
+  if (!job?.parser || job.failed) return;
+  const state = job.parser.sealPiece(m.final);
+  if (!m.whole) return send({ op: 'sealed', id: m.id, state });
+  jobs.delete(m.id);
+  const parsed = job.parser.finishPiece(state.stats.map((s) => mergeColumnStats([s])));
+  const blank = blankWarning(state.blankLines, state.lastRowLine);
+  done(m.id, parsed, blank === undefined ? state.warnings : [...state.warnings, blank], job.headRows);
+}
+
+/** The merged types are known: convert, encode this piece's batch (in parallel with the others) for the join. */
+function finish(m: Extract<ToWorker, { op: 'finish' }>): void {
+  const job = jobs.get(m.id);
+  if (!job?.parser || job.failed) return;
+  jobs.delete(m.id);
+  const parsed = job.parser.finishPiece(m.decisions);
+  const values = parsed.values as unknown as Array<ArrayLike<unknown>>;
+  const stream = columnsToIPC({ columns: parsed.columns, values });
+  send({ op: 'columns', id: m.id, stream, head: head(parsed.columns, values, parsed.rows, m.headRows) }, [
+    stream.buffer as ArrayBuffer,
+  ]);
+}
+
+/** The whole input has arrived (a one-piece CSV, pandas JSON or Arrow): finish it. */
+function end(m: Extract<ToWorker, { op: 'end' }>): void {
+  const job = jobs.get(m.id);
+  if (!job || job.failed) return;
+  jobs.delete(m.id);
+  if (job.format === 'arrow') return endArrow(m.id, job);
+  if (job.format === 'pandas') {
+    // the original design's df.to_json(): rebuilt as CSV text so that it gets
+    // the same lossless typing and header checks as any CSV
+    job.parser = new CsvParser(job.options, UTF8);
+    job.parser.push(Buffer.from(pandasJSONToCSV(Buffer.concat(job.chunks ?? []).toString('utf8'))));
+  }
+  if (!job.parser) return;
+  const parsed = job.parser.end();
+  const ipc = columnsToIPC(parsed);
+  const { columns, rows, warnings } = parsed;
+  const result: FromWorker = {
+    op: 'done',
+    id: m.id,
+    ipc,
+    columns,
+    rows,
+    warnings,
+    head: head(columns, parsed.values, rows, job.headRows),
+  };
+  send(result, [ipc.buffer as ArrayBuffer]);
+}
+
+/**
+ * An Arrow upload: every declared length is checked against its bytes and the
+ * row limit before arquero opens it (which allocates per declared row).
+ */
+function endArrow(id: number, job: Job): void {
+  const bytes = Buffer.concat(job.chunks ?? []);
+  delete job.chunks;
+  const checked = checkArrowUpload(bytes, {
+    maxRows: job.options.arrowMaxRows ?? Number.POSITIVE_INFINITY,
+    maxColumns: job.options.maxColumns ?? Number.POSITIVE_INFINITY,
+  });
+  const described = describeTable(tableFromArrowIPC(checked.ipc), job.headRows);
+  const columns = described.columns.map((c) => {
+    const header = checked.renamed.get(c.name);
+    return header === undefined ? c : { ...c, header };
+  });
+  const warnings = [...checked.warnings, ...described.warnings];
+  send({ op: 'done', id, ipc: checked.ipc, ...described, columns, warnings }, []);
+}
+
 port.on('message', (m: ToWorker) => {
   try {
     switch (m.op) {
-      case 'begin': {
-        const job: Job = { format: m.format, options: m.options, bytes: 0, headRows: m.headRows, failed: false };
-        jobs.set(m.id, job);
-        if (m.format === 'csv') {
-          job.parser = new CsvParser(m.options, { utf8Strings: true, rowsHint: m.rowsHint ?? 0 });
-          if (m.prefix) {
-            job.parser.push(m.prefix);
-            job.parser.startPiece(m.byteOffset ?? 0);
-          }
-        } else job.chunks = [];
-        break;
-      }
-      case 'chunk': {
-        const job = jobs.get(m.id);
-        if (!job || job.failed) return;
-        job.bytes += m.bytes.byteLength;
-        if (job.parser) {
-          job.parser.push(m.bytes);
-          // the parser keeps no view of a chunk: hand the buffer back for the next one
-          const buffer = m.bytes.buffer;
-          if (buffer instanceof SharedArrayBuffer) send({ op: 'parsed', id: m.id, bytes: job.bytes });
-          else send({ op: 'parsed', id: m.id, bytes: job.bytes, buffer }, [buffer]);
-        } else {
-          // a shared buffer is reused once parsed: keep a copy
-          job.chunks?.push(m.bytes.buffer instanceof SharedArrayBuffer ? m.bytes.slice() : m.bytes);
-          send({ op: 'parsed', id: m.id, bytes: job.bytes });
-        }
-        break;
-      }
-      case 'seal': {
-        // a CSV piece is complete: parse what is left and report its stats,
-        // or, when it is the whole input, finish it here
-        const job = jobs.get(m.id);
-        if (!job?.parser || job.failed) return;
-        const state = job.parser.sealPiece(m.final);
-        if (m.whole) {
-          jobs.delete(m.id);
-          const parsed = job.parser.finishPiece(state.stats.map((s) => mergeColumnStats([s])));
-          const blank = blankWarning(state.blankLines, state.lastRowLine);
-          done(m.id, parsed, blank === undefined ? state.warnings : [...state.warnings, blank], job.headRows);
-        } else send({ op: 'sealed', id: m.id, state });
-        break;
-      }
-      case 'finish': {
-        // the merged types are known: convert, and hand the buffers over for the join
-        const job = jobs.get(m.id);
-        if (!job?.parser || job.failed) return;
-        jobs.delete(m.id);
-        const parsed = job.parser.finishPiece(m.decisions);
-        const values = parsed.values as unknown as Array<ArrayLike<unknown>>;
-        // each piece encodes its own batch, in parallel; the join only copies
-        const stream = columnsToIPC({ columns: parsed.columns, values });
-        send({ op: 'columns', id: m.id, stream, head: head(parsed.columns, values, parsed.rows, m.headRows) }, [
-          stream.buffer as ArrayBuffer,
-        ]);
-        break;
-      }
+      case 'begin':
+        return begin(m);
+      case 'chunk':
+        return chunk(m);
+      case 'seal':
+        return seal(m);
+      case 'finish':
+        return finish(m);
       case 'join': {
         const ipc = concatIPCStreams(m.streams);
         // shared, not transferred: a SharedArrayBuffer cannot be in a transfer list
-        send({ op: 'joined', id: m.id, ipc }, ipc.buffer instanceof SharedArrayBuffer ? [] : [ipc.buffer]);
-        break;
+        return send({ op: 'joined', id: m.id, ipc }, ipc.buffer instanceof SharedArrayBuffer ? [] : [ipc.buffer]);
       }
-      case 'end': {
-        const job = jobs.get(m.id);
-        if (!job || job.failed) return;
-        jobs.delete(m.id);
-        if (job.format === 'pandas') {
-          // the original design's df.to_json(): rebuilt as CSV text so that it gets
-          // the same lossless typing and header checks as any CSV
-          job.parser = new CsvParser(job.options, UTF8);
-          job.parser.push(Buffer.from(pandasJSONToCSV(Buffer.concat(job.chunks ?? []).toString('utf8'))));
-        }
-        if (job.parser) {
-          const parsed = job.parser.end();
-          const ipc = columnsToIPC(parsed);
-          const result: FromWorker = {
-            op: 'done',
-            id: m.id,
-            ipc,
-            columns: parsed.columns,
-            rows: parsed.rows,
-            warnings: parsed.warnings,
-            head: head(parsed.columns, parsed.values, parsed.rows, job.headRows),
-          };
-          send(result, [ipc.buffer as ArrayBuffer]);
-        } else {
-          const bytes = Buffer.concat(job.chunks ?? []);
-          const described = describeTable(tableFromArrowIPC(bytes), job.headRows);
-          send({ op: 'done', id: m.id, ipc: bytes, ...described }, []);
-        }
-        break;
-      }
+      case 'end':
+        return end(m);
       case 'abort':
         jobs.delete(m.id);
-        break;
+        return;
     }
   } catch (err) {
     fail(m.id, err);
