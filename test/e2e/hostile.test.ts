@@ -1,24 +1,33 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
+import {
+  columnFromArray,
+  dictionary,
+  field,
+  int32,
+  list,
+  nullType,
+  struct,
+  tableFromColumns,
+  tableToIPC,
+  utf8,
+} from '@uwdata/flechette';
+import WebSocket from 'ws';
 import { type CsvClient, type CsvServer, connect, isCsvSocketError, startServer } from '../../src/index.js';
+import { LEGACY_REPLY } from '../../src/protocol/messages.js';
+import { formatHead, summaryLine } from '../../src/text.js';
 import { rejectsWithCode } from '../helpers.js';
 import { closeCode, numberedCSV, prng, rawSocket, tableChecksum, untilClosed, wsFrame } from '../server/helpers.js';
+import { chunkFrame, RawClient } from '../server/raw-client.js';
 
 const FRAME = 1024 * 1024;
 const BASE = `id,name,score,when,flag\n${Array.from({ length: 40 }, (_, i) => `${i},"name ${i}, with comma",${i * 1.5},2024-01-${String((i % 28) + 1).padStart(2, '0')},${i % 2 === 0}`).join('\n')}\n`;
-
-function chunkFrame(rid: number, offset: number, payload: Buffer): Buffer {
-  const header = Buffer.alloc(16);
-  header.write('CS', 0);
-  header[2] = 1;
-  header.writeUInt32LE(rid, 4);
-  header.writeDoubleLE(offset, 8);
-  return Buffer.concat([header, payload]);
-}
 
 describe('hostile input', () => {
   let server: CsvServer;
@@ -289,5 +298,499 @@ describe('load: 200 clients at once, 20 killed mid-upload', () => {
     assert.ok(server.list().every((d) => !d.name.startsWith('killed-')));
     assert.equal(server.list().length, 180);
     await Promise.all(clients.map((c) => c.close()));
+  });
+});
+
+// ---------------------------------------------------------------------------
+// Issue 11: a class of token holders cannot freeze, crash or rob the teacher's
+// kernel. Each attack runs while an observer (another client) keeps asking for
+// the dataset list; the observer must get answers throughout.
+
+/**
+ * Another client that keeps asking for the dataset list until stopped; it is
+ * connected and answered once before the attack starts.
+ */
+async function observe(server: CsvServer): Promise<{ stop(): Promise<number> }> {
+  const c = await connect(server.url, { reconnect: false, clientId: `observer-${Math.random()}` });
+  await c.list();
+  let running = true;
+  let answers = 0;
+  const loop = (async () => {
+    while (running) {
+      await c.list();
+      answers++;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      // and the server still answers once the attack is over
+      await c.list();
+      await c.close();
+      return answers + 1;
+    },
+  };
+}
+
+/** Run an attack with an observer; assert the observer got its answers meanwhile and after. */
+async function underAttack<T>(server: CsvServer, attack: () => Promise<T>): Promise<T> {
+  const observer = await observe(server);
+  try {
+    return await attack();
+  } finally {
+    const answers = await observer.stop();
+    assert.ok(answers > 0, 'the observer got no answer while the attack ran');
+  }
+}
+
+/** Every int64 equal to `from` in the bytes replaced by `to`: Arrow's declared lengths. */
+function patchLengths(ipc: Uint8Array, from: number, to: number): Uint8Array {
+  const out = new Uint8Array(ipc);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i + 8 <= out.length; i++)
+    if (view.getBigInt64(i, true) === BigInt(from)) view.setBigInt64(i, BigInt(to), true);
+  return out;
+}
+
+const ROWS = 777;
+const hostileArrow: Array<[string, () => Uint8Array, number, string]> = [
+  ['six Null columns declaring 10^8 rows each (440 bytes)', () => nullColumns(6), 100_000_000, 'CSVS_LIMIT_ROWS'],
+  ['a Null column declaring 20M rows', () => nullColumns(1), 20_000_000, 'CSVS_LIMIT_ROWS'],
+  ['a Null column declaring 5M rows in 200 bytes', () => nullColumns(1), 5_000_000, 'CSVS_PROTOCOL_BAD_ARROW'],
+  [
+    'an int32 column declaring 5M rows',
+    () =>
+      arrowOf(
+        columnFromArray(
+          Array.from({ length: ROWS }, (_, i) => i),
+          int32(),
+        ),
+      ),
+    5_000_000,
+    'CSVS_PROTOCOL_BAD_ARROW',
+  ],
+  [
+    'a dictionary column declaring 5M rows',
+    () =>
+      arrowOf(
+        columnFromArray(
+          Array.from({ length: ROWS }, (_, i) => (i % 2 ? 'a' : 'b')),
+          dictionary(utf8()),
+        ),
+      ),
+    5_000_000,
+    'CSVS_PROTOCOL_BAD_ARROW',
+  ],
+  [
+    'a list column declaring 5M rows',
+    () =>
+      arrowOf(
+        columnFromArray(
+          Array.from({ length: ROWS }, (_, i) => [i]),
+          list(int32()),
+        ),
+      ),
+    5_000_000,
+    'CSVS_PROTOCOL_BAD_ARROW',
+  ],
+  [
+    'a struct column declaring 5M rows',
+    () =>
+      arrowOf(
+        columnFromArray(
+          Array.from({ length: ROWS }, (_, i) => ({ a: i })),
+          struct([field('a', int32())]),
+        ),
+      ),
+    5_000_000,
+    'CSVS_PROTOCOL_BAD_ARROW',
+  ],
+];
+
+function nullColumns(n: number): Uint8Array {
+  const columns = Array.from(
+    { length: n },
+    (_, i) =>
+      [`c${i}`, columnFromArray(Array(ROWS).fill(null), nullType())] as [string, ReturnType<typeof columnFromArray>],
+  );
+  return tableToIPC(tableFromColumns(columns), { format: 'stream' }) as Uint8Array;
+}
+
+function arrowOf(column: ReturnType<typeof columnFromArray>): Uint8Array {
+  return tableToIPC(tableFromColumns([['x', column]]), { format: 'stream' }) as Uint8Array;
+}
+
+const NAMES = [
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  'hasOwnProperty',
+  'valueOf',
+  '',
+  ' ',
+  'x'.repeat(10_000),
+  'a\u202eb',
+];
+
+describe('classroom attacks (issue 11)', () => {
+  let hostile = 0;
+  after(() => process.stdout.write(`# classroom attacks run: ${hostile}\n`));
+
+  describe('1. crash: Arrow uploads that declare more than they hold', () => {
+    let server: CsvServer;
+    before(async () => {
+      server = await startServer({ port: 0, threads: 1 });
+    });
+    after(() => server.close());
+
+    for (const [what, build, rows, code] of hostileArrow) {
+      it(`refuses ${what} with ${code}, in the worker, and stores nothing`, async () => {
+        hostile++;
+        const attacker = await RawClient.open(server);
+        const bytes = patchLengths(build(), ROWS, rows);
+        const reply = await underAttack(server, () => attacker.upload('bomb', bytes, { format: 'arrow' }));
+        assert.equal(reply.type, 'error', JSON.stringify(reply).slice(0, 300));
+        assert.equal(reply.code, code, reply.message);
+        assert.match(
+          reply.message!,
+          code === 'CSVS_LIMIT_ROWS'
+            ? /declares \d+ rows; this server takes at most/
+            : /declares .*(bytes|arrived|stand for)/,
+        );
+        assert.equal(server.table('bomb'), undefined);
+        await attacker.close();
+      });
+    }
+
+    it('still stores an honest Arrow upload with Null, dictionary, list and struct columns', async () => {
+      const attacker = await RawClient.open(server);
+      const table = tableFromColumns([
+        ['n', columnFromArray(Array(ROWS).fill(null), nullType())],
+        [
+          'd',
+          columnFromArray(
+            Array.from({ length: ROWS }, (_, i) => (i % 2 ? 'a' : 'b')),
+            dictionary(utf8()),
+          ),
+        ],
+        [
+          'i',
+          columnFromArray(
+            Array.from({ length: ROWS }, (_, i) => i),
+            int32(),
+          ),
+        ],
+      ]);
+      const reply = await attacker.upload('honest', tableToIPC(table, { format: 'stream' }) as Uint8Array, {
+        format: 'arrow',
+      });
+      assert.equal(reply.type, 'stored', reply.message);
+      assert.equal(server.table('honest')?.numRows(), ROWS);
+      await attacker.close();
+    });
+  });
+
+  describe('4. rob: owners nobody can guess', () => {
+    it('keeps a page upload (no clientId) from clients guessing session-N owner ids', async () => {
+      hostile++;
+      const server = await startServer({ port: 0, threads: 1 });
+      try {
+        const page = await RawClient.open(server);
+        assert.equal((await page.upload('page-data', Buffer.from('a,b\n1,2\n'))).type, 'stored');
+        const thief = await RawClient.open(server);
+        await underAttack(server, async () => {
+          for (let n = 1; n <= 30; n++) {
+            const reply = await thief.upload('page-data', Buffer.from('a,b\n6,6\n'), { clientId: `session-${n}` });
+            assert.equal(reply.code, 'CSVS_AUTH_NOT_OWNER', `session-${n}: ${reply.type}`);
+            const rid = thief.nextRid();
+            thief.send({ type: 'drop', rid, name: 'page-data', clientId: `session-${n}` });
+            assert.equal((await thief.answer(rid)).code, 'CSVS_AUTH_NOT_OWNER');
+          }
+        });
+        assert.deepEqual(server.table('page-data')?.array('a'), [1]);
+        await Promise.all([page.close(), thief.close()]);
+      } finally {
+        await server.close();
+      }
+    });
+
+    it("accepts a page-supplied clientId like any client's: the same id replaces its data after a reload", async () => {
+      const server = await startServer({ port: 0, threads: 1 });
+      try {
+        const id = 'page-localstorage-id-0123456789';
+        const first = await RawClient.open(server);
+        assert.equal((await first.upload('mine', Buffer.from('a\n1\n'), { clientId: id })).type, 'stored');
+        await first.close();
+        const reloaded = await RawClient.open(server);
+        assert.equal((await reloaded.upload('mine', Buffer.from('a\n2\n'), { clientId: id })).type, 'stored');
+        assert.equal((await reloaded.upload('mine', Buffer.from('a\n3\n'))).code, 'CSVS_AUTH_NOT_OWNER');
+        await reloaded.close();
+      } finally {
+        await server.close();
+      }
+    });
+  });
+
+  describe('5. lose: names that differ only in a lone surrogate', () => {
+    it('refuses "report\\udfff" with CSVS_PROTOCOL_BAD_MESSAGE and keeps "report\\ufffd" across a restart', async () => {
+      hostile++;
+      const dir = mkdtempSync(join(tmpdir(), 'csvs-surrogate-'));
+      try {
+        let server = await startServer({ port: 0, threads: 1, dataDir: dir });
+        const c = await RawClient.open(server);
+        assert.equal((await c.upload('report\ufffd', Buffer.from('a\n1\n'))).type, 'stored');
+        const lone = await underAttack(server, () => c.upload('report\udfff', Buffer.from('a\n2\n')));
+        assert.equal(lone.code, 'CSVS_PROTOCOL_BAD_MESSAGE');
+        assert.match(lone.message!, /lone surrogate/);
+        await c.close();
+        await server.close();
+        server = await startServer({ port: 0, threads: 1, dataDir: dir });
+        assert.deepEqual(server.table('report\ufffd')?.array('a'), [1]);
+        assert.deepEqual(
+          server.list().map((d) => d.name),
+          ['report\ufffd'],
+        );
+        await server.close();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
+
+  describe('6. deny: every name is data', () => {
+    it('stores every name of the corpus as an Arrow column, a CSV header, an append key and a dataset name; list works for all, also after a restart', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'csvs-names-'));
+      try {
+        let server = await startServer({ port: 0, threads: 1, dataDir: dir });
+        const c = await RawClient.open(server);
+        await underAttack(server, async () => {
+          for (const [i, name] of NAMES.entries()) {
+            hostile += 4;
+            const arrow = tableToIPC(
+              tableFromColumns([
+                [name, columnFromArray([1, 2, 3], int32())],
+                ['other', columnFromArray([4, 5, 6], int32())],
+              ]),
+              { format: 'stream' },
+            ) as Uint8Array;
+            const a = await c.upload(`arrow-${i}`, arrow, { format: 'arrow' });
+            assert.equal(a.type, 'stored', `arrow column ${JSON.stringify(name.slice(0, 20))}: ${a.message}`);
+            assert.equal((a.summary as { rows: number }).rows, 3);
+            assert.equal(server.table(`arrow-${i}`)?.numRows(), 3);
+            const header = `"${name}",other\n1,4\n`;
+            assert.equal((await c.upload(`csv-${i}`, Buffer.from(header))).type, 'stored', `header ${i}`);
+            // append rows whose key is the name: the CSV the client writes for them
+            const appended = await c.upload(`csv-${i}`, Buffer.from(`"${name}",other\n2,5\n`), { mode: 'append' });
+            assert.equal(appended.type, 'stored', `append ${i}: ${appended.message}`);
+            assert.equal(server.table(`csv-${i}`)?.numRows(), 2);
+            const named = await c.upload(name, Buffer.from('a\n1\n'));
+            if (name.length === 0 || name.length > 128) assert.equal(named.code, 'CSVS_PROTOCOL_BAD_MESSAGE');
+            else assert.equal(named.type, 'stored', `dataset name ${JSON.stringify(name)}: ${named.message}`);
+          }
+        });
+        const listed = await c.list();
+        assert.equal(listed.type, 'datasets', listed.message);
+        const summaries = listed.datasets as Array<{ name: string; rows: number }>;
+        assert.ok(summaries.every((d) => Number.isInteger(d.rows)));
+        await c.close();
+        await server.close();
+        server = await startServer({ port: 0, threads: 1, dataDir: dir });
+        const again = await connect(server.url, { reconnect: false, clientId: 'after-restart-1' });
+        assert.equal((await again.list()).length, summaries.length);
+        assert.equal(server.table('arrow-0')?.numRows(), 3);
+        await again.close();
+        await server.close();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
+
+  describe('7. memory: a client that ignores the upload window', () => {
+    it('closes the connection with 1008 and CSVS_PROTOCOL_WINDOW, and parks nothing', async () => {
+      hostile++;
+      const server = await startServer({ port: 0, threads: 1, limits: { resumeGraceMs: 60_000 } });
+      try {
+        const flooder = await RawClient.open(server);
+        await underAttack(server, async () => {
+          const rid = await flooder.begin('flood');
+          const row = Buffer.from('1234567890,abcdefghij,3.25\n');
+          const mib = Buffer.alloc(1024 * 1024);
+          for (let at = 0; at < mib.length; at += row.length) row.copy(mib, at);
+          flooder.ws.send(chunkFrame(rid, 0, Buffer.concat([Buffer.from('a,b,c\n'), mib.subarray(6)])));
+          // 20 MiB beyond an acknowledged offset of at most 1 MiB, in one frame
+          flooder.ws.send(chunkFrame(rid, mib.length, Buffer.alloc(20 * 1024 * 1024, 0x61)));
+          const err = await flooder.next((r) => r.type === 'error');
+          assert.equal(err.code, 'CSVS_PROTOCOL_WINDOW', err.message);
+          assert.match(err.message!, /window is 16777216 bytes/);
+          while (!flooder.closed) await new Promise((r) => setTimeout(r, 20));
+          assert.equal(flooder.closed.code, 1008);
+        });
+        const internals = server as unknown as { parked: Map<string, unknown> };
+        assert.equal(internals.parked.size, 0);
+      } finally {
+        await server.close();
+      }
+    });
+  });
+
+  describe('8. lock-out: stalled uploads and connection floods', () => {
+    it('times stalled uploads out, caps one client, and always admits another client and the notebook', async () => {
+      hostile++;
+      const server = await startServer({
+        port: 0,
+        threads: 1,
+        limits: { maxConnections: 24, maxConnectionsPerClient: 8, uploadStallMs: 300, resumeGraceMs: 60_000 },
+      });
+      const opened: RawClient[] = [];
+      try {
+        await underAttack(server, async () => {
+          const refused: string[] = [];
+          for (let i = 0; i < 20; i++) {
+            try {
+              opened.push(await RawClient.open(server));
+            } catch (err) {
+              refused.push(String((err as Error).message));
+            }
+          }
+          assert.equal(opened.length, 8);
+          assert.equal(refused.length, 12);
+          // one chunk each, never `end`: each upload fails after uploadStallMs
+          const stalls = await Promise.all(
+            opened.map(async (c) => {
+              const rid = await c.begin(`stalled-${Math.random()}`);
+              c.ws.send(chunkFrame(rid, 0, Buffer.from('a,b\n1,')));
+              return c.answer(rid);
+            }),
+          );
+          for (const s of stalls) assert.equal(s.code, 'CSVS_TIMEOUT', s.message);
+        });
+        const other = await connect(server.url, { reconnect: false, clientId: 'another-student-1' });
+        assert.equal((await other.send('a\n1\n', { name: 'other' })).numRows(), 1);
+        // fill every slot with distinct ids: the notebook (this process) still gets in
+        const fillers = await Promise.all(
+          Array.from({ length: 15 }, (_, i) =>
+            connect(server.url, { reconnect: false, clientId: `filler-client-${i}` }),
+          ),
+        );
+        await rejectsWithCode(
+          connect(server.url, { reconnect: false, clientId: 'one-too-many' }),
+          'CSVS_LIMIT_CONNECTIONS',
+        );
+        const notebook = await connect(server.url, { reconnect: false });
+        assert.equal((await notebook.send('a\n2\n', { name: 'notebook' })).numRows(), 1);
+        await Promise.all([other, notebook, ...fillers].map((c) => c.close()));
+      } finally {
+        await Promise.all(opened.map((c) => c.close()));
+        await server.close();
+      }
+    });
+
+    it('keeps at most maxParkedPerClient interrupted uploads per client, discarding the oldest', async () => {
+      hostile++;
+      const server = await startServer({
+        port: 0,
+        threads: 1,
+        limits: { maxParkedPerClient: 3, resumeGraceMs: 60_000 },
+      });
+      try {
+        const discarded: string[] = [];
+        server.on('discarded', (d) => discarded.push(d.name));
+        await underAttack(server, async () => {
+          for (let i = 0; i < 10; i++) {
+            const c = await RawClient.open(server);
+            const rid = await c.begin(`parked-${i}`, { clientId: 'dropping-client-1' });
+            c.ws.send(chunkFrame(rid, 0, Buffer.from('a,b\n1,2\n')));
+            await c.next((r) => r.type === 'progress');
+            c.ws.terminate();
+            while (!c.closed) await new Promise((r) => setTimeout(r, 10));
+          }
+          while (discarded.length < 7) await new Promise((r) => setTimeout(r, 10));
+        });
+        assert.deepEqual(
+          discarded,
+          Array.from({ length: 7 }, (_, i) => `parked-${i}`),
+        );
+        assert.equal((server as unknown as { parked: Map<string, unknown> }).parked.size, 3);
+      } finally {
+        await server.close();
+      }
+    });
+  });
+
+  describe('9. legacy clients: every acknowledged message is kept', () => {
+    async function legacySocket(
+      server: CsvServer,
+    ): Promise<{ ws: WebSocket; replies: string[]; until(n: number): Promise<void> }> {
+      const ws = new WebSocket(server.url);
+      const replies: string[] = [];
+      let wake: (() => void) | null = null;
+      ws.on('message', (d) => {
+        replies.push(d.toString());
+        wake?.();
+      });
+      await once(ws, 'open');
+      return {
+        ws,
+        replies,
+        async until(n) {
+          while (replies.length < n) await new Promise<void>((r) => (wake = r));
+        },
+      };
+    }
+
+    it("stores three files sent quickly on one connection, a second client's file, and 300 messages as 300 datasets", async () => {
+      hostile++;
+      const server = await startServer({ port: 0, threads: 1 });
+      try {
+        const one = await legacySocket(server);
+        await underAttack(server, async () => {
+          for (const n of [1, 2, 3]) one.ws.send(`file,n\nfirst,${n}\n`);
+          await one.until(3);
+          assert.deepEqual(one.replies, [LEGACY_REPLY, LEGACY_REPLY, LEGACY_REPLY]);
+          const two = await legacySocket(server);
+          two.ws.send('file,n\nsecond,4\n');
+          await two.until(1);
+          assert.deepEqual(two.replies, [LEGACY_REPLY]);
+          two.ws.close();
+          for (let n = 0; n < 300; n++) one.ws.send(`file,n\nbulk,${n}\n`);
+          await one.until(303);
+        });
+        assert.equal(one.replies.filter((r) => r === LEGACY_REPLY).length, 303);
+        const names = server.list().map((d) => d.name);
+        assert.equal(names.length, 304);
+        assert.ok(names.every((n) => /^upload_\d+$/.test(n)));
+        const values = names.map((n) => `${server.table(n)!.get('file', 0)}:${server.table(n)!.get('n', 0)}`).sort();
+        assert.ok(values.includes('first:1') && values.includes('first:2') && values.includes('first:3'));
+        assert.ok(values.includes('second:4'));
+        one.ws.close();
+      } finally {
+        await server.close();
+      }
+    });
+  });
+
+  describe('10. terminal injection', () => {
+    it("escapes ESC[2J, OSC 52 and U+202E in the serve log's head print and summary line", async () => {
+      hostile++;
+      const server = await startServer({ port: 0, threads: 1 });
+      try {
+        const c = await RawClient.open(server);
+        const csv = 'name\u202e,cell\nx,"\u001b[2J\u001b[H"\ny,"\u001b]52;c;SGVsbG8=\u0007"\n';
+        assert.equal((await c.upload('inject\u202e', Buffer.from(csv))).type, 'stored');
+        const summary = server.list()[0]!;
+        for (const text of [formatHead(summary), summaryLine(summary)]) {
+          for (const raw of ['\u001b', '\u0007', '\u202e']) assert.ok(!text.includes(raw), JSON.stringify(text));
+        }
+        assert.match(formatHead(summary), /\\x1b\[2J/);
+        assert.match(summaryLine(summary), /inject\\u202e/);
+        await c.close();
+      } finally {
+        await server.close();
+      }
+    });
   });
 });
