@@ -26,6 +26,7 @@ import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as aq from 'arquero';
+import { windowFlood } from './flood.js';
 import { csvRows, ensureCsv } from './generate.js';
 import { topFunctions } from './profile.js';
 
@@ -223,6 +224,13 @@ async function main(): Promise<void> {
 
   // heavy queries on the 1M-row dataset, with another client's 1-row queries meanwhile
   await heavyQueries(url, server, add);
+  const flood = await windowFlood(url, server);
+  add(
+    'RSS after a window flood',
+    `${flood.before.toFixed(0)} → ${flood.after.toFixed(0)} MB`,
+    `${flood.sent} MiB sent ignoring the window; closed ${flood.close}`,
+    flood.close === 1008,
+  );
 
   // 200 clients, 1 MB each, all at once
   const oneMB = Buffer.from(Array.from(csvRows(21_000)).join(''));
