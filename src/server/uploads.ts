@@ -1,18 +1,5 @@
-/**
- * The upload state machine of one connection: begin, chunks, end, then the
- * store; an interrupted upload is parked for resumption and discarded when its
- * grace time passes. Every upload is bounded: the window (bytes beyond the last
- * acknowledged offset), the stall time between chunks, and the parked uploads
- * one client may hold.
- *
- *   upload ─▶ completed? answer again │ parked? resume │ owner + limits ─▶ ready
- *   chunk  ─▶ in order, in the window, under the size ─▶ Ingest.push ─▶ progress
- *   end    ─▶ Ingest.end ─▶ store (queued per name, persisted) ─▶ stored
- *   close  ─▶ park (resumeGraceMs, maxParkedPerClient) ─▶ resumed or discarded
- */
-import { headOf, inferColumns, tableFromArrowIPC } from '../arrow/ipc.js';
 import {
-  AuthError,
+  type AuthError,
   ConnectionError,
   type CsvSocketError,
   ErrorCode,
@@ -25,13 +12,13 @@ import { looksLikePandasJSON } from '../protocol/legacy.js';
 import type { Limits } from '../protocol/limits.js';
 import { CHUNK_BYTES, WINDOW_BYTES } from '../protocol/limits.js';
 import { takeLocalFile } from '../protocol/local.js';
-import { type DatasetSummary, decodeFrame, FrameKind, type UploadMessage } from '../protocol/messages.js';
-import { concatTables } from './append.js';
+import { decodeFrame, FrameKind, type UploadMessage } from '../protocol/messages.js';
 import type { Dataset, Datasets } from './datasets.js';
 import { readLocalFile } from './ingest/local.js';
 import type { Ingest, IngestFormat, IngestResult } from './ingest/pool.js';
 import type { KeyedQueue, Persist } from './persist.js';
-import { appendFailure, appendTypes, markAppend } from './subscribers.js';
+import { notOwner, storeUpload } from './store.js';
+import { appendFailure, appendTypes } from './subscribers.js';
 
 /** What the uploads of every connection share with the server. */
 export interface UploadContext {
@@ -142,13 +129,7 @@ export class Uploads {
 
   /** Null when `owner` may replace, append to or drop the dataset `name`, else why not. */
   notOwner(owner: string, name: string): AuthError | null {
-    const dataset = this.ctx.datasets.get(name);
-    if (!dataset || this.ctx.allowOverwrite || owner === this.ctx.adminId || dataset.owner === owner) return null;
-    return new AuthError(
-      ErrorCode.AUTH_NOT_OWNER,
-      `dataset "${name}" belongs to another client; send under another name (or start the server with allowOverwrite)`,
-      { dataset: name },
-    );
+    return notOwner(this.ctx, owner, name);
   }
 
   /** `upload`: answer a completed upload again, resume a parked one, or start a new one. */
@@ -466,35 +447,15 @@ export class Uploads {
   }
 
   private store(upload: Upload, result: IngestResult): void {
-    // one store or drop at a time per name: an append sees the previous append, and
-    // the order on disk is the order in memory
-    void this.ctx.queue.run(upload.name, async () => {
-      try {
-        const refused = this.notOwner(upload.owner, upload.name);
-        if (refused) throw refused;
-        const dataset = datasetOf(upload, result, this.ctx.datasets.get(upload.name));
-        // durable before anyone is told it is stored
-        await this.ctx.persist?.save(dataset);
-        this.ctx.datasets.put(dataset);
-        this.remember(upload.id, dataset);
-        const host = upload.host;
-        if (host && host.active.get(upload.rid) === upload) host.active.delete(upload.rid);
-        host?.peer.reply(upload, dataset);
-      } catch (err) {
-        const host = upload.host;
-        if (host && host.active.get(upload.rid) === upload) host.active.delete(upload.rid);
-        host?.peer.sendError(withUpload(toCsvSocketError(err), upload), upload.rid || undefined);
-      }
-    });
-  }
-
-  private remember(id: string, dataset: Dataset): void {
-    const { completed, limits } = this.ctx;
-    const entry: CompletedUpload = { name: dataset.name, owner: dataset.owner, dataset: new WeakRef(dataset) };
-    completed.set(id, entry);
-    setTimeout(() => {
-      if (completed.get(id) === entry) completed.delete(id);
-    }, limits.resumeGraceMs).unref();
+    const settle = (): Uploads | null => {
+      const host = upload.host;
+      if (host && host.active.get(upload.rid) === upload) host.active.delete(upload.rid);
+      return host;
+    };
+    storeUpload(this.ctx, upload, result).then(
+      (dataset) => settle()?.peer.reply(upload, dataset),
+      (err: unknown) => settle()?.peer.sendError(withUpload(toCsvSocketError(err), upload), upload.rid || undefined),
+    );
   }
 }
 
@@ -545,35 +506,6 @@ function parkUpload(ctx: UploadContext, upload: Upload): void {
     if (parked.get(upload.id) === upload) discard(upload);
   }, limits.resumeGraceMs);
   upload.parkTimer.unref();
-}
-
-/** The dataset an upload's parse result makes, appended to `previous` in append mode. */
-function datasetOf(upload: Upload, result: IngestResult, previous: Dataset | undefined): Dataset {
-  let table = tableFromArrowIPC(result.ipc);
-  let ipc: Uint8Array | null = result.ipc;
-  let { columns, head, rows } = result;
-  if (upload.mode === 'append' && previous) {
-    const added = table;
-    table = concatTables(previous, added, columns);
-    markAppend(table, previous.table.numRows());
-    ipc = null;
-    // the stored rows already fit the dataset's infos: only the new rows are
-    // looked at, so an append costs its own size, not the dataset's
-    columns = inferColumns(added, previous.columns);
-    head = headOf(table, columns);
-    rows = table.numRows();
-  }
-  const summary: DatasetSummary = {
-    name: upload.name,
-    rows,
-    columns,
-    head,
-    warnings: result.warnings,
-    bytes: upload.received,
-    ms: Date.now() - upload.started,
-    stored: new Date().toISOString(),
-  };
-  return { name: upload.name, table, columns, summary, ipc, owner: upload.owner };
 }
 
 /** The error with the upload's id and dataset name in its context. */
