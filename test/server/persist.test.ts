@@ -185,6 +185,13 @@ describe('persistence (dataDir)', () => {
     assert.equal(files.length, sums.size * 2);
   });
 
+  it('gives names that differ only in a lone surrogate different files (UTF-8 would make both U+FFFD)', () => {
+    assert.notEqual(fileStem('report\ufffd'), fileStem('report\udfff'));
+    assert.notEqual(fileStem('a\ud800'), fileStem('a\udbff'));
+    // a well-formed name keeps the file name it always had
+    assert.match(fileStem('students'), /^students-[0-9a-f]{24}$/);
+  });
+
   it('ignores the leftovers of an interrupted write and keeps the last acknowledged version', async () => {
     writeFileSync(join(data(), `.${fileStem('keep')}.json.abc.tmp`), '{"half":');
     writeFileSync(join(data(), `${fileStem('keep')}.zzz.arrow`), 'not arrow');
