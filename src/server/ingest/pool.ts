@@ -30,6 +30,7 @@ import type { ColumnInfo, CsvOptions } from '../../csv/index.js';
 import { blankLinesWarning, type PieceState } from '../../csv/parser.js';
 import { type CsvSocketError, ErrorCode, type ErrorContext, errorFromWire, LimitError } from '../../errors.js';
 import type { UploadFormat } from '../../protocol/messages.js';
+import { findCuts, linesPerByte, newScan, type Scan, scanPrefix } from './cuts.js';
 
 /** What a finished parse yields. */
 export interface IngestResult {
@@ -108,28 +109,6 @@ interface Piece {
   shared?: Array<SharedArrayBuffer | null>;
 }
 
-/** The main thread's view of a CSV byte stream, to find where it may be cut. */
-interface Scan {
-  /** cutting allowed: no stray quote, no lone-CR header, no row limit */
-  enabled: boolean;
-  headerDone: boolean;
-  /** the current line before the header has something other than blanks */
-  content: boolean;
-  /** the header line ended with CR: is an LF next? */
-  cr: boolean;
-  /** inside a quoted field (odd count of quotes so far) */
-  odd: boolean;
-  /** last byte of the previous chunk */
-  last: number;
-  /** the leading bytes may still be a BOM */
-  bom: boolean;
-  prefix: Uint8Array[];
-  prefixLen: number;
-  header?: Uint8Array;
-  total: number;
-  delim: number;
-}
-
 interface Parse {
   format: IngestFormat;
   options: ParseOptions;
@@ -168,15 +147,7 @@ export interface IngestOptions {
   memoryBytes?: number;
 }
 
-const LF = 10;
-const CR = 13;
-const QUOTE = 34;
-const SPACE = 32;
-const TAB = 9;
-const BOM = [0xef, 0xbb, 0xbf];
 const HEAD_ROWS = 5;
-/** a header line longer than this is not copied to every piece: no cutting */
-const MAX_HEADER_BYTES = 1 << 20;
 /** chunks from this size on are copied into recycled buffers */
 const MIN_POOLED = 1 << 16;
 /** the size of a recycled buffer (the client's chunk size) */
@@ -244,20 +215,9 @@ export class Ingest {
     };
     if (format === 'csv') {
       const delim = (options.delimiter ?? ',').charCodeAt(0);
-      parse.scan = {
-        // a row limit counts rows across pieces: one piece then
-        enabled: this.size > 1 && delim < 0x80 && (options.maxRows === undefined || options.maxRows === Infinity),
-        headerDone: false,
-        content: false,
-        cr: false,
-        odd: false,
-        last: -1,
-        bom: true,
-        prefix: [],
-        prefixLen: 0,
-        total: 0,
-        delim,
-      };
+      // a row limit counts rows across pieces: one piece then
+      const cuttable = this.size > 1 && delim < 0x80 && (options.maxRows === undefined || options.maxRows === Infinity);
+      parse.scan = newScan(cuttable, delim);
     }
     this.parses.set(id, parse);
     this.startPiece(parse, options, 0);
@@ -295,66 +255,18 @@ export class Ingest {
       return;
     }
     const len = bytes.byteLength;
+    const at = s.headerDone ? 0 : scanPrefix(s, bytes);
     let pos = 0; // bytes before pos are sent
-    let at = 0; // bytes before at are scanned
-    if (!s.headerDone) {
-      const end = this.scanHeader(s, bytes);
-      at = end < 0 ? len : end;
-      if (s.enabled) {
-        s.prefix.push(bytes.slice(0, at));
-        s.prefixLen += at;
-        if (s.prefixLen > MAX_HEADER_BYTES) s.enabled = false;
-        else if (end >= 0) {
-          s.headerDone = true;
-          s.header = Buffer.concat(s.prefix);
-        }
-      }
-      if (!s.enabled || s.headerDone) s.prefix = [];
-    }
     if (s.enabled && s.headerDone) {
+      // the first cut leaves room for what the current piece holds; later ones start a piece
+      const current = parse.pieces[parse.pieces.length - 1] as Piece;
       const buf = Buffer.from(bytes.buffer, bytes.byteOffset, len);
-      const delim = s.delim;
-      let nq = buf.indexOf(QUOTE, at);
-      // every quote must open a quoted field (outside quotes, at a field's start),
-      // close one, or be the second of a "" pair; anything else stops the cutting
-      const quotesTo = (to: number): void => {
-        while (nq !== -1 && nq < to) {
-          if (!s.odd) {
-            const prev = nq > 0 ? (buf[nq - 1] as number) : s.last;
-            if (prev !== delim && prev !== LF && prev !== CR && prev !== QUOTE) {
-              s.enabled = false;
-              return;
-            }
-          }
-          s.odd = !s.odd;
-          nq = buf.indexOf(QUOTE, nq + 1);
-        }
-      };
-      const pieces = parse.pieces;
-      while (s.enabled) {
-        const current = pieces[pieces.length - 1] as Piece;
-        let from = at + Math.max(0, this.pieceBytes - (current.sent + at - pos));
-        if (from >= len) break;
-        quotesTo(from);
-        let cut = -1;
-        while (s.enabled) {
-          const lf = buf.indexOf(LF, from);
-          if (lf === -1) break;
-          quotesTo(lf);
-          if (!s.enabled) break;
-          if (!s.odd) {
-            cut = lf + 1;
-            break;
-          }
-          from = lf + 1;
-        }
-        if (cut < 0) break;
+      for (const cut of findCuts(s, buf, at, this.pieceBytes - (current.sent + at), this.pieceBytes)) {
         this.send(parse, bytes.subarray(pos, cut));
         if (parse.rowsPerByte === undefined) parse.rowsPerByte = linesPerByte(buf, Math.max(0, cut - 65536), cut);
         this.cut(parse, s.total + cut);
-        pos = at = cut;
+        pos = cut;
       }
-      quotesTo(len);
     }
     if (pos < len) this.send(parse, bytes.subarray(pos));
     s.total += len;
@@ -421,49 +333,6 @@ export class Ingest {
     this.jobs.clear();
     await Promise.all(this.pool.map((w) => w.worker.terminate()));
     this.pool.length = 0;
-  }
-
-  /**
-   * Scan the start of the file for the end of its header line (the first line
-   * that is not blank, as the parser reads it), tracking quotes.
-   * @returns the offset in `bytes` just after the header's line break, or -1
-   */
-  private scanHeader(s: Scan, bytes: Uint8Array): number {
-    for (let i = 0; i < bytes.length; i++) {
-      const b = bytes[i] as number;
-      if (s.cr) {
-        // CRLF ends the header; a lone CR would too, but then no piece could start
-        // at an LF the way the parser counts: keep one piece
-        s.cr = false;
-        if (b === LF) return i + 1;
-        s.enabled = false;
-        return -1;
-      }
-      const abs = s.total + i;
-      if (s.bom) {
-        if (abs < 3 && b === BOM[abs]) continue;
-        s.bom = false;
-      }
-      if (b === QUOTE) {
-        const prev = i > 0 ? (bytes[i - 1] as number) : s.last;
-        if (!s.odd && abs !== 0 && prev !== s.delim && prev !== LF && prev !== CR && prev !== QUOTE) {
-          s.enabled = false;
-          return -1;
-        }
-        s.odd = !s.odd;
-        s.content = true;
-        continue;
-      }
-      if (s.odd) continue;
-      if (b === LF || b === CR) {
-        if (!s.content) continue;
-        if (b === LF) return i + 1;
-        s.cr = true;
-        continue;
-      }
-      if ((b !== SPACE && b !== TAB) || b === s.delim) s.content = true;
-    }
-    return -1;
   }
 
   private startPiece(parse: Parse, options: ParseOptions, byteOffset: number): void {
@@ -744,13 +613,6 @@ export class Ingest {
       this.fail(parse, errorFromWire(ErrorCode.INTERNAL, `the parser failed: ${err.message}`));
     void pooled.worker.terminate();
   }
-}
-
-/** Line breaks per byte in `buf[from, to)`. */
-function linesPerByte(buf: Buffer, from: number, to: number): number {
-  let n = 0;
-  for (let at = buf.indexOf(LF, from); at !== -1 && at < to; at = buf.indexOf(LF, at + 1)) n++;
-  return n / Math.max(1, to - from);
 }
 
 /** A piece's error with its line counted from the start of the file. */
