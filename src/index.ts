@@ -35,8 +35,6 @@ export type { LiveOptions, LiveRender, LiveView } from './notebook/live.js';
 // ── in a notebook: tables and charts ────────────────────────────────────────
 export { describe, show } from './notebook/table.js';
 export type { ShowOptions } from './notebook/table.js';
-// TODO(lead): held back once notebooks/display.ipynb shows them through serve()/send()
-export { createProgressDisplay, createStatusDisplay } from './notebook/status.js';
 export { chart } from './notebook/chart.js';
 export type { ChartOptions } from './notebook/chart.js';
 export type { ChartSpec } from './chart/chart.js';

@@ -11,11 +11,22 @@ import { formatBytes, plural } from '../text.js';
 import { DisplayHandle, escapeHTML } from './display.js';
 import { atCellEnd, isNotebook, type MimeBundle } from './kernel.js';
 
+/**
+ * The token as a saved notebook may show it. Whatever a display shows is
+ * saved in the .ipynb and in every exported report, and a report shared with
+ * a class would hand out the token of a server still running: the display
+ * shows a long token's first four characters (enough to tell two servers
+ * apart), a short one not at all; `server.url` has the whole URL.
+ */
+export function maskToken(token: string): string {
+  return token.length >= 16 ? `${token.slice(0, 4)}…` : '…';
+}
+
 /** What the server's status display shows. */
 export interface ServerStatus {
   /** Where clients connect (without the token). */
   url: string;
-  /** The token clients must present; shown so a user can copy the full URL. */
+  /** The token clients must present; shown masked (see {@link maskToken}). */
   token?: string;
   /** Connected clients right now. */
   clients: number;
@@ -39,10 +50,11 @@ function statusBundle(s: ServerStatus | undefined): MimeBundle {
       'text/plain': 'csvsocket server: starting…',
       'text/html': '<div class="csvs-status">csvsocket server: starting…</div>',
     };
-  const full = s.token ? `${s.url}${s.url.includes('?') ? '&' : '?'}token=${encodeURIComponent(s.token)}` : s.url;
+  const full = s.token ? `${s.url}${s.url.includes('?') ? '&' : '?'}token=${maskToken(s.token)}` : s.url;
   const events = s.events.slice(-8);
   const text = [
     `csvsocket server: ${full}`,
+    ...(s.token ? ['  (the full URL with its token: server.url — kept out of saved output)'] : []),
     `clients: ${s.clients} · datasets: ${s.datasets.length}`,
     ...s.datasets.map((d) => `  ${d.name}: ${plural(d.rows, 'row')} × ${plural(d.columns, 'column')}`),
     ...events.map((e) => `  · ${e}`),
@@ -54,7 +66,9 @@ function statusBundle(s: ServerStatus | undefined): MimeBundle {
     .join('');
   const html =
     '<div class="csvs-status" style="font:12px sans-serif;border-left:3px solid #4c78a8;padding:4px 8px">' +
-    `<div><b>csvsocket server</b> <code>${escapeHTML(full)}</code></div>` +
+    `<div><b>csvsocket server</b> <code>${escapeHTML(full)}</code>` +
+    (s.token ? ' <span style="color:#666">(full URL with its token: <code>server.url</code>)</span>' : '') +
+    '</div>' +
     `<div>clients: ${s.clients} · datasets: ${s.datasets.length}</div>` +
     (datasets ? `<ul style="margin:2px 0">${datasets}</ul>` : '') +
     (events.length ? `<div style="color:#666">${events.map(escapeHTML).join('<br>')}</div>` : '') +

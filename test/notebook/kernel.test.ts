@@ -67,13 +67,17 @@ describe('serve() in a (stand-in) kernel', { timeout: 30_000 }, () => {
     assert.equal(display.isNotebook(), true);
   });
 
-  it('shows one status display with the URL and the token', async () => {
+  it('shows one status display with the URL and a masked token', async () => {
     server = await csvs.serve({ port });
     const shown = statusWrites().filter((w) => !w.update);
     assert.equal(shown.length, 1);
     const last = statusWrites().at(-1);
     assert.equal(last?.transient.display_id, shown[0]?.transient.display_id);
-    assert.match(last?.data['text/plain'] ?? '', new RegExp(`ws://127\\.0\\.0\\.1:${port}/\\?token=${server.token}`));
+    const text = last?.data['text/plain'] ?? '';
+    assert.match(text, new RegExp(`ws://127\\.0\\.0\\.1:${port}/\\?token=${server.token?.slice(0, 4)}…`));
+    // what a display shows is saved in the notebook and its reports: never the whole token
+    assert.ok(server.token && !JSON.stringify(written).includes(server.token), 'the token is in a display');
+    assert.match(text, /server\.url/);
     assert.match(last?.data['text/html'] ?? '', /clients: 0 · datasets: 0/);
   });
 
