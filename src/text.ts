@@ -3,7 +3,7 @@
  * original design's users saw on their server and in their terminal.
  */
 import type { ColumnTable } from 'arquero';
-import { formatCell } from './arrow/ipc.js';
+import type * as ArrowIPC from './arrow/ipc.js';
 import type { ColumnInfo } from './csv/index.js';
 import type { DatasetSummary } from './protocol/messages.js';
 import { formatBytes, plural } from './protocol/units.js';
@@ -81,6 +81,8 @@ export function formatRows(table: ColumnTable, columns: readonly ColumnInfo[] = 
   const names = table.columnNames();
   const infos = new Map(columns.map((c) => [c.name, c]));
   const arrays = names.map((n) => table.array(n, Array) as unknown[]);
+  // loaded here, not at the top: the CLI's `send` uses this module without arquero
+  const { formatCell } = require('./arrow/ipc.js') as typeof ArrowIPC;
   const n = Math.min(limit, table.numRows());
   const rows: Array<Array<string | null>> = [];
   for (let r = 0; r < n; r++) rows.push(names.map((name, i) => formatCell(arrays[i]?.[r], infos.get(name))));

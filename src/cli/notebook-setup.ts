@@ -17,7 +17,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ArgumentError, ErrorCode, NotFoundError } from '../errors.js';
-import type { CliIO } from './main.js';
+import type { CliIO } from './io.js';
 
 /** Options of {@link notebookSetup}. */
 export interface NotebookSetupOptions {

@@ -4,7 +4,7 @@
  */
 import { type Command, InvalidArgumentError } from 'commander';
 import { runSensor, type SensorOptions } from '../client/sensor.js';
-import type { CliIO } from './main.js';
+import type { CliIO } from './io.js';
 
 function positiveNumber(value: string): number {
   const n = Number(value);

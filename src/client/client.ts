@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ColumnTable } from 'arquero';
 import WebSocket from 'ws';
-import { tableFromArrowIPC } from '../arrow/ipc.js';
+import type * as ArrowIPC from '../arrow/ipc.js';
 import type { ColumnType } from '../csv/index.js';
 import { ArgumentError, ConnectionError, CsvSocketError, ErrorCode, LimitError, ProtocolError } from '../errors.js';
 import { encodeFrame, FrameKind } from '../protocol/frames.js';
@@ -38,6 +38,9 @@ export type { Source } from './sources.js';
 // errors from a dropped connection that a reconnect may cure
 const retryable = new WeakSet<object>();
 
+// loaded on first use: arquero and flechette are most of a small upload's start-up (the CLI's send)
+const arrowIPC = (): typeof ArrowIPC => require('../arrow/ipc.js') as typeof ArrowIPC;
+
 /** Options of {@link CsvClient.send}. */
 export interface SendOptions {
   /** Dataset name. @default the file's base name without extension, else "data" */
@@ -48,6 +51,12 @@ export interface SendOptions {
   mode?: 'replace' | 'append';
   /** Called as the server acknowledges bytes. */
   onProgress?: (progress: { bytes: number; total: number | null }) => void;
+  /**
+   * `false`: ask for the summary only; the stored table is not sent back and
+   * the result's `table` is empty (the CLI prints only the summary). @default true
+   * @internal
+   */
+  returnTable?: boolean;
 }
 
 /** An upload's outcome: the table as the server stored it, and the server's summary. */
@@ -232,6 +241,9 @@ export class CsvClient {
     const local = input.path !== undefined && input.size !== null ? offerLocalFile(input.path, input.size) : undefined;
     try {
       const answer = await this.uploadBytes(input, id, options, local);
+      if (options.returnTable === false && answer.message.type === 'stored' && !answer.message.table) {
+        return { summary: answer.message.summary, table: null as unknown as ColumnTable };
+      }
       if (local === undefined || answer.table !== null || answer.message.type !== 'stored') return toResult(answer);
       return toResult({ message: answer.message, table: takeLocalTable(local) ?? null });
     } finally {
@@ -266,6 +278,7 @@ export class CsvClient {
         ...(total === null ? {} : { size: total }),
         ...(options.types ? { types: options.types } : {}),
         ...(local === undefined ? {} : { local }),
+        ...(options.returnTable === false ? { returnTable: false } : {}),
       },
       {
         upload: true,
@@ -481,7 +494,7 @@ export class CsvClient {
       if (this.subscriptions.onFrame(frame.rid, frame.payload)) return;
       const p = this.requests.get(frame.rid);
       if (!p?.message) return;
-      const table = tableFromArrowIPC(frame.payload);
+      const table = arrowIPC().tableFromArrowIPC(frame.payload);
       this.requests.take(frame.rid);
       p.resolve({ message: p.message, table });
     } catch (err) {

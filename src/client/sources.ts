@@ -11,7 +11,7 @@ import { basename, extname, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { ColumnTable } from 'arquero';
-import { tableToArrowIPC } from '../arrow/ipc.js';
+import type * as ArrowIPC from '../arrow/ipc.js';
 import { ArgumentError, ConnectionError, ErrorCode } from '../errors.js';
 import { CHUNK_BYTES } from '../protocol/limits.js';
 import { missingFile } from './missing-file.js';
@@ -134,7 +134,13 @@ function pathOf(url: URL): string {
  * @internal
  */
 export function openSource(source: Source, name: string | undefined): OpenedSource {
-  if (isTable(source)) return inMemory(name ?? 'data', 'arrow', tableToArrowIPC(source));
+  if (isTable(source))
+    return inMemory(
+      name ?? 'data',
+      'arrow',
+      // loaded only for a table: the CLI's send needs no arquero
+      (require('../arrow/ipc.js') as typeof ArrowIPC).tableToArrowIPC(source),
+    );
   if (typeof source === 'string') {
     if (/[\r\n]/.test(source)) return inMemory(name ?? 'data', 'csv', Buffer.from(source, 'utf8'));
     // a path is a path: `#`, `?` and `%` in a file name are not URL syntax
