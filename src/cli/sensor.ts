@@ -3,7 +3,7 @@
  * rate (src/client/sensor.ts), for live notebooks and demos; Ctrl-C stops it.
  */
 import { type Command, InvalidArgumentError } from 'commander';
-import { runSensor, type SensorOptions } from '../client/sensor.js';
+import type { SensorOptions } from '../client/sensor.js';
 import type { CliIO } from './io.js';
 
 function positiveNumber(value: string): number {
@@ -46,6 +46,7 @@ export function addSensorCommand(cli: Command, io: CliIO): void {
         };
         if (opts.url !== undefined) options.url = opts.url;
         try {
+          const { runSensor } = await import('../client/sensor.js');
           const result = await runSensor(options);
           io.out(`sensor: wrote ${result.rows} rows to "${opts.name}" in ${(result.ms / 1000).toFixed(1)} s`);
         } finally {

@@ -11,8 +11,8 @@
  * with the dataset's own column types.
  */
 import type { ColumnTable } from 'arquero';
-import { tableFromArrowIPC } from '../arrow/ipc.js';
-import { formatValue, isoDate } from '../csv/index.js';
+import type * as ArrowIPC from '../arrow/ipc.js';
+import type * as Csv from '../csv/index.js';
 import { ArgumentError, type CsvSocketError, ErrorCode, errorFromWire } from '../errors.js';
 import type { ClientMessageInput, DatasetSummary, ServerMessage } from '../protocol/messages.js';
 
@@ -51,6 +51,9 @@ export interface LiveTransport {
 
 // ─────────────────────────────── append ───────────────────────────────
 
+// loaded on first use, as the client loads Arrow: the CLI's send needs neither
+const csv = (): typeof Csv => require('../csv/index.js') as typeof Csv;
+
 function csvField(value: unknown, column: string): string {
   if (value === null || value === undefined) return '';
   let text: string;
@@ -62,12 +65,12 @@ function csvField(value: unknown, column: string): string {
         `column "${column}": ${value} cannot be written to CSV; use null for a missing value`,
       );
     }
-    text = formatValue(value, { name: column, type: 'number' });
+    text = csv().formatValue(value, { name: column, type: 'number' });
   } else if (typeof value === 'boolean' || typeof value === 'bigint') text = String(value);
   else if (value instanceof Date) {
     if (Number.isNaN(value.getTime()))
       throw new ArgumentError(ErrorCode.BAD_ARGUMENT, `column "${column}": an invalid Date`);
-    text = value.getTime() % 86_400_000 === 0 ? isoDate(value) : value.toISOString();
+    text = value.getTime() % 86_400_000 === 0 ? csv().isoDate(value) : value.toISOString();
   } else {
     throw new ArgumentError(
       ErrorCode.BAD_ARGUMENT,
@@ -251,7 +254,7 @@ export class Subscription implements AsyncIterableIterator<LiveUpdate> {
   onTable(payload: Uint8Array): void {
     const m = this.update;
     this.update = null;
-    if (m) this.apply(m, tableFromArrowIPC(payload));
+    if (m) this.apply(m, (require('../arrow/ipc.js') as typeof ArrowIPC).tableFromArrowIPC(payload));
   }
 
   /** @internal */
