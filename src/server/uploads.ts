@@ -165,7 +165,8 @@ export class Uploads {
     const read = readLocalFile(offer.path, offer.size, {
       buffer: () => ingest.sharedBuffer(),
       push: (bytes) => {
-        if (upload.failed || ingest.failure(upload.parse)) return false;
+        // a dropped connection parks the upload: a resuming client sends the rest itself
+        if (upload.failed || upload.host !== this || ingest.failure(upload.parse)) return false;
         upload.received += bytes.byteLength;
         ingest.push(upload.parse, bytes);
         return true;
