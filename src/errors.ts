@@ -123,49 +123,39 @@ export class CsvSocketError extends Error {
 /** The codes of one family: those that start with `prefix`. */
 type Family<P extends string> = Extract<ErrorCode, `${P}${string}`>;
 
-/** Malformed CSV (or JSON) input. Carries `line` (and `column` where known). */
-export class CsvParseError extends CsvSocketError {
-  override name = 'CsvParseError' as const;
-  constructor(code: Family<'CSVS_PARSE_'>, message: string, context?: ErrorContext, options?: { cause?: unknown }) {
+/** A csvsocket error whose code is one of `C`: each subclass below names its family. */
+abstract class FamilyError<C extends ErrorCode> extends CsvSocketError {
+  declare readonly code: C;
+  constructor(code: C, message: string, context?: ErrorContext, options?: { cause?: unknown }) {
     super(code, message, context, options);
   }
+}
+
+/** Malformed CSV (or JSON) input. Carries `line` (and `column` where known). */
+export class CsvParseError extends FamilyError<Family<'CSVS_PARSE_'>> {
+  override name = 'CsvParseError' as const;
 }
 
 /** A message that breaks the wire protocol. */
-export class ProtocolError extends CsvSocketError {
+export class ProtocolError extends FamilyError<Family<'CSVS_PROTOCOL_'>> {
   override name = 'ProtocolError' as const;
-  constructor(code: Family<'CSVS_PROTOCOL_'>, message: string, context?: ErrorContext, options?: { cause?: unknown }) {
-    super(code, message, context, options);
-  }
 }
 
 /** Refused, dropped or timed-out connections, and a port already in use. */
-export class ConnectionError extends CsvSocketError {
+export class ConnectionError extends FamilyError<
+  Family<'CSVS_CONNECT'> | typeof ErrorCode.TIMEOUT | typeof ErrorCode.ADDRESS_IN_USE
+> {
   override name = 'ConnectionError' as const;
-  constructor(
-    code: Family<'CSVS_CONNECT'> | typeof ErrorCode.TIMEOUT | typeof ErrorCode.ADDRESS_IN_USE,
-    message: string,
-    context?: ErrorContext,
-    options?: { cause?: unknown },
-  ) {
-    super(code, message, context, options);
-  }
 }
 
 /** Missing or wrong token, foreign Origin or Host, or an unsafe configuration. */
-export class AuthError extends CsvSocketError {
+export class AuthError extends FamilyError<Family<'CSVS_AUTH_'>> {
   override name = 'AuthError' as const;
-  constructor(code: Family<'CSVS_AUTH_'>, message: string, context?: ErrorContext, options?: { cause?: unknown }) {
-    super(code, message, context, options);
-  }
 }
 
 /** A query that is malformed, names unknown columns, or is too large. */
-export class QueryError extends CsvSocketError {
+export class QueryError extends FamilyError<Family<'CSVS_QUERY_'>> {
   override name = 'QueryError' as const;
-  constructor(code: Family<'CSVS_QUERY_'>, message: string, context?: ErrorContext, options?: { cause?: unknown }) {
-    super(code, message, context, options);
-  }
 }
 
 /**
@@ -196,6 +186,8 @@ export interface LimitFacts extends ErrorContext {
   size?: number | undefined;
   /** what to do about it, when raising the limit is not the whole answer */
   hint?: string | undefined;
+  /** what went past the limit, when more precise than the limit's own word (`the "query" message`) */
+  subject?: string | undefined;
 }
 
 /**
@@ -226,9 +218,9 @@ export class LimitError extends CsvSocketError {
       return;
     }
     const facts = limitFacts[first as LimitName];
-    const { limit, size, hint, ...context } = second;
+    const { limit, size, hint, subject = facts.what, ...context } = second;
     const at = context.line === undefined ? '' : `line ${context.line}: `;
-    const seen = size === undefined ? `${facts.what} is past` : `${facts.what} has ${size} ${facts.unit}, more than`;
+    const seen = size === undefined ? `${subject} is past` : `${subject} has ${size} ${facts.unit}, more than`;
     super(
       facts.code,
       `${at}${seen} ${first} (${limit}); ${hint ?? 'raise the limit'}`,
@@ -240,29 +232,13 @@ export class LimitError extends CsvSocketError {
 }
 
 /** A bad argument to a public function; thrown synchronously. */
-export class ArgumentError extends CsvSocketError {
+export class ArgumentError extends FamilyError<typeof ErrorCode.BAD_ARGUMENT> {
   override name = 'ArgumentError' as const;
-  constructor(
-    code: typeof ErrorCode.BAD_ARGUMENT,
-    message: string,
-    context?: ErrorContext,
-    options?: { cause?: unknown },
-  ) {
-    super(code, message, context, options);
-  }
 }
 
 /** A file (or other named thing outside the server) that does not exist. */
-export class NotFoundError extends CsvSocketError {
+export class NotFoundError extends FamilyError<typeof ErrorCode.NOT_FOUND> {
   override name = 'NotFoundError' as const;
-  constructor(
-    code: typeof ErrorCode.NOT_FOUND,
-    message: string,
-    context?: ErrorContext,
-    options?: { cause?: unknown },
-  ) {
-    super(code, message, context, options);
-  }
 }
 
 /**

@@ -54,11 +54,7 @@ export function checkArrowUpload(bytes: Uint8Array, limits: ArrowLimits): Checke
   }
   const names = table.schema.fields.map((f) => f.name);
   if (names.length > limits.maxColumns) {
-    throw new LimitError(
-      ErrorCode.LIMIT_COLUMNS,
-      `the Arrow table has ${names.length} columns; this server takes at most ${limits.maxColumns}`,
-      { limit: limits.maxColumns },
-    );
+    throw new LimitError('maxColumns', { subject: 'the Arrow table', size: names.length, limit: limits.maxColumns });
   }
   const budget = { free: Math.max(FREE_CELLS, 8 * bytes.byteLength) };
   table.children.forEach((column, i) => {
@@ -91,11 +87,7 @@ function checkBatch(batch: Batch<unknown>, column: string, limits: ArrowLimits, 
   const length = batch.length;
   if (!Number.isSafeInteger(length) || length < 0) short(column, `a length of ${length}`);
   if (length > limits.maxRows) {
-    throw new LimitError(
-      ErrorCode.LIMIT_ROWS,
-      `Arrow column "${column}" declares ${length} rows; this server takes at most ${limits.maxRows}`,
-      { limit: limits.maxRows },
-    );
+    throw new LimitError('maxRows', { subject: `Arrow column "${column}"`, size: length, limit: limits.maxRows });
   }
   const b = batch as unknown as {
     type: { typeId: number; listSize?: number };

@@ -164,11 +164,10 @@ export class CsvClient {
     }
     this.closedError =
       code === 1009
-        ? new LimitError(
-            ErrorCode.LIMIT_FRAME_SIZE,
-            `the server closed the connection: a message was larger than its frame limit (maxFrameBytes = ${this.maxFrameBytes} bytes)`,
-            { limit: this.maxFrameBytes },
-          )
+        ? new LimitError('maxFrameBytes', {
+            limit: this.maxFrameBytes,
+            hint: 'the server closed the connection; send smaller messages',
+          })
         : new ConnectionError(
             ErrorCode.CONNECTION_CLOSED,
             `the connection to ${this.url} closed (${reason || `code ${code}`})`,
@@ -460,11 +459,11 @@ export class CsvClient {
     if (this.closedError) throw this.closedError;
     const text = encodeMessage(message);
     if (Buffer.byteLength(text) > this.maxFrameBytes) {
-      throw new LimitError(
-        ErrorCode.LIMIT_FRAME_SIZE,
-        `the "${message.type}" message is ${Buffer.byteLength(text)} bytes; the server takes messages of at most ${this.maxFrameBytes} bytes (maxFrameBytes)`,
-        { limit: this.maxFrameBytes },
-      );
+      throw new LimitError('maxFrameBytes', {
+        subject: `the "${message.type}" message`,
+        size: Buffer.byteLength(text),
+        limit: this.maxFrameBytes,
+      });
     }
     return new Promise((resolve, reject) => {
       this.requests.add(message.rid, { resolve, reject, ...hooks });

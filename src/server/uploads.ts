@@ -212,14 +212,7 @@ export class Uploads {
     }
     const size = upload.received + frame.payload.byteLength;
     if (size > limits.maxUploadBytes) {
-      return this.fail(
-        upload,
-        new LimitError(
-          ErrorCode.LIMIT_UPLOAD_SIZE,
-          `the upload passed ${limits.maxUploadBytes} bytes, this server's limit`,
-          { limit: limits.maxUploadBytes },
-        ),
-      );
+      return this.fail(upload, new LimitError('maxUploadBytes', { size, limit: limits.maxUploadBytes }));
     }
     // the client may send windowBytes beyond the last offset it was told (plus the
     // chunk that crosses it); more is a client ignoring the window, whose bytes
@@ -380,11 +373,7 @@ export class Uploads {
     if (this.active.has(m.rid))
       return new ProtocolError(ErrorCode.PROTOCOL_BAD_MESSAGE, `request id ${m.rid} is already in use`);
     if (m.size !== undefined && m.size > limits.maxUploadBytes) {
-      return new LimitError(
-        ErrorCode.LIMIT_UPLOAD_SIZE,
-        `the upload is ${m.size} bytes; this server takes at most ${limits.maxUploadBytes}`,
-        { limit: limits.maxUploadBytes },
-      );
+      return new LimitError('maxUploadBytes', { size: m.size, limit: limits.maxUploadBytes });
     }
     return null;
   }
@@ -392,8 +381,10 @@ export class Uploads {
   private tooMany(): CsvSocketError | null {
     const { maxUploadsPerClient } = this.ctx.limits;
     if (this.active.size < maxUploadsPerClient) return null;
-    return new LimitError(ErrorCode.LIMIT_UPLOADS, `at most ${maxUploadsPerClient} uploads at once per connection`, {
+    return new LimitError('maxUploadsPerClient', {
+      size: this.active.size + 1,
       limit: maxUploadsPerClient,
+      hint: 'wait for one to finish',
     });
   }
 

@@ -65,7 +65,7 @@ describe('limits', () => {
       while (!release) await new Promise((r) => setImmediate(r));
       // a message the client's own check would have stopped, sent past it
       (client as unknown as { ws: WebSocket }).ws.send('y'.repeat(5000));
-      await rejectsWithCode(pending, 'CSVS_LIMIT_FRAME_SIZE', /maxFrameBytes = 4096/);
+      await rejectsWithCode(pending, 'CSVS_LIMIT_FRAME_SIZE', /maxFrameBytes \(4096\)/);
       release();
       await stillServes(server);
     });
@@ -151,7 +151,11 @@ describe('limits', () => {
       const first = client.send(held(), { name: 'u1' });
       const second = client.send(held(), { name: 'u2' });
       while (gates.length < 2) await new Promise((r) => setImmediate(r));
-      const err = await rejectsWithCode(client.send(CSV, { name: 'u3' }), 'CSVS_LIMIT_UPLOADS', /at most 2/);
+      const err = await rejectsWithCode(
+        client.send(CSV, { name: 'u3' }),
+        'CSVS_LIMIT_UPLOADS',
+        /has 3 uploads at once, more than maxUploadsPerClient \(2\)/,
+      );
       assert.equal((err as LimitError).limit, 2);
       for (const g of gates) g();
       assert.equal((await first).numRows(), 2);
