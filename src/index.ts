@@ -19,7 +19,7 @@ export type { NotebookSendOptions } from './notebook/serve.js';
 export { startServer } from './server/server.js';
 export type { CsvServer, ServeOptions } from './server/server.js';
 export { connect } from './client/client.js';
-export type { ConnectOptions, CsvClient, SendOptions, SendResult, Source } from './client/client.js';
+export type { ConnectOptions, CsvClient, ReconnectOptions, SendOptions, SendResult, Source } from './client/client.js';
 export type { Dataset } from './server/datasets.js';
 export { defaultLimits } from './protocol/limits.js';
 export type { Limits } from './protocol/limits.js';

@@ -17,7 +17,7 @@ import { type ColumnInfo, CsvParser, formatValue, Utf8Column } from '../../csv/i
 import { blankLinesWarning as blankWarning } from '../../csv/parser.js';
 import { ErrorCode, toCsvSocketError } from '../../errors.js';
 import { pandasJSONToCSV } from '../../protocol/legacy.js';
-import type { FromWorker, IngestFormat, ParseOptions, ToWorker } from './pool.js';
+import type { FromWorker, IngestFormat, ParseOptions, ToWorker } from './messages.js';
 
 interface Job {
   format: IngestFormat;

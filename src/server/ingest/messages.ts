@@ -1,0 +1,57 @@
+/**
+ * What the main thread and a parse worker say to each other (pool.ts ⇄
+ * worker.ts), and what a finished parse yields. Structured-cloned or
+ * transferred through `postMessage`, never JSON.
+ */
+import type { ColumnDecision } from '../../csv/column.js';
+import type { ColumnInfo, CsvOptions } from '../../csv/index.js';
+import type { PieceState } from '../../csv/parser.js';
+import type { ErrorContext } from '../../errors.js';
+import type { UploadFormat } from '../../protocol/messages.js';
+
+/** What a finished parse yields. */
+export interface IngestResult {
+  ipc: Uint8Array;
+  columns: ColumnInfo[];
+  rows: number;
+  warnings: string[];
+  /** first rows, exact text per cell, null for a missing value */
+  head: Array<Array<string | null>>;
+}
+
+/** CSV options, and the row limit of an Arrow upload (checked before it is opened). */
+export type ParseOptions = CsvOptions & { arrowMaxRows?: number };
+
+/** What a worker parses: CSV, Arrow IPC, or the original design's pandas `to_json()`. */
+export type IngestFormat = UploadFormat | 'pandas';
+
+/** Messages from the main thread to a worker. */
+export type ToWorker =
+  | {
+      op: 'begin';
+      id: number;
+      format: IngestFormat;
+      options: ParseOptions;
+      headRows: number;
+      /** a later piece of a CSV: the file's start up to the end of its header line */
+      prefix?: Uint8Array;
+      /** a later piece: its first byte's offset in the file */
+      byteOffset?: number;
+      /** a later piece: the rows it is expected to hold */
+      rowsHint?: number;
+    }
+  | { op: 'chunk'; id: number; bytes: Uint8Array }
+  | { op: 'seal'; id: number; final: boolean; whole: boolean }
+  | { op: 'finish'; id: number; decisions: ColumnDecision[]; headRows: number }
+  | { op: 'join'; id: number; streams: Uint8Array[] }
+  | { op: 'end'; id: number }
+  | { op: 'abort'; id: number };
+
+/** Messages from a worker to the main thread. */
+export type FromWorker =
+  | { op: 'parsed'; id: number; bytes: number; buffer?: ArrayBuffer }
+  | { op: 'sealed'; id: number; state: PieceState }
+  | ({ op: 'done'; id: number } & IngestResult)
+  | { op: 'columns'; id: number; stream: Uint8Array; head: Array<Array<string | null>> }
+  | { op: 'joined'; id: number; ipc: Uint8Array }
+  | { op: 'error'; id: number; code: string; message: string; context: ErrorContext };
