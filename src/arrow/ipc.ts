@@ -13,14 +13,27 @@ import {
   type DataType,
   dateDay,
   float64,
+  TimeUnit,
   tableFromColumns,
+  tableFromIPC,
   tableToIPC,
+  timestamp,
   utf8,
 } from '@uwdata/flechette';
 import type { ColumnTable } from 'arquero';
 import * as aq from 'arquero';
 import { ArrowColumn } from '../csv/column.js';
-import { type ColumnInfo, type ColumnType, formatValue, Utf8Column } from '../csv/index.js';
+import { compileDateFormat } from '../csv/dateformat.js';
+import {
+  type ColumnInfo,
+  type ColumnType,
+  dateToDay,
+  formatDate,
+  formatValue,
+  isCalendarDay,
+  Utf8Column,
+} from '../csv/index.js';
+import { calendarDayColumns, localizeArrow, withRawNames } from './edges.js';
 
 /** Columns as the CSV parser produces them. */
 export interface ColumnsLike {
@@ -50,7 +63,7 @@ export function columnsToIPC(data: ColumnsLike): Uint8Array {
   data.columns.forEach((column, i) => {
     const values = data.values[i] ?? [];
     if (rows < 0) rows = values.length;
-    entries.push([column.name, new Column([arrowBatch(column.type, values)])]);
+    entries.push([column.name, new Column([arrowBatch(column, values)])]);
   });
   // tableFromColumns takes [name, column] pairs, so "__proto__" or
   // "constructor" as a column name is an ordinary name
@@ -60,6 +73,15 @@ export function columnsToIPC(data: ColumnsLike): Uint8Array {
 
 /** The end-of-stream marker of an Arrow IPC stream. */
 const END_OF_STREAM = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
+
+/** The Arrow type of a column kind; a date read with a time of day is a timestamp (its instant). */
+function arrowType(kind: ArrowColumn['type'] | 'utf8'): DataType {
+  if (kind === 'utf8') return utf8();
+  if (kind === 'float64') return float64();
+  if (kind === 'date') return dateDay();
+  if (kind === 'timestamp') return timestamp(TimeUnit.MILLISECOND);
+  return bool();
+}
 
 /**
  * One Arrow IPC stream holding the record batches of several streams that have
@@ -95,7 +117,7 @@ interface BatchParts {
   nullCount: number;
   type: DataType;
   validity?: Uint8Array;
-  values?: ArrayLike<number> & { buffer: ArrayBufferLike };
+  values?: ArrayLike<number | bigint> & { buffer: ArrayBufferLike };
   offsets?: Int32Array;
 }
 
@@ -121,7 +143,8 @@ function validityOf(values: ArrayLike<unknown>): { validity?: Uint8Array; nullCo
   return { validity, nullCount };
 }
 
-function arrowBatch(type: ColumnType, values: ArrayLike<unknown>): Batch<unknown> {
+function arrowBatch(column: ColumnInfo, values: ArrayLike<unknown>): Batch<unknown> {
+  const type: ColumnType = column.type;
   const length = values.length;
   if ((values as unknown) instanceof Utf8Column) {
     const c = values as unknown as Utf8Column;
@@ -139,7 +162,7 @@ function arrowBatch(type: ColumnType, values: ArrayLike<unknown>): Batch<unknown
     return makeBatch({
       length,
       nullCount: c.nullCount,
-      type: c.type === 'float64' ? float64() : c.type === 'date' ? dateDay() : bool(),
+      type: arrowType(c.type),
       values: c.values,
       ...(c.validity ? { validity: c.validity } : {}),
     });
@@ -153,10 +176,18 @@ function arrowBatch(type: ColumnType, values: ArrayLike<unknown>): Batch<unknown
       return makeBatch({ length, ...validityOf(values), type: float64(), values: out });
     }
     case 'date': {
+      if (column.format !== undefined && compileDateFormat(column.format).hasTime) {
+        const ms = new BigInt64Array(length);
+        for (let i = 0; i < length; i++) {
+          const d = values[i] as Date | null;
+          if (d) ms[i] = BigInt(d.getTime());
+        }
+        return makeBatch({ length, ...validityOf(values), type: timestamp(TimeUnit.MILLISECOND), values: ms });
+      }
       const out = new Int32Array(length);
       for (let i = 0; i < length; i++) {
         const d = values[i] as Date | null;
-        if (d) out[i] = Math.floor(d.getTime() / MS_PER_DAY);
+        if (d) out[i] = dateToDay(d);
       }
       return makeBatch({ length, ...validityOf(values), type: dateDay(), values: out });
     }
@@ -189,36 +220,58 @@ function utf8Batch(values: ArrayLike<string | null>): Batch<unknown> {
   return makeBatch({ length, ...validityOf(values), type: utf8(), values: data, offsets });
 }
 
-const MS_PER_DAY = 86_400_000;
-
 /**
- * Encode an arquero table as Arrow IPC (stream format).
+ * Encode an arquero table as Arrow IPC (stream format). A column of calendar
+ * days (Dates at local midnight, as the parser makes them) travels as Arrow
+ * Date32 day counts, so a reader in any time zone gets the same days; other
+ * Dates keep their instant.
  *
  * @param table - any arquero table
  * @returns the IPC bytes
+ * @example
+ * ```ts
+ * const bytes = tableToArrowIPC(aq.table({ day: [new Date(2012, 0, 1)] }))
+ * ```
  */
 export function tableToArrowIPC(table: ColumnTable): Uint8Array {
   // types with no prototype: arquero looks each column name up in it, and a
   // column named "constructor" or "toString" would find Object's own members
-  return aq.toArrowIPC(table, { format: 'stream', types: Object.create(null) }) as Uint8Array;
+  const types = Object.create(null);
+  const days = calendarDayColumns(table, makeBatch as never);
+  if (days.size === 0) return aq.toArrowIPC(table, { format: 'stream', types }) as Uint8Array;
+  const names = table.columnNames();
+  const rest = names.filter((n) => !days.has(n));
+  const arrow = rest.length > 0 ? aq.toArrow(table, { columns: rest, types }) : null;
+  const entries = names.map((n): [string, Column<unknown>] => [
+    n,
+    days.get(n) ?? (arrow?.getChild(n) as unknown as Column<unknown>),
+  ]);
+  return tableToIPC(tableFromColumns(entries), { format: 'stream' }) as Uint8Array;
 }
 
 /**
- * Open Arrow IPC bytes as an arquero table (dates as `Date` objects).
+ * Open Arrow IPC bytes as an arquero table: strings exactly as encoded (a
+ * leading U+FEFF kept), Arrow dates as `Date`s at local midnight of their
+ * calendar day, timestamps as `Date`s of their instant.
  *
  * @param bytes - IPC stream or file bytes
+ * @example
+ * ```ts
+ * tableFromArrowIPC(tableToArrowIPC(table)) // the same values
+ * ```
  */
 export function tableFromArrowIPC(bytes: Uint8Array): ColumnTable {
   // Arrow reads typed arrays straight out of the buffer, which needs 8-byte
   // alignment; Node's Buffer pool and ws hand out slices at any offset
   const aligned = bytes.byteOffset % 8 === 0 ? bytes : new Uint8Array(bytes);
-  return aq.fromArrow(aligned) as ColumnTable;
+  const arrow = withRawNames(tableFromIPC(aligned, { useDate: true }), aligned);
+  return aq.fromArrow(localizeArrow(arrow) as never) as ColumnTable;
 }
 
 /**
  * Column types of any arquero table, inferred from its values: the types a
  * stored CSV had where the caller knows them (`known`, by name), otherwise
- * integer, number, boolean, date (UTC midnight), or string.
+ * integer, number, boolean, date (local midnight: a calendar day), or string.
  *
  * @param table - the table to describe
  * @param known - column infos from the parse, reused for columns of the same name
@@ -231,7 +284,12 @@ export function inferColumns(table: ColumnTable, known: readonly ColumnInfo[] = 
     const inferred = inferType(values);
     // a number column whose values happen to be whole ("1.0", "2.0") keeps its
     // info, and with it the decimals that write each value back exactly
-    const fits = inferred === null || info?.type === inferred || (info?.type === 'number' && inferred === 'integer');
+    const fits =
+      inferred === null ||
+      info?.type === inferred ||
+      (info?.type === 'number' && inferred === 'integer') ||
+      // a date-time read with a format: Dates, not calendar days
+      (info?.type === 'date' && info.format !== undefined && values.every((v) => v == null || v instanceof Date));
     if (info && fits) return info;
     return { name, type: inferred ?? 'string' };
   });
@@ -244,7 +302,7 @@ function inferType(values: unknown[]): ColumnType | null {
     let t: ColumnType;
     if (typeof v === 'number') t = Number.isSafeInteger(v) && !Object.is(v, -0) ? 'integer' : 'number';
     else if (typeof v === 'boolean') t = 'boolean';
-    else if (v instanceof Date) t = v.getTime() % 86_400_000 === 0 ? 'date' : 'string';
+    else if (v instanceof Date) t = isCalendarDay(v) ? 'date' : 'string';
     else t = 'string';
     if (type === null || type === t) type = t;
     else if ((type === 'integer' && t === 'number') || (type === 'number' && t === 'integer')) type = 'number';
@@ -264,8 +322,7 @@ export function formatCell(value: unknown, column?: ColumnInfo): string | null {
   if (value === null || value === undefined) return null;
   if (value instanceof Date) {
     if (Number.isNaN(value.getTime())) return null;
-    const iso = value.toISOString();
-    return value.getTime() % 86_400_000 === 0 ? iso.slice(0, 10) : iso;
+    return column?.type === 'date' ? formatValue(value, column) : formatDate(value);
   }
   if (column && column.type !== 'string') return formatValue(value, column);
   return typeof value === 'string' ? value : String(value);

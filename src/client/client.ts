@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { ColumnTable } from 'arquero';
 import WebSocket from 'ws';
 import type * as ArrowIPC from '../arrow/ipc.js';
-import type { ColumnType } from '../csv/index.js';
+import type { TypeSpec } from '../csv/index.js';
 import { ArgumentError, ConnectionError, CsvSocketError, ErrorCode, LimitError, ProtocolError } from '../errors.js';
 import { encodeFrame, FrameKind } from '../protocol/frames.js';
 import { CHUNK_BYTES, WINDOW_BYTES } from '../protocol/limits.js';
@@ -45,8 +45,10 @@ const arrowIPC = (): typeof ArrowIPC => require('../arrow/ipc.js') as typeof Arr
 export interface SendOptions {
   /** Dataset name. @default the file's base name without extension, else "data" */
   name?: string;
-  /** Per-column type overrides, e.g. `{ zip: 'string' }`. */
-  types?: Record<string, ColumnType>;
+  /** Per-column type overrides, e.g. `{ zip: 'string' }` or `{ day: 'date:%b %d %Y' }`. */
+  types?: Record<string, TypeSpec>;
+  /** The CSV field separator (one character). @default detected from the header line (`,` `;` tab `|`) */
+  delimiter?: string;
   /** Replace the dataset of the same name (default) or append rows to it. */
   mode?: 'replace' | 'append';
   /** Called as the server acknowledges bytes. */
@@ -278,6 +280,7 @@ export class CsvClient {
         ...(options.types ? { types: options.types } : {}),
         ...(local === undefined ? {} : { local }),
         ...(options.returnTable === false ? { returnTable: false } : {}),
+        ...(options.delimiter ? { delimiter: options.delimiter } : {}),
       },
       {
         upload: true,

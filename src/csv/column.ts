@@ -14,6 +14,15 @@
  */
 
 import { CsvParseError, ErrorCode } from '../errors.js';
+import {
+  compileDateFormat,
+  type DateFormat,
+  effectiveFormat,
+  type Padding,
+  readDate,
+  writeDate,
+} from './dateformat.js';
+import { daysFromCivil, daysInMonth, dayToDate, isoDay } from './dates.js';
 import { type ColumnInfo, ColumnType } from './types.js';
 
 const K_NULL = 0; // only missing values so far
@@ -25,7 +34,6 @@ const K_STR = 4;
 const POW10: number[] = [];
 for (let i = 0; i <= 22; i++) POW10.push(10 ** i);
 
-const MS_PER_DAY = 86_400_000;
 const EMPTY_F64 = new Float64Array(0);
 const EMPTY_U8 = new Uint8Array(0);
 
@@ -102,7 +110,7 @@ function scanNumber(s: string, start: number, end: number): number {
   return 2;
 }
 
-/** Milliseconds of `YYYY-MM-DD` (a real calendar date) at UTC midnight, or NaN. */
+/** Days since 1970-01-01 of `YYYY-MM-DD` (a real calendar date), or NaN. */
 function scanDate(s: string, start: number, end: number): number {
   if (end - start !== 10 || s.charCodeAt(start + 4) !== 45 || s.charCodeAt(start + 7) !== 45) return Number.NaN;
   let y = 0;
@@ -119,37 +127,7 @@ function scanDate(s: string, start: number, end: number): number {
   const m = m1 * 10 + m2;
   const d = d1 * 10 + d2;
   if (m < 1 || m > 12 || d < 1 || d > daysInMonth(y, m)) return Number.NaN;
-  return daysFromCivil(y, m, d) * MS_PER_DAY;
-}
-
-function daysInMonth(y: number, m: number): number {
-  if (m === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
-  return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
-}
-
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm);
-// Date.UTC would map years 0–99 to 1900–1999.
-function daysFromCivil(year: number, m: number, d: number): number {
-  const y = m <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const mp = (m + 9) % 12;
-  const doy = Math.floor((153 * mp + 2) / 5) + d - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146097 + doe - 719468;
-}
-
-/**
- * `YYYY-MM-DD` of a Date at UTC midnight (years 0000–9999).
- * @param date - a Date
- * @returns the ISO calendar date
- * @example
- * ```ts
- * isoDate(new Date(Date.UTC(2021, 1, 3))) // '2021-02-03'
- * ```
- */
-export function isoDate(date: Date): string {
-  return date.toISOString().slice(0, 10);
+  return daysFromCivil(y, m, d);
 }
 
 const LENIENT_INTEGER = /^[+-]?\d+$/;
@@ -191,8 +169,8 @@ export class Utf8Column {
  */
 export class ArrowColumn {
   constructor(
-    readonly type: 'float64' | 'date' | 'bool',
-    readonly values: Float64Array | Int32Array | Uint8Array,
+    readonly type: 'float64' | 'date' | 'timestamp' | 'bool',
+    readonly values: Float64Array | Int32Array | BigInt64Array | Uint8Array,
     readonly validity: Uint8Array | undefined,
     readonly nullCount: number,
     readonly length: number,
@@ -202,7 +180,8 @@ export class ArrowColumn {
   get(i: number): number | boolean | Date | null {
     if (this.validity && !((this.validity[i >> 3] as number) & (1 << (i & 7)))) return null;
     if (this.type === 'float64') return this.values[i] as number;
-    if (this.type === 'date') return new Date((this.values[i] as number) * MS_PER_DAY);
+    if (this.type === 'date') return dayToDate(this.values[i] as number);
+    if (this.type === 'timestamp') return new Date(Number(this.values[i]));
     return ((this.values[i >> 3] as number) & (1 << (i & 7))) !== 0;
   }
 }
@@ -221,6 +200,10 @@ export interface ColumnStats {
   fixedDec: number;
   allShortest: boolean;
   lossy: boolean;
+  /** a date column read with a format: the format, and its values' padding evidence */
+  format?: DateFormat;
+  padded?: number;
+  unpadded?: number;
 }
 
 /** The type a column gets once every piece is parsed. Internal. */
@@ -245,7 +228,11 @@ export function mergeColumnStats(stats: readonly ColumnStats[]): ColumnDecision 
   let fixedDec = -1;
   let allShortest = true;
   let lossy = false;
+  let padded = 0;
+  let unpadded = 0;
   for (const s of stats) {
+    padded |= s.padded ?? 0;
+    unpadded |= s.unpadded ?? 0;
     if (s.kind !== K_NULL) kind = kind === K_NULL || kind === s.kind ? s.kind : K_STR;
     hasInt ||= s.hasInt;
     hasDecimal ||= s.hasDecimal;
@@ -263,9 +250,34 @@ export function mergeColumnStats(stats: readonly ColumnStats[]): ColumnDecision 
   if (kind === K_NUM) {
     info.type = forced ?? (hasDecimal ? ColumnType.number : ColumnType.integer);
     if (info.type === ColumnType.number && !lossy && !hasInt && fixedDec > 0) info.decimals = fixedDec;
-  } else if (kind === K_DATE) info.type = ColumnType.date;
-  else if (kind === K_BOOL) info.type = ColumnType.boolean;
+  } else if (kind === K_DATE) {
+    info.type = ColumnType.date;
+    if (first.format) {
+      if (padded & unpadded) throw paddingError(first.name, first.format, padded & unpadded, undefined, undefined);
+      info.format = effectiveFormat(first.format, unpadded);
+    }
+  } else if (kind === K_BOOL) info.type = ColumnType.boolean;
   return { kind: kind === K_NULL ? K_STR : kind, info };
+}
+
+/** The error for a format column whose values pad a number both ways ("01" and "1"). */
+function paddingError(
+  name: string,
+  format: DateFormat,
+  slots: number,
+  text: string | undefined,
+  line: number | undefined,
+): CsvParseError {
+  let slot = 0;
+  while (!(slots & (1 << slot))) slot++;
+  const token = format.tokens.find((t) => t.kind === 'field' && t.slot === slot);
+  const dir = token && token.kind === 'field' ? token.dir : 'd';
+  const where = line === undefined ? `column "${name}"` : `line ${line}, column "${name}": ${JSON.stringify(text)}`;
+  return new CsvParseError(
+    ErrorCode.PARSE_BAD_TYPE,
+    `${where}: %${dir} is written both with and without a leading zero ("01" and "1") in this column, so the dates cannot be written back exactly with ${JSON.stringify(`date:${format.source}`)}; read the column as text (drop the override) or make the values consistent`,
+    line === undefined ? {} : { line },
+  );
 }
 
 /** Where a string column's values go: JS strings, or UTF-8 bytes. */
@@ -389,6 +401,11 @@ export class ColumnBuilder {
   private allShortest = true;
   private lossy = false;
   private readonly forced: ColumnType | undefined;
+  /** a date column's format (`types: { d: 'date:%b %d %Y' }`) */
+  private readonly format: DateFormat | undefined;
+  private readonly padding: Padding = { padded: 0, unpadded: 0 };
+  private padded = 0;
+  private unpadded = 0;
   /** expected count of values (a piece's estimate), to size arrays once */
   private readonly capacity: number;
 
@@ -396,6 +413,7 @@ export class ColumnBuilder {
    * @param name - the final column name (for error messages)
    * @param header - the original header text when renamed
    * @param forced - the type from `options.types`, if any
+   * @param format - for a forced `date`, the format it is written in
    */
   constructor(
     readonly name: string,
@@ -403,8 +421,10 @@ export class ColumnBuilder {
     forced: ColumnType | undefined,
     utf8 = false,
     capacity = 0,
+    format?: DateFormat,
   ) {
     this.forced = forced;
+    this.format = format;
     this.utf8 = utf8;
     this.capacity = capacity;
     this.strs = this.newSink(0);
@@ -449,8 +469,8 @@ export class ColumnBuilder {
     if (this.n === this.nums.length) this.grow();
     if (this.kind === K_NUM) this.addNumber(s, start, end, line);
     else if (this.kind === K_DATE) {
-      const ms = scanDate(s, start, end);
-      if (!Number.isNaN(ms)) this.nums[this.n++] = ms;
+      const v = this.format ? this.readFormatted(s, start, end, line) : scanDate(s, start, end);
+      if (!Number.isNaN(v)) this.nums[this.n++] = v;
       else this.mismatch(s, start, end, line);
     } else if (this.kind === K_BOOL) {
       const len = end - start;
@@ -461,6 +481,18 @@ export class ColumnBuilder {
       this.strs.push(s, start, end);
       this.n++;
     }
+  }
+
+  /** A value of a format column: its day (or local ms), padding checked against the earlier values. */
+  private readFormatted(s: string, start: number, end: number, line: number): number {
+    const format = this.format as DateFormat;
+    const v = readDate(format, s, start, end, this.padding);
+    if (Number.isNaN(v)) return v;
+    this.padded |= this.padding.padded;
+    this.unpadded |= this.padding.unpadded;
+    if (this.padded & this.unpadded)
+      throw paddingError(this.name, format, this.padded & this.unpadded, s.substring(start, end), line);
+    return v;
   }
 
   private addNumber(s: string, start: number, end: number, line: number): void {
@@ -503,7 +535,12 @@ export class ColumnBuilder {
     } else if (forced === ColumnType.number && LENIENT_NUMBER.test(text)) v = Number(text) + 0;
     else if (forced === ColumnType.boolean && /^(true|false)$/i.test(text)) v = text.length === 4 ? 1 : 0;
     else {
-      const want = forced === ColumnType.date ? 'a calendar date written YYYY-MM-DD' : `a value of type ${forced}`;
+      const want =
+        forced !== ColumnType.date
+          ? `a value of type ${forced}`
+          : this.format
+            ? `a date written as ${JSON.stringify(this.format.source)} (a real date${this.format.hasTime ? ' and local time' : ''})`
+            : 'a calendar date written YYYY-MM-DD';
       this.badType(text, line, want);
     }
     if (text === '') this.nulls++;
@@ -517,7 +554,7 @@ export class ColumnBuilder {
     const shown = text.length > 40 ? `${text.slice(0, 40)}…` : text;
     throw new CsvParseError(
       ErrorCode.PARSE_BAD_TYPE,
-      `line ${line}, column "${this.name}": ${JSON.stringify(shown)} is not ${want}, but options.types makes the column ${this.forced}; fix the value or drop the override`,
+      `line ${line}, column "${this.name}": ${JSON.stringify(shown)} is not ${want}, but options.types makes the column ${this.format ? `date:${this.format.source}` : this.forced}; fix the value or drop the override`,
       { line },
     );
   }
@@ -574,7 +611,7 @@ export class ColumnBuilder {
       if (kind === K_NUM) {
         const d = decs[i] as number;
         text = d === 0 ? String(v) : v.toFixed(d);
-      } else if (kind === K_DATE) text = isoDate(new Date(v));
+      } else if (kind === K_DATE) text = this.dateText(v);
       else text = v === 1 ? 'true' : 'false';
       strs.push(text, 0, text.length);
     }
@@ -582,6 +619,13 @@ export class ColumnBuilder {
     this.kind = K_STR;
     this.nums = EMPTY_F64;
     this.decs = EMPTY_U8;
+  }
+
+  /** The exact text of a stored date value (a day, or local ms with a time format). */
+  private dateText(v: number): string {
+    const format = this.format;
+    if (!format) return isoDay(v);
+    return writeDate(compileDateFormat(effectiveFormat(format, this.unpadded)), format.hasTime ? new Date(v) : v);
   }
 
   /** What this column found so far, to merge with other pieces. Internal. */
@@ -597,6 +641,11 @@ export class ColumnBuilder {
     };
     if (this.header !== undefined) s.header = this.header;
     if (this.forced !== undefined) s.forced = this.forced;
+    if (this.format) {
+      s.format = this.format;
+      s.padded = this.padded;
+      s.unpadded = this.unpadded;
+    }
     return s;
   }
 
@@ -630,11 +679,19 @@ export class ColumnBuilder {
       if (nullCount > 0) for (let i = 0; i < n; i++) if (Number.isNaN(nums[i] as number)) nums[i] = 0;
       return new ArrowColumn('float64', nums.subarray(0, n), validity, nullCount, n);
     }
+    if (kind === K_DATE && this.format?.hasTime) {
+      const ms = new BigInt64Array(n);
+      for (let i = 0; i < n; i++) {
+        const v = nums[i] as number;
+        if (!Number.isNaN(v)) ms[i] = BigInt(v);
+      }
+      return new ArrowColumn('timestamp', ms, validity, nullCount, n);
+    }
     if (kind === K_DATE) {
       const days = new Int32Array(n);
       for (let i = 0; i < n; i++) {
         const v = nums[i] as number;
-        if (!Number.isNaN(v)) days[i] = v / MS_PER_DAY;
+        if (!Number.isNaN(v)) days[i] = v;
       }
       return new ArrowColumn('date', days, validity, nullCount, n);
     }
@@ -677,7 +734,10 @@ export class ColumnBuilder {
       }
       case K_DATE: {
         info.type = ColumnType.date;
-        // `new Date` costs ~250 ns here, so equal days share one Date: treat them as immutable.
+        if (this.format) info.format = effectiveFormat(this.format, this.unpadded);
+        const time = this.format?.hasTime === true;
+        // a calendar day is a Date at local midnight (see dates.ts); `new Date` costs
+        // ~250 ns here, so equal days share one Date: treat them as immutable.
         const out = new Array<Date | null>(n);
         const shared = new Map<number, Date>();
         for (let i = 0; i < n; i++) {
@@ -686,7 +746,7 @@ export class ColumnBuilder {
           else {
             let d = shared.get(v);
             if (d === undefined) {
-              d = new Date(v);
+              d = time ? new Date(v) : dayToDate(v);
               shared.set(v, d);
             }
             out[i] = d;

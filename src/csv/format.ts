@@ -3,13 +3,14 @@
  */
 
 import type { ColumnTable } from 'arquero';
-import { isoDate } from './column.js';
+import { compileDateFormat, writeDate } from './dateformat.js';
+import { formatDate, isoDate } from './dates.js';
 import { type ColumnInfo, ColumnType } from './types.js';
 
 /**
  * The exact original text of a cell: integers with `String`, numbers with
  * `toFixed(decimals)` (or `String` when the column has no fixed decimals), dates
- * as `YYYY-MM-DD`, booleans as `true`/`false`, strings as they are.
+ * as `YYYY-MM-DD` of their local calendar day (or in the column's `format`), booleans as `true`/`false`, strings as they are.
  *
  * @param value - a value from {@link ParsedCsv} `values` (or an arquero table)
  * @param column - the column it belongs to
@@ -26,8 +27,11 @@ export function formatValue(value: unknown, column: ColumnInfo): string {
       return value.toFixed(column.decimals);
     return String(value);
   }
-  if (value instanceof Date)
-    return Number.isNaN(value.getTime()) ? '' : column.type === ColumnType.date ? isoDate(value) : value.toISOString();
+  if (value instanceof Date) {
+    if (Number.isNaN(value.getTime())) return '';
+    if (column.type !== ColumnType.date) return value.toISOString();
+    return column.format === undefined ? isoDate(value) : writeDate(compileDateFormat(column.format), value);
+  }
   return String(value);
 }
 
@@ -37,9 +41,21 @@ const NEEDS_QUOTES = /[",\n\r]/;
 function cell(value: unknown, column: ColumnInfo | undefined): string {
   if (value === null || value === undefined) return '';
   const text =
-    column === undefined ? (value instanceof Date ? value.toISOString() : String(value)) : formatValue(value, column);
+    column === undefined ? (value instanceof Date ? formatDate(value) : String(value)) : formatValue(value, column);
   if (text === '') return '""';
   return NEEDS_QUOTES.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/**
+ * The header line. A first name that starts with U+FEFF is quoted: unquoted, a
+ * reader takes that character for the file's byte order mark and drops it.
+ */
+function headerLine(names: readonly string[]): string {
+  return names
+    .map((name, i) =>
+      i === 0 && name.charCodeAt(0) === 0xfeff ? `"${name.replaceAll('"', '""')}"` : cell(name, undefined),
+    )
+    .join(',');
 }
 
 /**
@@ -60,7 +76,7 @@ function cell(value: unknown, column: ColumnInfo | undefined): string {
  */
 export function toCSV(columns: ColumnInfo[], values: Array<ArrayLike<unknown>>, rows?: number): string {
   const n = rows ?? values[0]?.length ?? 0;
-  const out: string[] = [columns.map((c) => cell(c.name, undefined)).join(',')];
+  const out: string[] = [headerLine(columns.map((c) => c.name))];
   const width = columns.length;
   const line: string[] = new Array<string>(width);
   for (let r = 0; r < n; r++) {
@@ -91,7 +107,7 @@ export function toCSVTable(table: ColumnTable, columns: ColumnInfo[]): string {
   const values = names.map((name) => table.array(name) as ArrayLike<unknown>);
   const plain = names.map((name) => !byName.has(name));
   const n = table.numRows();
-  const out: string[] = [names.map((name) => cell(name, undefined)).join(',')];
+  const out: string[] = [headerLine(names)];
   const line: string[] = new Array<string>(names.length);
   for (let r = 0; r < n; r++) {
     for (let c = 0; c < names.length; c++) line[c] = cell(values[c]?.[r], plain[c] ? undefined : infos[c]);

@@ -1,11 +1,23 @@
 /**
  * Streaming, lossless CSV → typed columns, and back. The implementation lives
  * in `src/csv/`: `parser.ts` (scanner), `column.ts` (type inference),
- * `headers.ts` (header renaming), `format.ts` (writers), `types.ts`.
+ * `headers.ts` (header renaming), `format.ts` (writers), `dates.ts` (calendar
+ * days: local midnight in the process, day counts on the wire), `types.ts`.
  */
 
-export { ColumnBuilder, isoDate, Utf8Column } from './column.js';
+export { ColumnBuilder, Utf8Column } from './column.js';
+export {
+  dateToDay,
+  dayToDate,
+  formatDate,
+  isCalendarDay,
+  isoDate,
+  isoDay,
+  MS_PER_DAY,
+  parseDateText,
+} from './dates.js';
 export { formatValue, toCSV, toCSVTable } from './format.js';
 export { RESERVED_HEADERS, renameHeaders } from './headers.js';
 export { CsvParser, parseCSV } from './parser.js';
-export { type ColumnInfo, ColumnType, type CsvOptions, type ParsedCsv } from './types.js';
+export { DELIMITERS, detectDelimiter } from './sniff.js';
+export { type ColumnInfo, ColumnType, type CsvOptions, type ParsedCsv, type TypeSpec } from './types.js';

@@ -14,8 +14,10 @@
 
 import { ArgumentError, CsvParseError, ErrorCode, LimitError } from '../errors.js';
 import { type ArrowColumn, ColumnBuilder, type ColumnDecision, type ColumnStats, type Utf8Column } from './column.js';
+import { compileDateFormat } from './dateformat.js';
 import { renameHeaders } from './headers.js';
-import { type ColumnInfo, ColumnType, type CsvOptions, type ParsedCsv } from './types.js';
+import { sniffStart } from './sniff.js';
+import { type ColumnInfo, ColumnType, type CsvOptions, type ParsedCsv, type TypeSpec } from './types.js';
 
 const LF = 10;
 const CR = 13;
@@ -36,7 +38,9 @@ const TYPE_NAMES: ReadonlySet<string> = new Set(Object.values(ColumnType));
  *
  * Reading rules: the first non-blank line is the header; fields follow RFC 4180
  * (quoted fields may hold delimiters, doubled quotes and newlines); LF, CRLF and
- * lone CR end lines; a BOM is dropped; an unquoted empty field is `null`, a quoted
+ * lone CR end lines; without `options.delimiter`, the header line decides
+ * between `,` `;` tab and `|` (the most frequent outside quotes; `,` if none);
+ * input that starts like JSON is refused (`CSVS_PARSE_BAD_JSON`); a BOM is dropped; an unquoted empty field is `null`, a quoted
  * empty field `""` is the empty string; a quote inside an unquoted field (`ab"c`)
  * is kept as text. A completely empty line is skipped (with a warning, unless it
  * is at the end) when the header has several columns, and is a `null` value when
@@ -51,11 +55,13 @@ const TYPE_NAMES: ReadonlySet<string> = new Set(Object.values(ColumnType));
  * ```
  */
 export class CsvParser {
-  private readonly delim: number;
+  private delim: number;
+  /** no delimiter given: {@link sniffStart} picks it from the header line */
+  private sniffing: boolean;
   private readonly maxColumns: number;
   private readonly maxFieldBytes: number;
   private readonly maxRows: number;
-  private readonly types: Record<string, ColumnType> | undefined;
+  private readonly types: Record<string, TypeSpec> | undefined;
   private readonly decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   private carry: Uint8Array = EMPTY_BYTES;
   private pending: string[] = [];
@@ -95,6 +101,7 @@ export class CsvParser {
   constructor(options: CsvOptions = {}, internal: { utf8Strings?: boolean; rowsHint?: number } = {}) {
     this.utf8Strings = internal.utf8Strings === true;
     this.rowsHint = Math.max(0, Math.min(internal.rowsHint ?? 0, 1 << 24));
+    this.sniffing = options.delimiter === undefined;
     const delimiter = options.delimiter ?? ',';
     if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {
       throw new ArgumentError(
@@ -117,10 +124,11 @@ export class CsvParser {
     if (options.types !== undefined) {
       for (const key of Object.keys(options.types)) {
         const t = options.types[key];
-        if (typeof t !== 'string' || !TYPE_NAMES.has(t)) {
+        if (typeof t === 'string' && t.startsWith('date:')) compileDateFormat(t.slice(5));
+        else if (typeof t !== 'string' || !TYPE_NAMES.has(t)) {
           throw new ArgumentError(
             ErrorCode.BAD_ARGUMENT,
-            `options.types[${JSON.stringify(key)}] is ${JSON.stringify(t)}; use one of ${[...TYPE_NAMES].join(', ')}`,
+            `options.types[${JSON.stringify(key)}] is ${JSON.stringify(t)}; use one of ${[...TYPE_NAMES].join(', ')}, or a date format such as "date:%b %d %Y"`,
           );
         }
       }
@@ -172,8 +180,7 @@ export class CsvParser {
     }
     this.carry = cut === bytes.length ? EMPTY_BYTES : bytes.slice(cut);
     this.nbytes += chunk.byteLength;
-    if (!this.textStarted && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    this.feed(text);
+    this.feed(this.dropBom(text));
   }
 
   /**
@@ -189,8 +196,7 @@ export class CsvParser {
   pushText(text: string): void {
     this.check();
     this.nbytes += Buffer.byteLength(text, 'utf8');
-    if (!this.textStarted && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    this.feed(text);
+    this.feed(this.dropBom(text));
   }
 
   /**
@@ -310,9 +316,19 @@ export class CsvParser {
     throw err;
   }
 
+  /**
+   * The input's first character, if U+FEFF, is its byte order mark: dropped once.
+   * A chunk that is only the BOM starts the text, so a second U+FEFF (the first
+   * header's own) is kept wherever the chunks are cut.
+   */
+  private dropBom(text: string): string {
+    if (this.textStarted || text === '') return text;
+    this.textStarted = true;
+    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  }
+
   private feed(text: string): void {
     if (text === '') return;
-    this.textStarted = true;
     this.pending.push(text);
     this.pendingLen += text.length;
     if (this.pendingLen >= this.waitFor) {
@@ -338,6 +354,11 @@ export class CsvParser {
       this.pendingLen = 0;
     }
     this.openField = 0;
+    if (this.header === null && !this.sniffStart(buf, final)) {
+      this.tail = buf;
+      this.waitFor = Math.max(1, buf.length);
+      return;
+    }
     const consumed = this.scan(buf, final);
     this.tail = consumed === 0 ? buf : buf.slice(consumed);
     this.waitFor = Math.max(1, this.tail.length);
@@ -355,6 +376,28 @@ export class CsvParser {
         );
       }
     }
+  }
+
+  /**
+   * Before the header: pick the delimiter when none was given, and refuse JSON.
+   * @returns false while the header line is incomplete
+   */
+  private sniffStart(buf: string, final: boolean): boolean {
+    const sniffed = sniffStart(buf, final);
+    if (sniffed === null) return false;
+    if (sniffed.json) {
+      const start = buf.trimStart().slice(0, 20);
+      throw new CsvParseError(
+        ErrorCode.PARSE_BAD_JSON,
+        `this looks like JSON, not CSV (it starts with ${JSON.stringify(start)}); send a CSV file such as "a,b\\n1,2", or convert the JSON to CSV first`,
+        { line: 1 },
+      );
+    }
+    if (this.sniffing) {
+      this.delim = sniffed.delimiter;
+      this.sniffing = false;
+    }
+    return true;
   }
 
   /** Parse every complete row of `buf`; returns how much of `buf` was consumed. */
@@ -602,17 +645,19 @@ export class CsvParser {
     const types = this.types;
     const used = new Set<string>();
     this.builders = named.map(({ name, header }) => {
-      let forced: ColumnType | undefined;
+      let spec: TypeSpec | undefined;
       if (types !== undefined) {
         if (Object.hasOwn(types, name)) {
-          forced = types[name];
+          spec = types[name];
           used.add(name);
         } else if (header !== undefined && Object.hasOwn(types, header)) {
-          forced = types[header];
+          spec = types[header];
           used.add(header);
         }
       }
-      return new ColumnBuilder(name, header, forced, this.utf8Strings, this.rowsHint);
+      const format = spec?.startsWith('date:') ? compileDateFormat(spec.slice(5)) : undefined;
+      const forced = format ? ColumnType.date : (spec as ColumnType | undefined);
+      return new ColumnBuilder(name, header, forced, this.utf8Strings, this.rowsHint, format);
     });
     if (types !== undefined) {
       const unknown = Object.keys(types).filter((k) => !used.has(k));

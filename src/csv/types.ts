@@ -23,6 +23,14 @@ export const ColumnType = {
 export type ColumnType = (typeof ColumnType)[keyof typeof ColumnType];
 
 /**
+ * A type override in {@link CsvOptions} `types`: a {@link ColumnType}, or
+ * `date:` and a strftime-like format (`'date:%b %d %Y'` reads `Jan 1 2000`;
+ * `%Y %y %m %d %H %I %M %S %b %B %p %%`, `%-d` for no leading zero). A format
+ * column's values are dates and `toCSV` writes each one back as it was written.
+ */
+export type TypeSpec = ColumnType | `date:${string}`;
+
+/**
  * What the parser found out about one column.
  *
  * @example
@@ -39,6 +47,12 @@ export interface ColumnInfo {
   decimals?: number;
   /** The original header text, present only when the column was renamed. */
   header?: string;
+  /**
+   * For `date` columns read with a format (`types: { d: 'date:%b %-d %Y' }`): the
+   * format that writes every value back exactly, padding as the values had it
+   * (`%-d` where days were written without a leading zero).
+   */
+  format?: string;
 }
 
 /**
@@ -53,12 +67,16 @@ export interface CsvOptions {
   /**
    * Force a column's type, by original header text or final name. A value that
    * cannot be that type throws `CsvParseError` `CSVS_PARSE_BAD_TYPE` with its line.
+   * `'date:%b %d %Y'` reads dates in that format, exactly (see {@link TypeSpec}).
    * Forced `integer`/`number`/`boolean` also accept non-canonical spellings
    * (`+5`, `1e3`, `TRUE`), which makes that column lossy.
    * @default {} (infer every column)
    */
-  types?: Record<string, ColumnType>;
-  /** The field separator, one character. @default ',' */
+  types?: Record<string, TypeSpec>;
+  /**
+   * The field separator, one character.
+   * @default detected from the header line: the most frequent of `,` `;` tab `|` outside quotes, `,` if none
+   */
   delimiter?: string;
   /** The most columns a header may have (`LimitError` `CSVS_LIMIT_COLUMNS`). @default 10_000 */
   maxColumns?: number;
@@ -84,7 +102,8 @@ export interface ParsedCsv {
   /**
    * One array per column, same order as `columns`: `Float64Array` (no missing
    * values) or `(number | null)[]` for integer/number, `(boolean | null)[]`,
-   * `(Date | null)[]` (UTC midnight), `(string | null)[]`. `null` is a missing
+   * `(Date | null)[]` (local midnight of the calendar day; with a format that
+   * has a time, that local time), `(string | null)[]`. `null` is a missing
    * value (an unquoted empty field); `''` is a quoted empty field (`""`).
    */
   values: Array<ArrayLike<unknown>>;

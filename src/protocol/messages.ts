@@ -55,8 +55,12 @@ const columnInfo = z
     type: columnType,
     decimals: z.number().int().min(0).max(100).optional(),
     header: z.string().optional(),
+    /** a date column read with a format (`date:%b %d %Y`): how its values are written */
+    format: z.string().max(200).optional(),
   })
   .strict() as unknown as z.ZodType<ColumnInfo, z.ZodTypeDef, unknown>;
+/** a type override: a column type, or `date:` and a format */
+const typeSpec = z.union([columnType, z.string().startsWith('date:').max(200)]);
 
 /** How an upload's bytes are encoded. */
 export const UploadFormat = { csv: 'csv', arrow: 'arrow' } as const;
@@ -80,7 +84,9 @@ const uploadMessage = z
     /** total size when known, for progress and an early size check */
     size: z.number().int().min(0).optional(),
     /** per-column type overrides */
-    types: z.record(z.string(), columnType).optional(),
+    types: z.record(z.string(), typeSpec).optional(),
+    /** the CSV field separator (one character); detected from the header line when absent */
+    delimiter: z.string().length(1).optional(),
     /** send the stored table back as Arrow IPC */
     returnTable: z.boolean().default(true),
     /** an in-process file's handle (protocol/local.ts); a server in another process ignores it */

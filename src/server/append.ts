@@ -1,21 +1,136 @@
 /**
- * Appending rows to a live dataset: the new rows must have the same columns,
- * in the same order, with compatible types (integer widens to number).
+ * Appending rows to a live dataset, losslessly: the new rows are parsed on
+ * their own (no type forced on them, so every value keeps its text), then each
+ * column gets the type a first parse of the combined rows would have given it.
+ *
+ *   dataset column ─┐
+ *                   ├─► stats of each side ─► mergeColumnStats ─► combined type
+ *   new rows column ┘      (from the values)        │
+ *                                                   ▼
+ *            a side typed more strictly is rewritten as its exact text (a string column)
+ *
+ * So `00501` into an integer column makes it a string column (`"1"`, `"00501"`),
+ * `2.5` into a two-decimal column keeps `2.50` and `2.5` as written; nothing
+ * is rounded or reformatted.
  */
 import type { ColumnTable } from 'arquero';
-import type { ColumnInfo } from '../csv/index.js';
+import * as aq from 'arquero';
+import { type ColumnStats, mergeColumnStats } from '../csv/column.js';
+import { type ColumnInfo, type ColumnType, formatValue } from '../csv/index.js';
 import { CsvParseError, ErrorCode } from '../errors.js';
 import type { Dataset } from './datasets.js';
 
+// kinds as csv/column.ts numbers them
+const K_NULL = 0;
+const K_NUM = 1;
+const K_DATE = 2;
+const K_BOOL = 3;
+const K_STR = 4;
+
 /**
- * The dataset's table with `rows` appended.
+ * The type overrides for parsing rows to append: only the dataset's date
+ * columns read with a format keep it (a format parse is exact), plus what the
+ * client gave. Every other column is inferred from the new rows' own text.
+ *
+ * @param dataset - the dataset appended to, if it exists
+ * @param given - the client's overrides, which win
+ */
+export function appendParseTypes(
+  dataset: Pick<Dataset, 'columns'> | undefined,
+  given?: Record<string, string>,
+): Record<string, string> | undefined {
+  if (!dataset) return given;
+  const types = Object.create(null) as Record<string, string>;
+  for (const c of dataset.columns) if (c.type === 'date' && c.format) types[c.header ?? c.name] = `date:${c.format}`;
+  if (given) Object.assign(types, given);
+  return Object.keys(types).length > 0 ? types : undefined;
+}
+
+/** What the values of one side of an append say about their column, as the parser would count it. */
+function statsOf(info: ColumnInfo, values: readonly unknown[]): ColumnStats {
+  const s: ColumnStats = {
+    name: info.name,
+    kind: K_NULL,
+    hasInt: false,
+    hasDecimal: false,
+    fixedDec: -1,
+    allShortest: true,
+    lossy: false,
+  };
+  if (info.header !== undefined) s.header = info.header;
+  let any = false;
+  for (const v of values) {
+    if (v === null || v === undefined) continue;
+    any = true;
+    if (info.type !== 'number') break;
+    const text = formatValue(v, info);
+    const dot = text.indexOf('.');
+    if (dot < 0) s.hasInt = true;
+    else {
+      s.hasDecimal = true;
+      const dec = text.length - dot - 1;
+      s.fixedDec = s.fixedDec === -1 || s.fixedDec === dec ? dec : -2;
+      if (text !== String(v)) s.allShortest = false;
+    }
+  }
+  if (!any) return s;
+  if (info.type === 'integer') s.hasInt = true;
+  s.kind =
+    info.type === 'integer' || info.type === 'number'
+      ? K_NUM
+      : info.type === 'date'
+        ? K_DATE
+        : info.type === 'boolean'
+          ? K_BOOL
+          : K_STR;
+  return s;
+}
+
+/** The type of a column once rows are appended: the dataset's and the rows' merged. */
+function combinedInfo(old: ColumnInfo, oldValues: unknown[], added: ColumnInfo, addedValues: unknown[]): ColumnInfo {
+  const a = statsOf(old, oldValues);
+  const b = statsOf(added, addedValues);
+  if (a.kind === K_DATE && b.kind === K_DATE && (old.format ?? '') !== (added.format ?? '')) a.kind = K_STR;
+  const { info } = mergeColumnStats([a, b]);
+  if (info.type === 'date') {
+    const format = a.kind === K_DATE ? old.format : added.format;
+    if (format !== undefined) info.format = format;
+  }
+  return info;
+}
+
+function same(a: ColumnInfo, b: ColumnInfo): boolean {
+  return a.type === b.type && a.decimals === b.decimals && a.format === b.format;
+}
+
+/** A side's values as the combined column holds them: unchanged, or as their exact text. */
+function recast(values: unknown[], from: ColumnInfo, to: ColumnType): unknown[] | null {
+  if (to !== 'string' || from.type === 'string') return null;
+  return values.map((v) => (v === null || v === undefined ? null : formatValue(v, from)));
+}
+
+function withColumns(table: ColumnTable, replaced: Map<string, unknown[]>): ColumnTable {
+  return replaced.size === 0 ? table : table.assign(aq.table(replaced as never));
+}
+
+/**
+ * The dataset's table with `rows` appended, and the combined column infos.
  *
  * @param dataset - the stored dataset
- * @param rows - the new rows as a table
+ * @param rows - the new rows, parsed on their own
  * @param columns - the new rows' column infos
+ * @returns the combined table and its column infos
  * @throws CsvParseError `CSVS_PARSE_BAD_TYPE` when the columns differ
+ * @example
+ * ```ts
+ * const { table, columns } = appendTable(dataset, added, result.columns)
+ * ```
  */
-export function concatTables(dataset: Dataset, rows: ColumnTable, columns: readonly ColumnInfo[]): ColumnTable {
+export function appendTable(
+  dataset: Dataset,
+  rows: ColumnTable,
+  columns: readonly ColumnInfo[],
+): { table: ColumnTable; columns: ColumnInfo[] } {
   const have = dataset.columns.map((c) => c.name);
   const got = columns.map((c) => c.name);
   if (have.length !== got.length || have.some((n, i) => n !== got[i])) {
@@ -25,16 +140,42 @@ export function concatTables(dataset: Dataset, rows: ColumnTable, columns: reado
       { dataset: dataset.name, line: 1 },
     );
   }
-  columns.forEach((c, i) => {
-    const old = dataset.columns[i];
-    if (!old || c.type === old.type || rows.numRows() === 0) return;
-    const numeric = (t: string) => t === 'integer' || t === 'number';
-    if (numeric(c.type) && numeric(old.type)) return;
-    throw new CsvParseError(
-      ErrorCode.PARSE_BAD_TYPE,
-      `cannot append to "${dataset.name}": column "${c.name}" is ${old.type}, the new rows have ${c.type}`,
-      { dataset: dataset.name },
-    );
+  const merged: ColumnInfo[] = [];
+  const oldCast = new Map<string, unknown[]>();
+  const newCast = new Map<string, unknown[]>();
+  columns.forEach((added, i) => {
+    const old = dataset.columns[i] as ColumnInfo;
+    if (rows.numRows() === 0) {
+      merged.push(old);
+      return;
+    }
+    const addedValues = rows.array(added.name, Array) as unknown[];
+    // the common case first: the same type (and decimals, and format) stays
+    if (same(old, added)) {
+      merged.push(old);
+      return;
+    }
+    const oldValues = dataset.table.array(old.name, Array) as unknown[];
+    const info = combinedInfo(old, oldValues, added, addedValues);
+    if (old.header !== undefined) info.header = old.header;
+    merged.push(same(info, old) ? old : info);
+    const o = recast(oldValues, old, info.type);
+    if (o) oldCast.set(old.name, o);
+    const n = recast(addedValues, added, info.type);
+    if (n) newCast.set(added.name, n);
   });
-  return dataset.table.concat(rows);
+  const table = withColumns(dataset.table, oldCast).concat(withColumns(rows, newCast));
+  return { table, columns: merged };
+}
+
+/**
+ * The dataset's table with `rows` appended (see {@link appendTable}).
+ *
+ * @param dataset - the stored dataset
+ * @param rows - the new rows as a table
+ * @param columns - the new rows' column infos
+ * @throws CsvParseError `CSVS_PARSE_BAD_TYPE` when the columns differ
+ */
+export function concatTables(dataset: Dataset, rows: ColumnTable, columns: readonly ColumnInfo[]): ColumnTable {
+  return appendTable(dataset, rows, columns).table;
 }

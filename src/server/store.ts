@@ -6,10 +6,10 @@
  *
  *   parse result ─▶ owner check ─▶ dataset (append: concat) ─▶ persist ─▶ Datasets.put ─▶ remember
  */
-import { headOf, inferColumns, tableFromArrowIPC } from '../arrow/ipc.js';
+import { headOf, tableFromArrowIPC } from '../arrow/ipc.js';
 import { AuthError, ErrorCode } from '../errors.js';
 import type { DatasetSummary } from '../protocol/messages.js';
-import { concatTables } from './append.js';
+import { appendTable } from './append.js';
 import type { Dataset } from './datasets.js';
 import type { IngestResult } from './ingest/pool.js';
 import { markAppend } from './subscribers.js';
@@ -68,13 +68,12 @@ function datasetOf(upload: Upload, result: IngestResult, previous: Dataset | und
   let ipc: Uint8Array | null = result.ipc;
   let { columns, head, rows } = result;
   if (upload.mode === 'append' && previous) {
-    const added = table;
-    table = concatTables(previous, added, columns);
-    markAppend(table, previous.table.numRows());
+    // each column typed as a first parse of all the rows would type it (append.ts)
+    ({ table, columns } = appendTable(previous, table, columns));
+    // a widened column changes the stored rows too: subscribers get the whole table
+    const widened = columns.some((c, i) => c.type !== previous.columns[i]?.type);
+    if (!widened) markAppend(table, previous.table.numRows());
     ipc = null;
-    // the stored rows already fit the dataset's infos: only the new rows are
-    // looked at, so an append costs its own size, not the dataset's
-    columns = inferColumns(added, previous.columns);
     head = headOf(table, columns);
     rows = table.numRows();
   }

@@ -18,7 +18,8 @@ import { readLocalFile } from './ingest/local.js';
 import type { Ingest, IngestFormat, IngestResult } from './ingest/pool.js';
 import type { KeyedQueue, Persist } from './persist.js';
 import { notOwner, storeUpload } from './store.js';
-import { appendFailure, appendTypes } from './subscribers.js';
+import { appendParseTypes } from './append.js';
+import { appendFailure } from './subscribers.js';
 
 /** What the uploads of every connection share with the server. */
 export interface UploadContext {
@@ -141,8 +142,8 @@ export class Uploads {
     const other = this.notOwner(owner, m.name) ?? this.tooMany();
     if (other) return this.peer.sendError(other, m.rid);
     const upload = newUpload(m, owner, this);
-    const types = m.mode === 'append' ? appendTypes(this.ctx.datasets.get(m.name), m.types) : m.types;
-    upload.parse = this.ctx.ingest.begin(m.format, this.parseOptions(types), {
+    const types = m.mode === 'append' ? appendParseTypes(this.ctx.datasets.get(m.name), m.types) : m.types;
+    upload.parse = this.ctx.ingest.begin(m.format, this.parseOptions(types, m.delimiter), {
       onParsed: (bytes) => upload.host?.onParsed(upload, bytes),
       onError: (err) => {
         upload.failed = err;
@@ -428,13 +429,14 @@ export class Uploads {
     return true;
   }
 
-  private parseOptions(types?: Record<string, string>) {
+  private parseOptions(types?: Record<string, string>, delimiter?: string) {
     const { limits } = this.ctx;
     return {
       maxColumns: limits.maxColumns,
       maxFieldBytes: limits.maxFieldBytes,
       arrowMaxRows: limits.maxQueryRows,
       ...(types ? { types: types as never } : {}),
+      ...(delimiter ? { delimiter } : {}),
     };
   }
 

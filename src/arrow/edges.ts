@@ -1,0 +1,211 @@
+/**
+ * What changes when a value crosses the Arrow edge, in either direction.
+ *
+ *   decode: Utf8 ──► string, a leading U+FEFF kept (flechette's shared
+ *           TextDecoder strips it from every value)
+ *           Date32 / Date64 day ──► Date at local midnight (see csv/dates.ts)
+ *   encode: a column of Dates that are all local midnights ──► Date32 day counts
+ *           (arquero would write their UTC instants)
+ */
+
+import { type Batch, Column, dateDay, Table, Type } from '@uwdata/flechette';
+import type { ColumnTable } from 'arquero';
+import { dateToDay, dayToDate, isCalendarDay, MS_PER_DAY } from '../csv/dates.js';
+
+/** Decodes UTF-8 keeping a leading U+FEFF: it is part of the value, not a byte order mark. */
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+
+interface Utf8Parts {
+  values: Uint8Array;
+  offsets: Int32Array;
+}
+
+interface DateParts {
+  source: { values: ArrayLike<number | bigint>; type: { unit: number } };
+}
+
+/**
+ * Make a decoded Arrow table give this project's values: strings with their
+ * leading U+FEFF, calendar days as local-midnight Dates. Each batch's `value`
+ * is replaced on the instance, so nothing else in the process changes.
+ *
+ * @param table - a table from flechette's `tableFromIPC(bytes, { useDate: true })`
+ * @returns the same table
+ */
+export function localizeArrow(table: Table): Table {
+  table.schema.fields.forEach((field, i) => {
+    const column = table.getChildAt(i) as Column<unknown> | null;
+    if (!column) return;
+    const typeId = field.type.typeId;
+    if (typeId === Type.Utf8) for (const b of column.data) keepBom(b);
+    else if (typeId === Type.Date) for (const b of column.data) localDays(b);
+    else if (typeId === Type.Dictionary && field.type.dictionary?.typeId === Type.Utf8) {
+      for (const b of column.data) {
+        const batch = b as Batch<unknown> & { dictionary?: Column<unknown>; cache?: unknown[] };
+        if (!batch.dictionary) continue;
+        const values: unknown[] = [];
+        for (const d of batch.dictionary.data) {
+          keepBom(d);
+          for (let k = 0; k < d.length; k++) values.push(d.at(k));
+        }
+        batch.cache = values;
+      }
+    }
+  });
+  return table;
+}
+
+function keepBom(batch: Batch<unknown>): void {
+  const { values, offsets } = batch as unknown as Utf8Parts;
+  const b = batch as unknown as { value: (i: number) => string };
+  b.value = (i: number) => utf8.decode(values.subarray(offsets[i] as number, offsets[i + 1] as number));
+}
+
+function localDays(batch: Batch<unknown>): void {
+  const source = (batch as unknown as DateParts).source;
+  if (!source) return;
+  const { values } = source;
+  // DAY: int32 day counts; MILLISECOND: int64 ms that the spec makes whole days
+  const days =
+    source.type.unit === 0
+      ? (i: number) => values[i] as number
+      : (i: number) => Math.floor(Number(values[i]) / MS_PER_DAY);
+  (batch as unknown as { value: (i: number) => Date }).value = (i: number) => dayToDate(days(i));
+}
+
+/**
+ * The columns of `table` whose values are all calendar days (Dates at local
+ * midnight, nulls allowed, at least one Date), as Arrow Date32 columns of their
+ * local day counts, by name.
+ *
+ * @param table - an arquero table
+ * @param makeBatch - builds a batch from its parts (ipc.ts's)
+ */
+export function calendarDayColumns(
+  table: ColumnTable,
+  makeBatch: (parts: {
+    length: number;
+    nullCount: number;
+    type: ReturnType<typeof dateDay>;
+    values: Int32Array;
+    validity?: Uint8Array;
+  }) => Batch<unknown>,
+): Map<string, Column<unknown>> {
+  const out = new Map<string, Column<unknown>>();
+  const rows = table.numRows();
+  for (const name of table.columnNames()) {
+    let first: unknown = null;
+    for (let r = 0; r < rows && (first === null || first === undefined); r++) first = table.get(name, r);
+    if (!(first instanceof Date)) continue;
+    const values = table.array(name, Array) as unknown[];
+    const days = new Int32Array(rows);
+    let validity: Uint8Array | undefined;
+    let nullCount = 0;
+    let ok = true;
+    for (let r = 0; r < rows; r++) {
+      const v = values[r];
+      if (v === null || v === undefined) {
+        nullCount++;
+        continue;
+      }
+      if (!(v instanceof Date) || Number.isNaN(v.getTime()) || !isCalendarDay(v)) {
+        ok = false;
+        break;
+      }
+      days[r] = dateToDay(v);
+    }
+    if (!ok) continue;
+    if (nullCount > 0) {
+      validity = new Uint8Array((rows + 7) >> 3);
+      for (let r = 0; r < rows; r++) {
+        const v = values[r];
+        if (v !== null && v !== undefined) validity[r >> 3] = (validity[r >> 3] as number) | (1 << (r & 7));
+      }
+    }
+    const parts = { length: rows, nullCount, type: dateDay(), values: days, ...(validity ? { validity } : {}) };
+    out.set(name, new Column([makeBatch(parts)]));
+  }
+  return out;
+}
+
+/**
+ * The top-level field names of an Arrow IPC stream or file, decoded keeping a
+ * leading U+FEFF (flechette strips it from names as from values). A small
+ * flatbuffer walk over the Schema message, bounds-checked at every step.
+ *
+ * @param bytes - the IPC bytes
+ * @returns the names, or null when the bytes do not hold a readable schema first
+ */
+export function rawFieldNames(bytes: Uint8Array): string[] | null {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const n = bytes.byteLength;
+  const u32 = (at: number): number => {
+    if (at < 0 || at + 4 > n) throw new RangeError('out of bounds');
+    return view.getUint32(at, true);
+  };
+  const u16 = (at: number): number => {
+    if (at < 0 || at + 2 > n) throw new RangeError('out of bounds');
+    return view.getUint16(at, true);
+  };
+  /** position of field `i` of the table at `table`, or -1 */
+  const field = (table: number, i: number): number => {
+    const vtable = table - view.getInt32(table, true);
+    const size = u16(vtable);
+    const at = 4 + 2 * i;
+    if (at + 2 > size) return -1;
+    const off = u16(vtable + at);
+    return off === 0 ? -1 : table + off;
+  };
+  const deref = (at: number): number => at + u32(at);
+  try {
+    let at = 0;
+    // the file format starts with "ARROW1" and two bytes of padding
+    if (n >= 8 && bytes[0] === 0x41 && bytes[1] === 0x52 && bytes[5] === 0x31) at = 8;
+    if (u32(at) === 0xffffffff) at += 4;
+    const size = u32(at);
+    at += 4;
+    if (at + size > n) return null;
+    const message = deref(at);
+    const typeAt = field(message, 1);
+    if (typeAt < 0 || bytes[typeAt] !== 1) return null; // 1: Schema
+    const headerAt = field(message, 2);
+    if (headerAt < 0) return null;
+    const schema = deref(headerAt);
+    const fieldsAt = field(schema, 1);
+    if (fieldsAt < 0) return [];
+    const vector = deref(fieldsAt);
+    const count = u32(vector);
+    if (count > (n - vector) / 4) return null;
+    const names: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const f = deref(vector + 4 + 4 * i);
+      const nameAt = field(f, 0);
+      if (nameAt < 0) {
+        names.push('');
+        continue;
+      }
+      const str = deref(nameAt);
+      const len = u32(str);
+      if (str + 4 + len > n) return null;
+      names.push(utf8.decode(bytes.subarray(str + 4, str + 4 + len)));
+    }
+    return names;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The table with its fields named as the bytes name them (see {@link rawFieldNames}).
+ * @param table - flechette's decoding of `bytes`
+ * @param bytes - the IPC bytes
+ */
+export function withRawNames(table: Table, bytes: Uint8Array): Table {
+  const fields = table.schema.fields;
+  const names = rawFieldNames(bytes);
+  if (names === null || names.length !== fields.length || names.every((name, i) => name === fields[i]?.name))
+    return table;
+  const schema = { ...table.schema, fields: fields.map((f, i) => ({ ...f, name: names[i] as string })) };
+  const children = fields.map((_, i) => table.getChildAt(i) as Column<unknown>);
+  return new Table(schema as never, children);
+}

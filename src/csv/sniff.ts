@@ -1,0 +1,89 @@
+/**
+ * What the start of an input says before any row is scanned: which delimiter
+ * it uses, and whether it is JSON rather than CSV.
+ */
+
+/** The delimiters {@link detectDelimiter} chooses from, in order of preference on a tie. */
+export const DELIMITERS: readonly string[] = [',', ';', '\t', '|'];
+
+/** What {@link sniffStart} found at the start of an input. */
+export interface Sniffed {
+  /** the delimiter's char code */
+  delimiter: number;
+  /** the first non-blank text starts like JSON (`{"`, `[{`, a lone `[` or `{`) */
+  json: boolean;
+}
+
+/**
+ * Look at the header line of `text` (the first line that is not blank,
+ * respecting quotes) and pick the delimiter that occurs most often outside
+ * quotes in it among `,` `;` tab `|`; `,` when none occurs (a single column).
+ * Only the header line is read, so every piece of a parallel parse, which
+ * sees the same header, decides the same.
+ *
+ * @param text - the input from its start
+ * @param final - no more text follows
+ * @returns the decision, or null when the header line is not complete yet
+ * @example
+ * ```ts
+ * sniffStart('a;b\n1,5;2\n', false) // { delimiter: 59 (';'), json: false }
+ * ```
+ */
+export function sniffStart(text: string, final: boolean): Sniffed | null {
+  let pos = 0;
+  const len = text.length;
+  // skip blank lines (spaces and tabs only) before the header
+  for (;;) {
+    let p = pos;
+    while (p < len && (text.charCodeAt(p) === 32 || text.charCodeAt(p) === 9)) p++;
+    if (p === len) {
+      if (!final) return null;
+      pos = p;
+      break;
+    }
+    const c = text.charCodeAt(p);
+    if (c !== 10 && c !== 13) break;
+    pos = p + 1;
+  }
+  const counts = [0, 0, 0, 0];
+  const codes = DELIMITERS.map((d) => d.charCodeAt(0));
+  let quoted = false;
+  let p = pos;
+  for (; p < len; p++) {
+    const c = text.charCodeAt(p);
+    if (c === 34) quoted = !quoted;
+    else if (!quoted) {
+      if (c === 10 || c === 13) break;
+      const k = codes.indexOf(c);
+      if (k >= 0) counts[k] = (counts[k] as number) + 1;
+    }
+  }
+  if (p === len && !final) return null;
+  let best = 0;
+  for (let k = 1; k < counts.length; k++) if ((counts[k] as number) > (counts[best] as number)) best = k;
+  const first = text.charCodeAt(pos);
+  const second = text.charCodeAt(pos + 1);
+  const json =
+    (first === 123 || first === 91) &&
+    (Number.isNaN(second) ||
+      second === 34 ||
+      second === 123 ||
+      second === 91 ||
+      second === 10 ||
+      second === 13 ||
+      second === 32);
+  return { delimiter: codes[best] as number, json };
+}
+
+/**
+ * The delimiter of a CSV text, as {@link sniffStart} picks it from the header line.
+ * @param text - the CSV text from its start
+ * @returns one of `,` `;` tab `|`
+ * @example
+ * ```ts
+ * detectDelimiter('a|b\n1|2\n') // '|'
+ * ```
+ */
+export function detectDelimiter(text: string): string {
+  return String.fromCharCode((sniffStart(text, true) as Sniffed).delimiter);
+}
