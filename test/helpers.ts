@@ -87,3 +87,43 @@ export function selfSignedCert(dir: string): { cert: string; key: string; certFi
   );
   return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8'), certFile, keyFile };
 }
+
+/** A cell as tests compare it: a Date by its instant, undefined as null, anything else as it is. */
+function comparable(value: unknown): unknown {
+  if (value instanceof Date) return { date: value.getTime() };
+  return value === undefined ? null : value;
+}
+
+/** The values of a column however it is held: an array, a typed array, or a column with `get(i)`. */
+export function plainValues(values: ArrayLike<unknown> | { length: number; get(i: number): unknown }): unknown[] {
+  const get = (values as { get?: unknown }).get;
+  if (typeof get === 'function' && !Array.isArray(values)) {
+    const column = values as { length: number; get(i: number): unknown };
+    return Array.from({ length: column.length }, (_, i) => comparable(column.get(i)));
+  }
+  return Array.from(values as ArrayLike<unknown>, comparable);
+}
+
+/**
+ * An arquero table against parsed columns (`parseCSV`'s result, or any
+ * `{ columns, values }`): the same names in the same order, and every value
+ * equal (Dates as the same instant), row by row.
+ */
+export function sameTable(
+  actual: ColumnTable,
+  expected: { columns: ReadonlyArray<{ name: string }>; values: ReadonlyArray<ArrayLike<unknown>> },
+  message = 'table',
+): void {
+  assert.deepEqual(
+    actual.columnNames(),
+    expected.columns.map((c) => c.name),
+    `${message}: column names`,
+  );
+  expected.columns.forEach((c, i) => {
+    assert.deepEqual(
+      plainValues(actual.array(c.name, Array) as unknown[]),
+      plainValues(expected.values[i] ?? []),
+      `${message}: column ${JSON.stringify(c.name)}`,
+    );
+  });
+}

@@ -70,7 +70,7 @@ function csvField(value: unknown, column: string): string {
   else if (value instanceof Date) {
     if (Number.isNaN(value.getTime()))
       throw new ArgumentError(ErrorCode.BAD_ARGUMENT, `column "${column}": an invalid Date`);
-    text = value.getTime() % 86_400_000 === 0 ? csv().isoDate(value) : value.toISOString();
+    text = csv().formatDate(value);
   } else {
     throw new ArgumentError(
       ErrorCode.BAD_ARGUMENT,

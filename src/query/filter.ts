@@ -5,6 +5,7 @@
  */
 
 import type { ColumnTable } from 'arquero';
+import { formatDate, parseDateText } from '../csv/dates.js';
 import { ErrorCode, QueryError } from '../errors.js';
 import { columnValues, comparable, isMissing, type Kind, kindOf, type Values } from './columns.js';
 import { describeValue } from './schema.js';
@@ -37,7 +38,8 @@ function coerce(value: Scalar, kind: Kind, column: string): unknown {
       if (typeof value === 'string' && INTEGER.test(value.trim())) return BigInt(value.trim());
       throw bad('64-bit integers, so expected an integer');
     case 'date': {
-      const t = typeof value === 'number' ? value : typeof value === 'string' ? Date.parse(value) : Number.NaN;
+      // a date-only text is that local calendar day, as date columns hold it (csv/dates.ts)
+      const t = typeof value === 'number' ? value : typeof value === 'string' ? parseDateText(value) : Number.NaN;
       if (Number.isNaN(t)) throw bad('dates, so expected an ISO date such as "2024-05-01" or "2024-05-01T12:00:00Z"');
       return t;
     }
@@ -52,7 +54,7 @@ function coerce(value: Scalar, kind: Kind, column: string): unknown {
   }
 }
 
-const text = (v: unknown): string => (v instanceof Date ? v.toISOString() : String(v));
+const text = (v: unknown): string => (v instanceof Date ? formatDate(v) : String(v));
 
 /** Each column a filter reads, decoded once per query. */
 export type ColumnCache = Map<string, { raw: Values; col: Values; kind: Kind }>;

@@ -16,6 +16,8 @@
 import type { ColumnTable } from 'arquero';
 import * as aq from 'arquero';
 import { type ColumnStats, mergeColumnStats } from '../csv/column.js';
+import { compileDateFormat, effectiveFormat, type Padding, readDate, writeDate } from '../csv/dateformat.js';
+import { dateToDay } from '../csv/dates.js';
 import { type ColumnInfo, type ColumnType, formatValue } from '../csv/index.js';
 import { CsvParseError, ErrorCode } from '../errors.js';
 import type { Dataset } from './datasets.js';
@@ -41,7 +43,9 @@ export function appendParseTypes(
 ): Record<string, string> | undefined {
   if (!dataset) return given;
   const types = Object.create(null) as Record<string, string>;
-  for (const c of dataset.columns) if (c.type === 'date' && c.format) types[c.header ?? c.name] = `date:${c.format}`;
+  // `%d` rather than `%-d`: the new rows may pad either way, and the merge says whether both fit
+  for (const c of dataset.columns)
+    if (c.type === 'date' && c.format) types[c.header ?? c.name] = `date:${basicFormat(c.format)}`;
   if (given) Object.assign(types, given);
   return Object.keys(types).length > 0 ? types : undefined;
 }
@@ -90,13 +94,74 @@ function statsOf(info: ColumnInfo, values: readonly unknown[]): ColumnStats {
 function combinedInfo(old: ColumnInfo, oldValues: unknown[], added: ColumnInfo, addedValues: unknown[]): ColumnInfo {
   const a = statsOf(old, oldValues);
   const b = statsOf(added, addedValues);
-  if (a.kind === K_DATE && b.kind === K_DATE && (old.format ?? '') !== (added.format ?? '')) a.kind = K_STR;
+  let format: string | undefined;
+  if (a.kind === K_DATE && b.kind === K_DATE && (old.format ?? '') !== (added.format ?? '')) {
+    format = mergedFormat(old, oldValues, added, addedValues);
+    if (format === undefined) a.kind = K_STR;
+  }
   const { info } = mergeColumnStats([a, b]);
   if (info.type === 'date') {
-    const format = a.kind === K_DATE ? old.format : added.format;
+    format ??= a.kind === K_DATE ? old.format : added.format;
     if (format !== undefined) info.format = format;
   }
   return info;
+}
+
+/** How each value of a format column pads its numbers (write it, read it back). */
+function paddingOf(info: ColumnInfo, values: unknown[]): { padded: number; unpadded: number; each: Padding[] } {
+  const format = compileDateFormat(info.format as string);
+  const base = compileDateFormat(basicFormat(info.format as string));
+  const one: Padding = { padded: 0, unpadded: 0 };
+  let padded = 0;
+  let unpadded = 0;
+  const each: Padding[] = [];
+  for (const v of values) {
+    if (!(v instanceof Date)) {
+      each.push({ padded: 0, unpadded: 0 });
+      continue;
+    }
+    const text = writeDate(format, format.hasTime ? v : dateToDay(v));
+    readDate(base, text, 0, text.length, one);
+    padded |= one.padded;
+    unpadded |= one.unpadded;
+    each.push({ ...one });
+  }
+  return { padded, unpadded, each };
+}
+
+/** A format with every `%-x` read as `%x` (which reads both paddings). */
+function basicFormat(format: string): string {
+  return format.replace(/%(-?)(.)/g, (_, _dash: string, d: string) => `%${d}`);
+}
+
+/**
+ * The format of two date columns read with the same format but padded
+ * differently so far (`%b %d %Y` whose days were all ≥ 10, then `Jan 1 2000`):
+ * the one that writes both sides back; undefined when they are different formats.
+ * @throws CsvParseError `CSVS_PARSE_BAD_TYPE` when one number is written both with and without its leading zero
+ */
+function mergedFormat(
+  old: ColumnInfo,
+  oldValues: unknown[],
+  added: ColumnInfo,
+  addedValues: unknown[],
+): string | undefined {
+  if (old.format === undefined || added.format === undefined) return undefined;
+  const base = basicFormat(old.format);
+  if (base !== basicFormat(added.format)) return undefined;
+  const a = paddingOf(old, oldValues);
+  const b = paddingOf(added, addedValues);
+  if ((a.padded | b.padded) & (a.unpadded | b.unpadded)) {
+    // the first new row at odds with the stored ones (line 1 is the header)
+    const row = b.each.findIndex((p) => (p.unpadded & a.padded) !== 0 || (p.padded & a.unpadded) !== 0);
+    const line = row + 2;
+    throw new CsvParseError(
+      ErrorCode.PARSE_BAD_TYPE,
+      `cannot append line ${line} of the new rows: column "${old.name}" (date:${old.format}) has its dates written ${a.padded & b.unpadded ? 'with' : 'without'} a leading zero and the new rows write them ${a.padded & b.unpadded ? 'without' : 'with'} one, so the dates could not be written back exactly; write them the same way, or read the column as text`,
+      { line },
+    );
+  }
+  return effectiveFormat(compileDateFormat(base), a.unpadded | b.unpadded);
 }
 
 function same(a: ColumnInfo, b: ColumnInfo): boolean {

@@ -13,118 +13,14 @@ import {
   toCSV,
   toCSVTable,
 } from '../../src/csv/index.js';
-import { ArgumentError, CsvParseError, ErrorCode, LimitError } from '../../src/errors.js';
+import { ArgumentError, ErrorCode, LimitError } from '../../src/errors.js';
 import { rejectsWithCode, tableEqual } from '../helpers.js';
+import { failAll, parseAll } from './ways.js';
+
+const encoder = new TextEncoder();
 
 const SPECTRUM = join(__dirname, '..', '..', 'node_modules', 'csv-spectrum');
 const VEGA = join(__dirname, '..', '..', 'node_modules', 'vega-datasets', 'data');
-const encoder = new TextEncoder();
-
-/** A deterministic PRNG so a failing random split can be reproduced. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 0x1_0000_0000;
-  };
-}
-
-/** Byte chunkings: whole, every byte, and random splits (some tiny, some large). */
-function chunkings(bytes: Uint8Array, everyByte: boolean): Array<{ label: string; chunks: Uint8Array[] }> {
-  const out: Array<{ label: string; chunks: Uint8Array[] }> = [{ label: 'one chunk', chunks: [bytes] }];
-  if (everyByte) {
-    const chunks: Uint8Array[] = [];
-    for (let i = 0; i < bytes.length; i++) chunks.push(bytes.subarray(i, i + 1));
-    out.push({ label: '1-byte chunks', chunks });
-  }
-  for (const [seed, max] of [
-    [1, 7],
-    [2, 64],
-    [3, 4096],
-  ] as const) {
-    const rand = prng(seed * 7919 + bytes.length);
-    const chunks: Uint8Array[] = [];
-    for (let i = 0; i < bytes.length; ) {
-      const n = 1 + Math.floor(rand() * max);
-      chunks.push(bytes.subarray(i, i + n));
-      i += n;
-    }
-    out.push({ label: `random splits ≤${max} (seed ${seed})`, chunks });
-  }
-  return out;
-}
-
-type Way = { label: string; run: () => ParsedCsv };
-
-/** Every way of parsing the same input: parseCSV(string), parseCSV(bytes), CsvParser over chunkings, pushText per character. */
-function ways(input: string | Uint8Array, options?: CsvOptions, everyByte = true): Way[] {
-  const bytes = typeof input === 'string' ? encoder.encode(input) : input;
-  const list: Way[] = [];
-  if (typeof input === 'string') {
-    list.push({ label: 'parseCSV(string)', run: () => parseCSV(input, options) });
-    if (everyByte) {
-      list.push({
-        label: 'pushText per character',
-        run: () => {
-          const p = new CsvParser(options);
-          for (const ch of input) p.pushText(ch);
-          return p.end();
-        },
-      });
-    }
-  }
-  list.push({ label: 'parseCSV(bytes)', run: () => parseCSV(bytes, options) });
-  for (const { label, chunks } of chunkings(bytes, everyByte)) {
-    list.push({
-      label: `CsvParser, ${label}`,
-      run: () => {
-        const p = new CsvParser(options);
-        for (const c of chunks) p.push(c);
-        return p.end();
-      },
-    });
-  }
-  return list;
-}
-
-/** Parse every way; all results must be identical. Returns the result. */
-function parseAll(input: string | Uint8Array, options?: CsvOptions, everyByte = true): ParsedCsv {
-  const [first, ...rest] = ways(input, options, everyByte);
-  assert.ok(first);
-  const expected = first.run();
-  for (const way of rest) assert.deepEqual(way.run(), expected, `${way.label} differs from ${first.label}`);
-  return expected;
-}
-
-/** Every way must throw `cls` with `code` and `line`; returns the error of the first way. */
-function failAll(
-  input: string | Uint8Array,
-  code: string,
-  line: number | undefined,
-  options?: CsvOptions,
-  cls: new (...args: never[]) => Error = CsvParseError,
-): Error & { code: string; line?: number } {
-  let first: (Error & { code: string; line?: number }) | undefined;
-  for (const way of ways(input, options)) {
-    let caught: unknown;
-    try {
-      way.run();
-    } catch (err) {
-      caught = err;
-    }
-    assert.ok(caught instanceof cls, `${way.label}: expected ${cls.name} ${code}, got ${String(caught)}`);
-    const e = caught as Error & { code: string; line?: number };
-    assert.equal(e.code, code, `${way.label}: ${e.message}`);
-    assert.equal(e.line, line, `${way.label}: wrong line; ${e.message}`);
-    first ??= e;
-  }
-  assert.ok(first);
-  return first;
-}
 
 /** Each column's cells as text (formatValue), row by row. */
 function cells(parsed: ParsedCsv): string[][] {
