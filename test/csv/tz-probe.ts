@@ -6,7 +6,7 @@ import * as aq from 'arquero';
 import { columnsToIPC, headOf, tableFromArrowIPC, tableToArrowIPC } from '../../src/arrow/ipc.js';
 import { parseCSV, toCSV, toCSVTable } from '../../src/csv/index.js';
 import { connect, startServer } from '../../src/index.js';
-import { formatTable } from '../../src/notebook/display.js';
+import { formatTable } from '../../src/notebook/table.js';
 import { parseFilterExpression, runQuery } from '../../src/query/query.js';
 
 const TEXT = 'date,n\n2012-01-01,1\n2012-02-29,2\n2015-12-31,3\n0099-12-31,4\n';
