@@ -7,7 +7,7 @@ import { columnsToIPC, headOf, tableFromArrowIPC, tableToArrowIPC } from '../../
 import { parseCSV, toCSV, toCSVTable } from '../../src/csv/index.js';
 import { connect, startServer } from '../../src/index.js';
 import { formatTable } from '../../src/notebook/table.js';
-import { parseFilterExpression, runQuery } from '../../src/query/query.js';
+import { parseFilterExpression, runQuery } from '../../src/query/index.js';
 
 const TEXT = 'date,n\n2012-01-01,1\n2012-02-29,2\n2015-12-31,3\n0099-12-31,4\n';
 const STOCKS = 'date,price\nJan 1 2000,39.81\nFeb 1 2000,36.35\n';
