@@ -41,7 +41,7 @@ export type { ChartSpec } from './chart/chart.js';
 
 // ── CSV, queries and Arrow, usable on their own ─────────────────────────────
 export { ColumnType, CsvParser, formatValue, parseCSV, toCSV, toCSVTable } from './csv/index.js';
-export type { ColumnInfo, CsvOptions, ParsedCsv } from './csv/index.js';
+export type { ColumnInfo, CsvOptions, ParsedCsv, TypeSpec } from './csv/index.js';
 export {
   Aggregate,
   FilterOp,

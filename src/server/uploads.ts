@@ -13,12 +13,12 @@ import type { Limits } from '../protocol/limits.js';
 import { CHUNK_BYTES, WINDOW_BYTES } from '../protocol/limits.js';
 import { takeLocalFile } from '../protocol/local.js';
 import { decodeFrame, FrameKind, type UploadMessage } from '../protocol/messages.js';
+import { appendParseTypes } from './append.js';
 import type { Dataset, Datasets } from './datasets.js';
 import { readLocalFile } from './ingest/local.js';
 import type { Ingest, IngestFormat, IngestResult } from './ingest/pool.js';
 import type { KeyedQueue, Persist } from './persist.js';
 import { notOwner, storeUpload } from './store.js';
-import { appendParseTypes } from './append.js';
 import { appendFailure } from './subscribers.js';
 
 /** What the uploads of every connection share with the server. */
