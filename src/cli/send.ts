@@ -8,7 +8,7 @@ import { statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import type { Command } from 'commander';
 import type { CsvClient } from '../client/client.js';
-import type { ColumnType } from '../csv/types.js';
+import type { TypeSpec } from '../csv/types.js';
 import { ArgumentError, ErrorCode, isCsvSocketError } from '../errors.js';
 import { LEGACY_REPLY } from '../protocol/constants.js';
 import { escapeTerminal, formatBytes, plural, summaryLine } from '../text.js';
@@ -20,6 +20,7 @@ const columnTypes = ['integer', 'number', 'boolean', 'date', 'string'];
 interface SendFlags extends ClientFlags {
   name?: string;
   type?: string[];
+  delimiter?: string;
   append?: boolean;
   follow?: boolean;
 }
@@ -32,7 +33,12 @@ export function addSendCommand(cli: Command, io: CliIO): void {
       .description('upload CSV files (or - for standard input)')
       .argument('<files...>', 'CSV files')
       .option('--name <name>', 'dataset name (default: the file name without extension)')
-      .option('--type <column=type>', `force a column type (${columnTypes.join(', ')}); repeatable`, collect)
+      .option(
+        '--type <column=type>',
+        `force a column type (${columnTypes.join(', ')}, or date:FORMAT such as 'date:%b %d %Y'); repeatable`,
+        collect,
+      )
+      .option('--delimiter <char>', 'the field delimiter: , ; | or tab (default: found from the header line)')
       .option('--append', 'append the rows to the dataset instead of replacing it')
       .option('--follow', 'keep sending: like tail -f, append each new complete line as the file grows (Ctrl-C stops)'),
   ).action((files: string[], opts: SendFlags) => sendCommand(files, opts, io));
@@ -44,6 +50,7 @@ async function sendCommand(files: string[], opts: SendFlags, io: CliIO): Promise
   }
   if (opts.follow) return followCommand(files, opts, io);
   const types = parseTypes(opts.type);
+  if (opts.delimiter !== undefined) opts.delimiter = parseDelimiter(opts.delimiter);
   await withClient(opts, async (client) => {
     for (const file of files) await sendOne(client, file, opts, types, io);
   });
@@ -53,7 +60,7 @@ async function sendOne(
   client: CsvClient,
   file: string,
   opts: SendFlags,
-  types: Record<string, ColumnType> | undefined,
+  types: Record<string, TypeSpec> | undefined,
   io: CliIO,
 ): Promise<void> {
   const source = file === '-' ? process.stdin : file;
@@ -63,6 +70,7 @@ async function sendOne(
     const { summary } = await client.upload(source, {
       ...(opts.name ? { name: opts.name } : file === '-' ? { name: 'stdin' } : {}),
       ...(types ? { types } : {}),
+      ...(opts.delimiter ? { delimiter: opts.delimiter } : {}),
       ...(opts.append ? { mode: 'append' as const } : {}),
       ...(bar ? { onProgress: (p: { bytes: number }) => bar.update(p.bytes) } : {}),
       returnTable: false,
@@ -116,22 +124,36 @@ async function followCommand(files: string[], opts: SendFlags, io: CliIO): Promi
   });
 }
 
-function parseTypes(specs: string[] = []): Record<string, ColumnType> | undefined {
+const isTypeSpec = (type: string): type is TypeSpec =>
+  columnTypes.includes(type) || (type.startsWith('date:') && type.length > 5);
+
+/** `COLUMN=TYPE` pairs; a column name may hold `=`, so the first split whose right side is a type wins. */
+function parseTypes(specs: string[] = []): Record<string, TypeSpec> | undefined {
   if (specs.length === 0) return undefined;
-  const types = Object.create(null) as Record<string, ColumnType>;
+  const types = Object.create(null) as Record<string, TypeSpec>;
   for (const spec of specs) {
-    const at = spec.lastIndexOf('=');
-    const column = spec.slice(0, at);
+    let at = spec.indexOf('=');
+    while (at > 0 && !isTypeSpec(spec.slice(at + 1))) at = spec.indexOf('=', at + 1);
     const type = spec.slice(at + 1);
-    if (at <= 0 || !columnTypes.includes(type)) {
+    if (at <= 0 || !isTypeSpec(type)) {
       throw new ArgumentError(
         ErrorCode.BAD_ARGUMENT,
-        `--type takes COLUMN=TYPE with TYPE one of ${columnTypes.join(', ')}; got ${JSON.stringify(spec)}`,
+        `--type takes COLUMN=TYPE with TYPE one of ${columnTypes.join(', ')} or date:FORMAT; got ${JSON.stringify(spec)}`,
       );
     }
-    types[column] = type as ColumnType;
+    types[spec.slice(0, at)] = type;
   }
   return types;
+}
+
+const delimiters: Record<string, string> = { ',': ',', ';': ';', '|': '|', tab: '\t', '\\t': '\t', '\t': '\t' };
+
+function parseDelimiter(given: string): string {
+  const delimiter = delimiters[given];
+  if (delimiter === undefined || !Object.hasOwn(delimiters, given)) {
+    throw new ArgumentError(ErrorCode.BAD_ARGUMENT, `--delimiter takes , ; | or tab; got ${JSON.stringify(given)}`);
+  }
+  return delimiter;
 }
 
 function fileSize(file: string): number {

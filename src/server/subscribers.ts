@@ -15,7 +15,6 @@
  */
 import type { ColumnTable } from 'arquero';
 import { tableToArrowIPC } from '../arrow/ipc.js';
-import type { ColumnType } from '../csv/index.js';
 import { CsvParseError, type CsvSocketError, ErrorCode } from '../errors.js';
 import type { ServerMessage } from '../protocol/messages.js';
 import type { Dataset, Datasets } from './datasets.js';
@@ -52,25 +51,6 @@ const appendedFrom = new WeakMap<ColumnTable, number>();
  */
 export function markAppend(table: ColumnTable, from: number): void {
   appendedFrom.set(table, from);
-}
-
-/**
- * Type overrides for rows appended to `dataset`: its own column types, so that
- * `"12"` stays text in a string column and an all-empty column keeps its type.
- * Integer columns take `number`, so that `1.5` widens the column instead of failing.
- *
- * @param dataset - the dataset appended to, if it exists
- * @param given - the overrides the client sent, which win
- * @returns the overrides for the parser
- */
-export function appendTypes(
-  dataset: Pick<Dataset, 'columns'> | undefined,
-  given?: Record<string, ColumnType>,
-): Record<string, ColumnType> | undefined {
-  if (!dataset) return given;
-  const types = Object.create(null) as Record<string, ColumnType>;
-  for (const c of dataset.columns) types[c.header ?? c.name] = c.type === 'integer' ? 'number' : c.type;
-  return given ? Object.assign(types, given) : types;
 }
 
 /**

@@ -1,5 +1,7 @@
 /** `csvsocket send` asks for the summary only: the stored table does not come back. */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type CsvClient, connect } from '../../src/client/client.js';
 import { type CsvServer, startServer } from '../../src/server/server.js';
@@ -27,5 +29,50 @@ describe('send, summary only', () => {
     assert.equal(server.table('tiny')?.numRows(), 2);
     // the default still hands the table back
     assert.equal((await client.upload('a\n1\n', { name: 'back' })).table?.numRows(), 1);
+  });
+});
+
+describe('csvsocket send --type date:FORMAT and --delimiter', () => {
+  let server: CsvServer;
+  before(async () => {
+    server = await startServer({ port: 0 });
+  });
+  after(async () => {
+    await server.close();
+  });
+
+  const cli = join(__dirname, '..', '..', 'dist', 'cli', 'main.js');
+  // the server runs in this process: the CLI must run beside it, not block it
+  const run = (args: string[], input = ''): Promise<{ status: number | null; stdout: string; stderr: string }> =>
+    new Promise((resolve) => {
+      const child = execFile(
+        process.execPath,
+        [cli, ...args, '--url', server.url],
+        { encoding: 'utf8', env: { ...process.env, CSVSOCKET_CLIENT_ID: '' } },
+        (err, stdout, stderr) => resolve({ status: err ? ((err.code as number) ?? 1) : 0, stdout, stderr }),
+      );
+      child.stdin?.end(input);
+    });
+  const send = (...args: string[]) => run(['send', '-', ...args], 'day;n\nJan 1 2000;1\nFeb 29 2000;2\n');
+
+  it('reads a semicolon file with the format given, and writes the original text back', async () => {
+    const r = await send('--name', 'days', '--delimiter', ';', '--type', 'day=date:%b %d %Y');
+    assert.equal(r.status, 0, r.stderr);
+    const table = server.table('days');
+    assert.ok(table);
+    assert.deepEqual(table.columnNames(), ['day', 'n']);
+    const first = table.get('day', 0) as Date;
+    assert.deepEqual([first.getFullYear(), first.getMonth(), first.getDate()], [2000, 0, 1]);
+    const csv = await run(['query', 'days', '--format', 'csv']);
+    assert.equal(csv.stdout, 'day,n\nJan 1 2000,1\nFeb 29 2000,2\n');
+  });
+
+  it('refuses an unknown delimiter and a type that is not one', async () => {
+    const bad = await send('--delimiter', 'x');
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /CSVS_BAD_ARGUMENT: --delimiter takes , ; \| or tab; got "x"/);
+    const type = await send('--type', 'day=when');
+    assert.equal(type.status, 1);
+    assert.match(type.stderr, /--type takes COLUMN=TYPE .* or date:FORMAT; got "day=when"/);
   });
 });
