@@ -50,9 +50,10 @@ describe('the edge-case corpus over a real server', () => {
       }
     });
 
-    it(`gives the same table for ${c.file} sent in two halves, the second appended`, async (t) => {
+    // a file of one row has no two halves: no append case for it
+    if (parseCSV(c.bytes, c.options).rows < 2) return;
+    it(`gives the same table for ${c.file} sent in two halves, the second appended`, async () => {
       const expected = parseCSV(c.bytes, c.options);
-      if (expected.rows < 2) return t.skip('one row');
       const half = expected.rows >> 1;
       const options = { ...c.options, delimiter: ',' };
       await ctx.client.send(rowsText(expected, 0, half), { name: `${name}_app`, ...options });
