@@ -7,8 +7,6 @@
  *   finish (the merged column types) ─▶ columnsToIPC ─▶ 'columns' (a piece's IPC) + head
  *   join (the pieces' IPC streams) ─▶ one IPC stream (a copy) ─▶ 'joined'
  */
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { parentPort } from 'node:worker_threads';
 import { checkArrowUpload } from '../../arrow/check.js';
 import { columnsToIPC, concatIPCStreams, describeTable, tableFromArrowIPC } from '../../arrow/ipc.js';
@@ -17,6 +15,7 @@ import { type ColumnInfo, CsvParser, formatValue, Utf8Column } from '../../csv/i
 import { blankLinesWarning as blankWarning } from '../../csv/parser.js';
 import { ErrorCode, toCsvSocketError } from '../../errors.js';
 import { pandasJSONToCSV } from '../../protocol/legacy.js';
+import { IdleCollector } from '../gc.js';
 import type { FromWorker, IngestFormat, ParseOptions, ToWorker } from './messages.js';
 
 interface Job {
@@ -31,25 +30,9 @@ interface Job {
 
 const jobs = new Map<number, Job>();
 
-// A finished parse leaves its text, columns and IPC as garbage, most of it
-// outside the JS heap (typed arrays), which an idle worker would keep until its
-// next parse: collect it as soon as the worker has nothing left to do.
-let collect: (() => void) | undefined;
-try {
-  setFlagsFromString('--expose-gc');
-  collect = runInNewContext('gc') as () => void;
-} catch {
-  collect = undefined;
-}
-let collectPending = false;
-function collectWhenIdle(): void {
-  if (!collect || collectPending) return;
-  collectPending = true;
-  setImmediate(() => {
-    collectPending = false;
-    if (jobs.size === 0) collect?.();
-  });
-}
+// a finished parse's garbage is collected as soon as no job is left (see gc.ts)
+const garbage = new IdleCollector(() => jobs.size === 0, 0);
+
 // string columns as UTF-8 bytes: no JS string per cell, and Arrow-ready
 const UTF8 = { utf8Strings: true };
 const port = parentPort;
@@ -57,7 +40,7 @@ if (!port) throw new Error('ingest/worker.ts runs as a worker thread');
 
 function send(message: FromWorker, transfer: ArrayBuffer[] = []): void {
   port?.postMessage(message, transfer);
-  if (message.op === 'done' || message.op === 'joined' || message.op === 'error') collectWhenIdle();
+  if (message.op === 'done' || message.op === 'joined' || message.op === 'error') garbage.schedule();
 }
 
 function fail(id: number, err: unknown): void {

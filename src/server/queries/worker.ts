@@ -7,12 +7,11 @@
  *     ─▶ runQuery ─▶ Arrow IPC + column infos + head ─▶ 'done'
  *   forget (a replaced or dropped dataset's key) ─▶ drop the decoded table
  */
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { parentPort } from 'node:worker_threads';
 import type { ColumnTable } from 'arquero';
 import { tableFromArrowIPC } from '../../arrow/ipc.js';
 import { ErrorCode, toCsvSocketError } from '../../errors.js';
+import { IdleCollector } from '../gc.js';
 import { answerQuery } from './answer.js';
 import type { FromQueryWorker, ToQueryWorker } from './pool.js';
 
@@ -21,23 +20,8 @@ const tables = new Map<number, ColumnTable>();
 /** decoded tables kept at most; a forgotten key is dropped at once */
 const MAX_TABLES = 8;
 
-// A query leaves its result table and IPC as garbage, much of it outside the JS
-// heap (typed arrays), which an idle worker would keep until its next query:
-// collect it once the worker has been idle for a moment.
-let collect: (() => void) | undefined;
-try {
-  setFlagsFromString('--expose-gc');
-  collect = runInNewContext('gc') as () => void;
-} catch {
-  collect = undefined;
-}
-let collectTimer: NodeJS.Timeout | undefined;
-function collectWhenIdle(): void {
-  if (!collect) return;
-  clearTimeout(collectTimer);
-  collectTimer = setTimeout(() => collect?.(), 200);
-  collectTimer.unref();
-}
+// a query's garbage is collected once the worker has been idle for a moment (see gc.ts)
+const garbage = new IdleCollector(() => true, 200);
 
 const port = parentPort;
 if (!port) throw new Error('queries/worker.ts runs as a worker thread');
@@ -57,10 +41,10 @@ port.postMessage({ op: 'ready' } satisfies FromQueryWorker);
 port.on('message', (m: ToQueryWorker) => {
   if (m.op === 'forget') {
     tables.delete(m.key);
-    collectWhenIdle();
+    garbage.schedule();
     return;
   }
-  clearTimeout(collectTimer);
+  garbage.cancel();
   try {
     const answer = answerQuery(tableOf(m.key, m.ipc), m.columns, m.query, m.maxRows);
     const message: FromQueryWorker = { op: 'done', id: m.id, ...answer };
@@ -70,5 +54,5 @@ port.on('message', (m: ToQueryWorker) => {
     const message: FromQueryWorker = { op: 'error', id: m.id, code: e.code, message: e.message, context: e.context() };
     port.postMessage(message);
   }
-  collectWhenIdle();
+  garbage.schedule();
 });
