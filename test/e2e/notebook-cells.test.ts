@@ -94,6 +94,11 @@ for (const zone of ['UTC', 'America/Los_Angeles']) {
       assert.match(text ?? '', /^day +date +2 +1 +2 +2012-01-01 +2012-01-02 +null +null$/m);
     });
 
+    it('a semicolon-separated file is read as its columns, the delimiter found from the header', () => {
+      const c = cell(nb, 'name: "prices"');
+      assert.match(stream(c, 'stdout'), /columns: city \| price \| day\n/);
+    });
+
     it('a chart cell holds the chart and no blank stdout line', () => {
       const c = cell(nb, 'chart(scores');
       assert.deepEqual(
