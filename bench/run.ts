@@ -234,7 +234,9 @@ async function main(): Promise<void> {
 
   // 200 clients (200 students: a client id each), 1 MB each, all at once
   const oneMB = Buffer.from(Array.from(csvRows(21_000)).join(''));
-  const clients = await Promise.all(Array.from({ length: 200 }, (_, i) => connect(url, { clientId: `bench-student-${i}` })));
+  const clients = await Promise.all(
+    Array.from({ length: 200 }, (_, i) => connect(url, { clientId: `bench-student-${i}` })),
+  );
   await server.ask('reset', 'reset');
   const manyStart = performance.now();
   const latencies = await Promise.all(
