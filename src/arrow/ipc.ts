@@ -22,7 +22,6 @@ import {
 } from '@uwdata/flechette';
 import type { ColumnTable } from 'arquero';
 import * as aq from 'arquero';
-import { ArrowColumn } from '../csv/column.js';
 import { compileDateFormat } from '../csv/dateformat.js';
 import {
   type ColumnInfo,
@@ -33,6 +32,7 @@ import {
   isCalendarDay,
   Utf8Column,
 } from '../csv/index.js';
+import { ArrowColumn } from '../csv/layout.js';
 import { calendarDayColumns, localizeArrow, withRawNames } from './edges.js';
 
 /** Columns as the CSV parser produces them. */

@@ -5,7 +5,7 @@
  * days: local midnight in the process, day counts on the wire), `types.ts`.
  */
 
-export { ColumnBuilder, Utf8Column } from './column.js';
+export { ColumnBuilder } from './column.js';
 export {
   dateToDay,
   dayToDate,
@@ -18,6 +18,7 @@ export {
 } from './dates.js';
 export { formatValue, toCSV, toCSVTable } from './format.js';
 export { RESERVED_HEADERS, renameHeaders } from './headers.js';
+export { Utf8Column } from './layout.js';
 export { CsvParser, parseCSV } from './parser.js';
 export { DELIMITERS, detectDelimiter } from './sniff.js';
 export { type ColumnInfo, ColumnType, type CsvOptions, type ParsedCsv, type TypeSpec } from './types.js';

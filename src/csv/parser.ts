@@ -13,9 +13,11 @@
  */
 
 import { ArgumentError, CsvParseError, ErrorCode, LimitError } from '../errors.js';
-import { type ArrowColumn, ColumnBuilder, type ColumnDecision, type ColumnStats, type Utf8Column } from './column.js';
+import { ColumnBuilder } from './column.js';
 import { compileDateFormat } from './dateformat.js';
 import { renameHeaders } from './headers.js';
+import type { ArrowColumn, Utf8Column } from './layout.js';
+import type { ColumnDecision, ColumnStats } from './merge.js';
 import { sniffStart } from './sniff.js';
 import { type ColumnInfo, ColumnType, type CsvOptions, type ParsedCsv, type TypeSpec } from './types.js';
 

@@ -15,10 +15,10 @@
  */
 import type { ColumnTable } from 'arquero';
 import * as aq from 'arquero';
-import { type ColumnStats, mergeColumnStats } from '../csv/column.js';
 import { compileDateFormat, effectiveFormat, type Padding, readDate, writeDate } from '../csv/dateformat.js';
 import { dateToDay } from '../csv/dates.js';
 import { type ColumnInfo, type ColumnType, formatValue } from '../csv/index.js';
+import { type ColumnStats, mergeColumnStats } from '../csv/merge.js';
 import { CsvParseError, ErrorCode } from '../errors.js';
 import type { Dataset } from './datasets.js';
 

@@ -3,8 +3,9 @@
  * worker.ts), and what a finished parse yields. Structured-cloned or
  * transferred through `postMessage`, never JSON.
  */
-import type { ColumnDecision } from '../../csv/column.js';
+
 import type { ColumnInfo, CsvOptions } from '../../csv/index.js';
+import type { ColumnDecision } from '../../csv/merge.js';
 import type { PieceState } from '../../csv/parser.js';
 import type { ErrorContext } from '../../errors.js';
 import type { UploadFormat } from '../../protocol/messages.js';

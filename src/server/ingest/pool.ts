@@ -25,7 +25,7 @@
 import { availableParallelism, freemem } from 'node:os';
 import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { type ColumnStats, mergeColumnStats } from '../../csv/column.js';
+import { type ColumnStats, mergeColumnStats } from '../../csv/merge.js';
 import { blankLinesWarning, type PieceState } from '../../csv/parser.js';
 import { type CsvSocketError, ErrorCode, type ErrorContext, errorFromWire, LimitError } from '../../errors.js';
 import { findCuts, linesPerByte, newScan, type Scan, scanPrefix } from './cuts.js';

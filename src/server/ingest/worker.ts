@@ -10,8 +10,9 @@
 import { parentPort } from 'node:worker_threads';
 import { checkArrowUpload } from '../../arrow/check.js';
 import { columnsToIPC, concatIPCStreams, describeTable, tableFromArrowIPC } from '../../arrow/ipc.js';
-import { ArrowColumn, mergeColumnStats } from '../../csv/column.js';
 import { type ColumnInfo, CsvParser, formatValue, Utf8Column } from '../../csv/index.js';
+import { ArrowColumn } from '../../csv/layout.js';
+import { mergeColumnStats } from '../../csv/merge.js';
 import { blankLinesWarning as blankWarning } from '../../csv/parser.js';
 import { ErrorCode, toCsvSocketError } from '../../errors.js';
 import { pandasJSONToCSV } from '../../protocol/legacy.js';
