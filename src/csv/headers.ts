@@ -4,7 +4,10 @@
  * `__proto__` breaks an arquero table).
  */
 
-import type { ColumnInfo } from './types.js';
+import { ArgumentError, CsvParseError, ErrorCode } from '../errors.js';
+import { ColumnBuilder } from './column.js';
+import { compileDateFormat } from './dateformat.js';
+import { type ColumnInfo, ColumnType, type TypeSpec } from './types.js';
 
 /**
  * Names that collide with `Object.prototype` (or function) properties. A header
@@ -83,4 +86,55 @@ export function renameHeaders(raw: readonly string[], warnings: string[]): Array
     out.push({ name, header: h });
   });
   return out;
+}
+
+/**
+ * One {@link ColumnBuilder} per header column, typed by `types` (matched by the
+ * column's name, else by its header as written). Internal.
+ * @param named - the columns, from {@link renameHeaders}
+ * @param line - the header's line, for the error
+ * @throws ArgumentError `CSVS_BAD_ARGUMENT` when `types` names no column of the header
+ */
+export function columnBuilders(
+  named: ReadonlyArray<Pick<ColumnInfo, 'name' | 'header'>>,
+  types: Record<string, TypeSpec> | undefined,
+  line: number,
+  utf8Strings: boolean,
+  rowsHint: number,
+): ColumnBuilder[] {
+  const used = new Set<string>();
+  const builders = named.map(({ name, header }) => {
+    let spec: TypeSpec | undefined;
+    if (types !== undefined) {
+      if (Object.hasOwn(types, name)) {
+        spec = types[name];
+        used.add(name);
+      } else if (header !== undefined && Object.hasOwn(types, header)) {
+        spec = types[header];
+        used.add(header);
+      }
+    }
+    const format = spec?.startsWith('date:') ? compileDateFormat(spec.slice(5)) : undefined;
+    const forced = format ? ColumnType.date : (spec as ColumnType | undefined);
+    return new ColumnBuilder(name, header, forced, utf8Strings, rowsHint, format);
+  });
+  if (types !== undefined) {
+    const unknown = Object.keys(types).filter((k) => !used.has(k));
+    if (unknown.length > 0) {
+      throw new ArgumentError(
+        ErrorCode.BAD_ARGUMENT,
+        `options.types names ${unknown.map((k) => JSON.stringify(k)).join(', ')}, not a column of this CSV (line ${line}); columns are ${named.map((n) => JSON.stringify(n.name)).join(', ')}`,
+      );
+    }
+  }
+  return builders;
+}
+
+/** The error for an input without a header line. */
+export function noHeaderError(): CsvParseError {
+  return new CsvParseError(
+    ErrorCode.PARSE_EMPTY,
+    'the input has no header line (it is empty, only a BOM, or only blank lines); a CSV needs at least a header such as "a,b"',
+    { line: 1 },
+  );
 }

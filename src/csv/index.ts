@@ -1,6 +1,8 @@
 /**
  * Streaming, lossless CSV → typed columns, and back. The implementation lives
- * in `src/csv/`: `parser.ts` (scanner), `column.ts` (type inference),
+ * in `src/csv/`: `parser.ts` (scanner; `options.ts`, `utf8.ts`, `sniff.ts`
+ * beside it), `column.ts` (type inference; `sinks.ts`, `layout.ts` for Arrow's
+ * layout), `merge.ts`, `pieces.ts`, `parallel.ts` (parallel parse pieces),
  * `headers.ts` (header renaming), `format.ts` (writers), `dates.ts` (calendar
  * days: local midnight in the process, day counts on the wire), `types.ts`.
  */

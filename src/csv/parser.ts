@@ -13,13 +13,14 @@
  */
 
 import { ArgumentError, CsvParseError, ErrorCode, LimitError } from '../errors.js';
-import { ColumnBuilder } from './column.js';
-import { compileDateFormat } from './dateformat.js';
-import { renameHeaders } from './headers.js';
-import type { ArrowColumn, Utf8Column } from './layout.js';
-import type { ColumnDecision, ColumnStats } from './merge.js';
-import { sniffStart } from './sniff.js';
-import { type ColumnInfo, ColumnType, type CsvOptions, type ParsedCsv, type TypeSpec } from './types.js';
+import type { ColumnBuilder } from './column.js';
+import { columnBuilders, noHeaderError, renameHeaders } from './headers.js';
+import type { Utf8Column } from './layout.js';
+import { DEFAULT_MAX_COLUMNS, readOptions } from './options.js';
+import { blankLinesWarning } from './pieces.js';
+import { jsonError, sniffStart } from './sniff.js';
+import type { ColumnInfo, CsvOptions, ParsedCsv, TypeSpec } from './types.js';
+import { completeUtf8Length, countLines, invalidUtf8Error } from './utf8.js';
 
 const LF = 10;
 const CR = 13;
@@ -29,10 +30,7 @@ const TAB = 9;
 const F_QUOTED = 1;
 const F_ESCAPED = 2;
 
-const DEFAULT_MAX_COLUMNS = 10_000;
-const DEFAULT_MAX_FIELD_BYTES = 16 * 1024 * 1024;
 const EMPTY_BYTES = new Uint8Array(0);
-const TYPE_NAMES: ReadonlySet<string> = new Set(Object.values(ColumnType));
 
 /**
  * A streaming CSV parser: push byte chunks split anywhere (mid-field, mid-quote,
@@ -65,29 +63,41 @@ export class CsvParser {
   private readonly maxRows: number;
   private readonly types: Record<string, TypeSpec> | undefined;
   private readonly decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-  private carry: Uint8Array = EMPTY_BYTES;
-  private pending: string[] = [];
+  /** @internal */
+  protected carry: Uint8Array = EMPTY_BYTES;
+  /** @internal */
+  protected pending: string[] = [];
   private pendingLen = 0;
   private waitFor = 1;
-  private tail = '';
-  private line = 1; // physical line where `tail` starts
+  /** @internal */
+  protected tail = '';
+  /** @internal */
+  protected line = 1; // physical line where `tail` starts
   private openField = 0; // offset in the last scanned text of the field left incomplete
   private openFieldLine = 1;
   private textStarted = false;
-  private header: string[] | null = null;
-  private builders: ColumnBuilder[] = [];
+  /** @internal */
+  protected header: string[] | null = null;
+  /** @internal */
+  protected builders: ColumnBuilder[] = [];
   private ncols = 0;
-  private nrows = 0;
-  private nbytes = 0;
-  private lastRowLine = 0;
-  private readonly blankLines: number[] = [];
-  private readonly warnings: string[] = [];
+  /** @internal */
+  protected nrows = 0;
+  /** @internal */
+  protected nbytes = 0;
+  /** @internal */
+  protected lastRowLine = 0;
+  /** @internal */
+  protected readonly blankLines: number[] = [];
+  /** @internal */
+  protected readonly warnings: string[] = [];
   private starts: Int32Array;
   private ends: Int32Array;
   private flags: Uint8Array;
   private lines: Int32Array;
   private failure: unknown = undefined;
-  private done = false;
+  /** @internal */
+  protected done = false;
   private readonly utf8Strings: boolean;
   private readonly rowsHint: number;
 
@@ -103,39 +113,13 @@ export class CsvParser {
   constructor(options: CsvOptions = {}, internal: { utf8Strings?: boolean; rowsHint?: number } = {}) {
     this.utf8Strings = internal.utf8Strings === true;
     this.rowsHint = Math.max(0, Math.min(internal.rowsHint ?? 0, 1 << 24));
-    this.sniffing = options.delimiter === undefined;
-    const delimiter = options.delimiter ?? ',';
-    if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {
-      throw new ArgumentError(
-        ErrorCode.BAD_ARGUMENT,
-        `delimiter ${JSON.stringify(delimiter)} is not allowed; use one character other than a quote or line break, such as "," or "\\t"`,
-      );
-    }
-    this.delim = delimiter.charCodeAt(0);
-    this.maxColumns = options.maxColumns ?? DEFAULT_MAX_COLUMNS;
-    this.maxFieldBytes = options.maxFieldBytes ?? DEFAULT_MAX_FIELD_BYTES;
-    this.maxRows = options.maxRows ?? Number.POSITIVE_INFINITY;
-    for (const [key, value] of [
-      ['maxColumns', this.maxColumns],
-      ['maxFieldBytes', this.maxFieldBytes],
-      ['maxRows', this.maxRows],
-    ] as const) {
-      if (!(value >= 0))
-        throw new ArgumentError(ErrorCode.BAD_ARGUMENT, `options.${key} is ${value}; use a number ≥ 0`);
-    }
-    if (options.types !== undefined) {
-      for (const key of Object.keys(options.types)) {
-        const t = options.types[key];
-        if (typeof t === 'string' && t.startsWith('date:')) compileDateFormat(t.slice(5));
-        else if (typeof t !== 'string' || !TYPE_NAMES.has(t)) {
-          throw new ArgumentError(
-            ErrorCode.BAD_ARGUMENT,
-            `options.types[${JSON.stringify(key)}] is ${JSON.stringify(t)}; use one of ${[...TYPE_NAMES].join(', ')}, or a date format such as "date:%b %d %Y"`,
-          );
-        }
-      }
-      this.types = options.types;
-    }
+    const o = readOptions(options);
+    this.sniffing = o.sniffing;
+    this.delim = o.delim;
+    this.maxColumns = o.maxColumns;
+    this.maxFieldBytes = o.maxFieldBytes;
+    this.maxRows = o.maxRows;
+    this.types = o.types;
     const cap = Math.min(this.maxColumns, DEFAULT_MAX_COLUMNS) + 1;
     this.starts = new Int32Array(cap);
     this.ends = new Int32Array(cap);
@@ -220,11 +204,7 @@ export class CsvParser {
     }
     this.done = true;
     if (this.header === null) {
-      throw new CsvParseError(
-        ErrorCode.PARSE_EMPTY,
-        'the input has no header line (it is empty, only a BOM, or only blank lines); a CSV needs at least a header such as "a,b"',
-        { line: 1 },
-      );
+      throw noHeaderError();
     }
     const columns: ColumnInfo[] = [];
     const values: Array<ArrayLike<unknown>> = [];
@@ -238,82 +218,15 @@ export class CsvParser {
     return { columns, values, rows: this.nrows, warnings: this.warnings };
   }
 
-  /**
-   * @internal parallel parsing: the input so far was the header (and any
-   * blank lines and BOM before it), taken from the start of the file; what
-   * follows is a piece of the file starting at a row boundary at byte
-   * `byteOffset`. Lines are counted from 1 again, relative to the piece.
-   */
-  startPiece(byteOffset: number): void {
-    this.check();
-    if (this.header === null || this.tail !== '' || this.pending.length > 0 || this.carry.length > 0 || this.nrows > 0)
-      throw new Error('internal: a piece prefix must be exactly the header line');
-    this.line = 1;
-    this.nbytes = byteOffset;
-    this.blankLines.length = 0;
-  }
-
-  /**
-   * @internal parallel parsing: parse what is left of this piece. A piece
-   * other than the last (`final` false) must end at a row boundary.
-   * @returns what the merge needs: rows, lines consumed, blank lines (relative), column stats
-   */
-  sealPiece(final: boolean): PieceState {
-    this.check();
-    try {
-      if (final) {
-        if (this.carry.length > 0) throw this.utf8Error(this.carry, this.carry.length, undefined);
-        this.process(true);
-      } else {
-        this.process(false);
-        if (this.tail !== '' || this.carry.length > 0)
-          throw new Error('internal: a piece of the parallel parse did not end at a row boundary');
-      }
-    } catch (err) {
-      this.fail(err);
-    }
-    if (this.header === null) {
-      this.fail(
-        new CsvParseError(
-          ErrorCode.PARSE_EMPTY,
-          'the input has no header line (it is empty, only a BOM, or only blank lines); a CSV needs at least a header such as "a,b"',
-          { line: 1 },
-        ),
-      );
-    }
-    return {
-      rows: this.nrows,
-      lines: this.line - 1,
-      blankLines: this.blankLines.slice(),
-      lastRowLine: this.lastRowLine,
-      warnings: this.warnings.slice(),
-      stats: this.builders.map((b) => b.stats()),
-    };
-  }
-
-  /**
-   * @internal parallel parsing: the columns in Arrow's layout, typed as the
-   * merge of every piece decided (strings as UTF-8 only).
-   */
-  finishPiece(decisions: readonly ColumnDecision[]): {
-    columns: ColumnInfo[];
-    values: Array<ArrowColumn | Utf8Column>;
-    rows: number;
-  } {
-    this.check();
-    this.done = true;
-    const values = this.builders.map((b, i) => b.finishArrow((decisions[i] as ColumnDecision).kind));
-    this.builders = [];
-    return { columns: decisions.map((d) => d.info), values, rows: this.nrows };
-  }
-
-  private check(): void {
+  /** @internal */
+  protected check(): void {
     if (this.failure !== undefined) throw this.failure;
     if (this.done)
       throw new ArgumentError(ErrorCode.BAD_ARGUMENT, 'this CsvParser has ended; create a new one for another input');
   }
 
-  private fail(err: unknown): never {
+  /** @internal */
+  protected fail(err: unknown): never {
     this.failure = err;
     throw err;
   }
@@ -342,7 +255,8 @@ export class CsvParser {
     }
   }
 
-  private process(final: boolean): void {
+  /** @internal */
+  protected process(final: boolean): void {
     let buf = this.tail;
     if (this.pending.length > 0) {
       // join, not +: a flat string, where `tail + text` is a rope that every
@@ -387,14 +301,7 @@ export class CsvParser {
   private sniffStart(buf: string, final: boolean): boolean {
     const sniffed = sniffStart(buf, final);
     if (sniffed === null) return false;
-    if (sniffed.json) {
-      const start = buf.trimStart().slice(0, 20);
-      throw new CsvParseError(
-        ErrorCode.PARSE_BAD_JSON,
-        `this looks like JSON, not CSV (it starts with ${JSON.stringify(start)}); send a CSV file such as "a,b\\n1,2", or convert the JSON to CSV first`,
-        { line: 1 },
-      );
-    }
+    if (sniffed.json) throw jsonError(buf);
     if (this.sniffing) {
       this.delim = sniffed.delimiter;
       this.sniffing = false;
@@ -644,32 +551,7 @@ export class CsvParser {
       raw.push(this.field(buf, i));
     }
     const named = renameHeaders(raw, this.warnings);
-    const types = this.types;
-    const used = new Set<string>();
-    this.builders = named.map(({ name, header }) => {
-      let spec: TypeSpec | undefined;
-      if (types !== undefined) {
-        if (Object.hasOwn(types, name)) {
-          spec = types[name];
-          used.add(name);
-        } else if (header !== undefined && Object.hasOwn(types, header)) {
-          spec = types[header];
-          used.add(header);
-        }
-      }
-      const format = spec?.startsWith('date:') ? compileDateFormat(spec.slice(5)) : undefined;
-      const forced = format ? ColumnType.date : (spec as ColumnType | undefined);
-      return new ColumnBuilder(name, header, forced, this.utf8Strings, this.rowsHint, format);
-    });
-    if (types !== undefined) {
-      const unknown = Object.keys(types).filter((k) => !used.has(k));
-      if (unknown.length > 0) {
-        throw new ArgumentError(
-          ErrorCode.BAD_ARGUMENT,
-          `options.types names ${unknown.map((k) => JSON.stringify(k)).join(', ')}, not a column of this CSV (line ${line}); columns are ${named.map((n) => JSON.stringify(n.name)).join(', ')}`,
-        );
-      }
-    }
+    this.builders = columnBuilders(named, this.types, line, this.utf8Strings, this.rowsHint);
     this.header = raw;
     this.ncols = nf;
     if (nf > this.starts.length) {
@@ -685,111 +567,11 @@ export class CsvParser {
    * @param bytes - the carried bytes of the previous chunk followed by the new chunk
    * @param carried - how many of `bytes` were carried (already counted in `nbytes`)
    */
-  private utf8Error(bytes: Uint8Array, carried: number, cause: unknown): CsvParseError {
-    let line = this.line + countLines(this.tail) + this.pending.reduce((n, t) => n + countLines(t), 0);
-    let offset = firstInvalidUtf8(bytes);
-    if (offset < 0) offset = completeUtf8Length(bytes);
-    for (let i = 0; i < offset; i++) {
-      const b = bytes[i];
-      if (b === LF || (b === CR && bytes[i + 1] !== LF)) line++;
-    }
-    const at = this.nbytes - carried + offset;
-    const byte = bytes[offset];
-    const what =
-      offset >= bytes.length - 3 && cause === undefined
-        ? `the input ends inside a UTF-8 sequence (byte offset ${at})`
-        : `byte 0x${(byte ?? 0).toString(16).padStart(2, '0')} at byte offset ${at} is not valid UTF-8`;
-    return new CsvParseError(
-      ErrorCode.PARSE_INVALID_UTF8,
-      `line ${line}: ${what}; save the file as UTF-8 (or convert it, e.g. iconv -f latin1 -t utf-8)`,
-      { line },
-      cause === undefined ? undefined : { cause },
-    );
+  /** @internal */
+  protected utf8Error(bytes: Uint8Array, carried: number, cause: unknown): CsvParseError {
+    const line = this.line + countLines(this.tail) + this.pending.reduce((n, t) => n + countLines(t), 0);
+    return invalidUtf8Error(bytes, carried, this.nbytes, line, cause);
   }
-}
-
-/** What a piece of a parallel parse reports once parsed (internal). */
-export interface PieceState {
-  rows: number;
-  /** physical lines consumed (line breaks in the piece) */
-  lines: number;
-  /** skipped empty lines, counted from the piece's first line */
-  blankLines: number[];
-  /** line of the last row, counted from the piece's first line; 0 without rows */
-  lastRowLine: number;
-  warnings: string[];
-  stats: ColumnStats[];
-}
-
-/**
- * The warning about skipped empty lines before the last row, if any.
- * @param blankLines - the skipped lines, ascending
- * @param lastRowLine - the line of the last row
- */
-export function blankLinesWarning(blankLines: readonly number[], lastRowLine: number): string | undefined {
-  const blank = blankLines.filter((l) => l < lastRowLine);
-  if (blank.length === 0) return undefined;
-  const shown = blank.slice(0, 10).join(', ') + (blank.length > 10 ? `, … (${blank.length} in all)` : '');
-  return `skipped ${blank.length} empty line${blank.length === 1 ? '' : 's'} (line${blank.length === 1 ? '' : 's'} ${shown})`;
-}
-
-/** Length of `bytes` up to the end of its last complete UTF-8 sequence. */
-function completeUtf8Length(bytes: Uint8Array): number {
-  const n = bytes.length;
-  for (let back = 1; back <= 4 && back <= n; back++) {
-    const b = bytes[n - back] as number;
-    if ((b & 0xc0) === 0x80) continue; // continuation byte: look further back
-    const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
-    return need > back ? n - back : n;
-  }
-  return n;
-}
-
-/** Physical lines ended in `text` (LF, CRLF, lone CR). */
-function countLines(text: string): number {
-  let n = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === LF || (c === CR && text.charCodeAt(i + 1) !== LF)) n++;
-  }
-  return n;
-}
-
-/**
- * Offset of the first byte that breaks UTF-8 in `bytes`, or -1. An incomplete
- * sequence at the end is not an error (more bytes may follow).
- */
-function firstInvalidUtf8(bytes: Uint8Array): number {
-  let i = 0;
-  while (i < bytes.length) {
-    const b = bytes[i] as number;
-    if (b < 0x80) {
-      i++;
-      continue;
-    }
-    let need: number;
-    let min: number;
-    if (b >= 0xc2 && b <= 0xdf) {
-      need = 1;
-      min = 0x80;
-    } else if (b >= 0xe0 && b <= 0xef) {
-      need = 2;
-      min = 0x800;
-    } else if (b >= 0xf0 && b <= 0xf4) {
-      need = 3;
-      min = 0x10000;
-    } else return i;
-    let cp = b & (0x3f >> need);
-    for (let k = 1; k <= need; k++) {
-      if (i + k >= bytes.length) return -1;
-      const cb = bytes[i + k] as number;
-      if ((cb & 0xc0) !== 0x80) return i;
-      cp = (cp << 6) | (cb & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
-    i += need + 1;
-  }
-  return -1;
 }
 
 /**

@@ -3,6 +3,8 @@
  * it uses, and whether it is JSON rather than CSV.
  */
 
+import { CsvParseError, ErrorCode } from '../errors.js';
+
 /** The delimiters {@link detectDelimiter} chooses from, in order of preference on a tie. */
 export const DELIMITERS: readonly string[] = [',', ';', '\t', '|'];
 
@@ -86,4 +88,14 @@ export function sniffStart(text: string, final: boolean): Sniffed | null {
  */
 export function detectDelimiter(text: string): string {
   return String.fromCharCode((sniffStart(text, true) as Sniffed).delimiter);
+}
+
+/** The error for an input that starts like JSON (see {@link Sniffed.json}). */
+export function jsonError(text: string): CsvParseError {
+  const start = text.trimStart().slice(0, 20);
+  return new CsvParseError(
+    ErrorCode.PARSE_BAD_JSON,
+    `this looks like JSON, not CSV (it starts with ${JSON.stringify(start)}); send a CSV file such as "a,b\\n1,2", or convert the JSON to CSV first`,
+    { line: 1 },
+  );
 }

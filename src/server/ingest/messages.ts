@@ -6,7 +6,7 @@
 
 import type { ColumnInfo, CsvOptions } from '../../csv/index.js';
 import type { ColumnDecision } from '../../csv/merge.js';
-import type { PieceState } from '../../csv/parser.js';
+import type { PieceState } from '../../csv/pieces.js';
 import type { ErrorContext } from '../../errors.js';
 import type { UploadFormat } from '../../protocol/messages.js';
 

@@ -26,7 +26,7 @@ import { availableParallelism, freemem } from 'node:os';
 import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { type ColumnStats, mergeColumnStats } from '../../csv/merge.js';
-import { blankLinesWarning, type PieceState } from '../../csv/parser.js';
+import { blankLinesWarning, type PieceState } from '../../csv/pieces.js';
 import { type CsvSocketError, ErrorCode, type ErrorContext, errorFromWire, LimitError } from '../../errors.js';
 import { findCuts, linesPerByte, newScan, type Scan, scanPrefix } from './cuts.js';
 import type { FromWorker, IngestFormat, IngestResult, ParseOptions, ToWorker } from './messages.js';

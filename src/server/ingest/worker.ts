@@ -1,5 +1,5 @@
 /**
- * The parse worker: runs CsvParser for any number of uploads (or pieces of
+ * The parse worker: runs PieceParser (a CsvParser) for any number of uploads (or pieces of
  * uploads, see ingest.ts) at once and answers each with Arrow IPC bytes
  * (transferred, not copied).
  *
@@ -10,10 +10,11 @@
 import { parentPort } from 'node:worker_threads';
 import { checkArrowUpload } from '../../arrow/check.js';
 import { columnsToIPC, concatIPCStreams, describeTable, tableFromArrowIPC } from '../../arrow/ipc.js';
-import { type ColumnInfo, CsvParser, formatValue, Utf8Column } from '../../csv/index.js';
+import { type ColumnInfo, formatValue, Utf8Column } from '../../csv/index.js';
 import { ArrowColumn } from '../../csv/layout.js';
 import { mergeColumnStats } from '../../csv/merge.js';
-import { blankLinesWarning as blankWarning } from '../../csv/parser.js';
+import { PieceParser } from '../../csv/parallel.js';
+import { blankLinesWarning as blankWarning } from '../../csv/pieces.js';
 import { ErrorCode, toCsvSocketError } from '../../errors.js';
 import { pandasJSONToCSV } from '../../protocol/legacy.js';
 import { IdleCollector } from '../gc.js';
@@ -21,7 +22,7 @@ import type { FromWorker, IngestFormat, ParseOptions, ToWorker } from './message
 
 interface Job {
   format: IngestFormat;
-  parser?: CsvParser;
+  parser?: PieceParser;
   chunks?: Uint8Array[];
   bytes: number;
   headRows: number;
@@ -71,7 +72,7 @@ function head(columns: ColumnInfo[], values: Array<ArrayLike<unknown>>, rows: nu
 }
 
 /** Build the Arrow IPC of a finished piece (or whole parse) and send it. */
-function done(id: number, parsed: ReturnType<CsvParser['finishPiece']>, warnings: string[], headRows: number): void {
+function done(id: number, parsed: ReturnType<PieceParser['finishPiece']>, warnings: string[], headRows: number): void {
   const values = parsed.values as unknown as Array<ArrayLike<unknown>>;
   const ipc = columnsToIPC({ columns: parsed.columns, values });
   const result: FromWorker = {
@@ -94,7 +95,7 @@ function begin(m: Extract<ToWorker, { op: 'begin' }>): void {
     job.chunks = [];
     return;
   }
-  job.parser = new CsvParser(m.options, { utf8Strings: true, rowsHint: m.rowsHint ?? 0 });
+  job.parser = new PieceParser(m.options, { utf8Strings: true, rowsHint: m.rowsHint ?? 0 });
   if (m.prefix) {
     job.parser.push(m.prefix);
     job.parser.startPiece(m.byteOffset ?? 0);
@@ -152,7 +153,7 @@ function end(m: Extract<ToWorker, { op: 'end' }>): void {
   if (job.format === 'pandas') {
     // the original design's df.to_json(): rebuilt as CSV text so that it gets
     // the same lossless typing and header checks as any CSV
-    job.parser = new CsvParser(job.options, UTF8);
+    job.parser = new PieceParser(job.options, UTF8);
     job.parser.push(Buffer.from(pandasJSONToCSV(Buffer.concat(job.chunks ?? []).toString('utf8'))));
   }
   if (!job.parser) return;

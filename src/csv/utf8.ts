@@ -1,0 +1,102 @@
+/**
+ * UTF-8 helpers of the scanner: where a chunk's last complete sequence ends,
+ * where bytes stop being UTF-8, line counting, and the error for bad bytes.
+ */
+
+import { CsvParseError, ErrorCode } from '../errors.js';
+
+const LF = 10;
+const CR = 13;
+
+/** Length of `bytes` up to the end of its last complete UTF-8 sequence. */
+export function completeUtf8Length(bytes: Uint8Array): number {
+  const n = bytes.length;
+  for (let back = 1; back <= 4 && back <= n; back++) {
+    const b = bytes[n - back] as number;
+    if ((b & 0xc0) === 0x80) continue; // continuation byte: look further back
+    const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+    return need > back ? n - back : n;
+  }
+  return n;
+}
+
+/** Physical lines ended in `text` (LF, CRLF, lone CR). */
+export function countLines(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === LF || (c === CR && text.charCodeAt(i + 1) !== LF)) n++;
+  }
+  return n;
+}
+
+/**
+ * Offset of the first byte that breaks UTF-8 in `bytes`, or -1. An incomplete
+ * sequence at the end is not an error (more bytes may follow).
+ */
+export function firstInvalidUtf8(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i] as number;
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    let need: number;
+    let min: number;
+    if (b >= 0xc2 && b <= 0xdf) {
+      need = 1;
+      min = 0x80;
+    } else if (b >= 0xe0 && b <= 0xef) {
+      need = 2;
+      min = 0x800;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      need = 3;
+      min = 0x10000;
+    } else return i;
+    let cp = b & (0x3f >> need);
+    for (let k = 1; k <= need; k++) {
+      if (i + k >= bytes.length) return -1;
+      const cb = bytes[i + k] as number;
+      if ((cb & 0xc0) !== 0x80) return i;
+      cp = (cp << 6) | (cb & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
+    i += need + 1;
+  }
+  return -1;
+}
+
+/**
+ * The error for undecodable bytes, with the line and byte offset they are at.
+ * @param bytes - the carried bytes of the previous chunk followed by the new chunk
+ * @param carried - how many of `bytes` were carried (already counted in `nbytes`)
+ * @param nbytes - bytes pushed before the new chunk (the carried ones included)
+ * @param line - the physical line where `bytes` start
+ */
+export function invalidUtf8Error(
+  bytes: Uint8Array,
+  carried: number,
+  nbytes: number,
+  line: number,
+  cause: unknown,
+): CsvParseError {
+  let offset = firstInvalidUtf8(bytes);
+  if (offset < 0) offset = completeUtf8Length(bytes);
+  for (let i = 0; i < offset; i++) {
+    const b = bytes[i];
+    if (b === LF || (b === CR && bytes[i + 1] !== LF)) line++;
+  }
+  const at = nbytes - carried + offset;
+  const byte = bytes[offset];
+  const what =
+    offset >= bytes.length - 3 && cause === undefined
+      ? `the input ends inside a UTF-8 sequence (byte offset ${at})`
+      : `byte 0x${(byte ?? 0).toString(16).padStart(2, '0')} at byte offset ${at} is not valid UTF-8`;
+  return new CsvParseError(
+    ErrorCode.PARSE_INVALID_UTF8,
+    `line ${line}: ${what}; save the file as UTF-8 (or convert it, e.g. iconv -f latin1 -t utf-8)`,
+    { line },
+    cause === undefined ? undefined : { cause },
+  );
+}
