@@ -24,9 +24,17 @@ import {
 } from './dateformat.js';
 import { daysFromCivil, daysInMonth, dayToDate, isoDay } from './dates.js';
 import { ArrowColumn, type Utf8Column } from './layout.js';
-import { type ColumnStats, K_BOOL, K_DATE, K_NULL, K_NUM, K_STR, paddingError } from './merge.js';
+import { type ColumnStats, Kind, paddingError } from './merge.js';
 import { ArraySink, type StringSink, Utf8Sink } from './sinks.js';
 import { type ColumnInfo, ColumnType } from './types.js';
+
+// The kinds as this module's own constants, not reads of another module's
+// exports: the hot path compares them for every value.
+const K_NULL: number = Kind.NULL;
+const K_NUM: number = Kind.NUM;
+const K_DATE: number = Kind.DATE;
+const K_BOOL: number = Kind.BOOL;
+const K_STR: number = Kind.STR;
 
 const POW10: number[] = [];
 for (let i = 0; i <= 22; i++) POW10.push(10 ** i);

@@ -7,12 +7,12 @@ import { CsvParseError, ErrorCode } from '../errors.js';
 import { type DateFormat, effectiveFormat } from './dateformat.js';
 import { type ColumnInfo, ColumnType } from './types.js';
 
-// A column's candidate kind, as ColumnBuilder tracks it and the merge combines it.
-export const K_NULL = 0; // only missing values so far
-export const K_NUM = 1;
-export const K_DATE = 2;
-export const K_BOOL = 3;
-export const K_STR = 4;
+/**
+ * A column's candidate kind, as ColumnBuilder tracks it and the merge combines
+ * it (`NULL`: only missing values so far).
+ */
+export const Kind = { NULL: 0, NUM: 1, DATE: 2, BOOL: 3, STR: 4 } as const;
+const { NULL: K_NULL, NUM: K_NUM, DATE: K_DATE, BOOL: K_BOOL, STR: K_STR } = Kind;
 
 /**
  * What one piece of a parse found out about a column, to merge with the other
@@ -50,7 +50,7 @@ export interface ColumnDecision {
  */
 export function mergeColumnStats(stats: readonly ColumnStats[]): ColumnDecision {
   const first = stats[0] as ColumnStats;
-  let kind = K_NULL;
+  let kind: number = K_NULL;
   let hasInt = false;
   let hasDecimal = false;
   let fixedDec = -1;
