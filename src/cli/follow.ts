@@ -125,7 +125,25 @@ export async function follow(client: CsvClient, path: string, options: FollowOpt
     const body = lines.toString('utf8');
     if (body.trim() === '') continue;
     const summary = await client.append(options.name, header + body);
-    const added = body.split('\n').filter((l) => l.trim() !== '').length;
+    const added = countRows(body);
     options.onUpdate?.(summary, added);
   }
+}
+
+/** Rows in whole CSV lines: line breaks outside quotes that end a non-blank line. */
+function countRows(text: string): number {
+  let rows = 0;
+  let quoted = false;
+  let blank = true;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) quoted = !quoted;
+    else if (c === 10 && !quoted) {
+      if (!blank) rows++;
+      blank = true;
+      continue;
+    }
+    if (c !== 13 && c !== 32 && c !== 9) blank = false;
+  }
+  return blank ? rows : rows + 1;
 }
