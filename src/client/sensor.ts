@@ -51,8 +51,8 @@ export type SensorRow = {
 /** Shortest sleep between two appends, in ms (at most 20 appends a second). */
 const minTick = 50;
 
-/** mulberry32: a small seeded generator, the same numbers for the same seed. */
-function random(seed: number): () => number {
+/** mulberry32: a small seeded generator, the same numbers for the same seed (the tests' too). */
+export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -74,7 +74,7 @@ export function sensorRows(options: {
   seed: number;
   start: Date;
 }): (from: number, to: number) => SensorRow[] {
-  const next = random(options.seed);
+  const next = seededRandom(options.seed);
   const t0 = options.start.getTime();
   return (from, to) => {
     const rows: SensorRow[] = [];

@@ -5,23 +5,14 @@
  * bytes so that a BOM or a UTF-8 sequence arrives alone).
  */
 import assert from 'node:assert/strict';
+import { seededRandom } from '../../src/client/sensor.js';
 import { type CsvOptions, CsvParser, type ParsedCsv, parseCSV } from '../../src/csv/index.js';
 import { CsvParseError } from '../../src/errors.js';
 
 const encoder = new TextEncoder();
 
-/** A deterministic PRNG so a failing random split can be reproduced. */
-export function prng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 0x1_0000_0000;
-  };
-}
+/** A seeded PRNG (mulberry32), so that every "random" input is reproducible: the sensor's own. */
+export const prng = seededRandom;
 
 /** Byte chunkings: whole, every byte, and random splits (some tiny, some large). */
 export function chunkings(bytes: Uint8Array, everyByte: boolean): Array<{ label: string; chunks: Uint8Array[] }> {

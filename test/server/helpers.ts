@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { request } from 'node:http';
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
 import type { ColumnTable } from 'arquero';
+import { seededRandom } from '../../src/client/sensor.js';
 
 /** The status, headers and body an upgrade request got, or `upgraded`. */
 export interface UpgradeAnswer {
@@ -210,14 +211,5 @@ export function numberedCSV(rows: number, tag = 'r'): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** A seeded PRNG (mulberry32), so that every "random" input is reproducible. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG (mulberry32), so that every "random" input is reproducible: the sensor's own. */
+export const prng = seededRandom;
