@@ -6,19 +6,13 @@
  * test/e2e/notebook-cells.test.ts runs the same points through Jupyter.
  */
 import assert from 'node:assert/strict';
-import Module from 'node:module';
 import { createServer } from 'node:net';
-import { join, sep } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as aq from 'arquero';
 import type * as Csvsocket from '../../src/index.js';
 import { formatTable } from '../../src/notebook/table.js';
-
-interface Written {
-  data: Record<string, string>;
-  transient: { display_id?: string };
-  update: boolean;
-}
+import { installFakeKernel, type Written } from './fake-kernel.js';
 
 const written: Written[] = [];
 const realStdout = process.stdout.write;
@@ -70,24 +64,12 @@ async function runCell(cell: () => unknown): Promise<CellOutput> {
   return out;
 }
 
-function installFakeKernel(): void {
-  const file = join(sep, 'fake', 'node_modules', 'tslab', 'dist', 'jupyter.js');
-  const mod = new Module(file);
-  mod.filename = file;
-  mod.loaded = true;
-  mod.exports = {
-    lastWriteDisplayData: (d: Omit<Written, 'update'>, update: boolean) => written.push({ ...d, update }),
-    JupyterHandlerImpl: FakeHandler,
-  };
-  require.cache[file] = mod;
-}
-
 describe('a cell in a (stand-in) tslab kernel', { timeout: 60_000 }, () => {
   let csvs: typeof Csvsocket;
   const servers: Csvsocket.CsvServer[] = [];
 
   before(() => {
-    installFakeKernel();
+    installFakeKernel(FakeHandler, written);
     csvs = require('../../src/index.js') as typeof Csvsocket;
   });
 

@@ -6,17 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import Module from 'node:module';
-import { join, sep } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type * as Csvsocket from '../../src/index.js';
 import { freePort, isListening } from '../e2e/jupyter.js';
-
-interface Written {
-  data: Record<string, string>;
-  transient: { display_id?: string };
-  update: boolean;
-}
+import { installFakeKernel, type Written } from './fake-kernel.js';
 
 const written: Written[] = [];
 
@@ -30,18 +23,6 @@ class FakeHandler {
   }
 }
 
-function installFakeKernel(): void {
-  const file = join(sep, 'fake', 'node_modules', 'tslab', 'dist', 'jupyter.js');
-  const mod = new Module(file);
-  mod.filename = file;
-  mod.loaded = true;
-  mod.exports = {
-    lastWriteDisplayData: (d: Omit<Written, 'update'>, update: boolean) => written.push({ ...d, update }),
-    JupyterHandlerImpl: FakeHandler,
-  };
-  require.cache[file] = mod;
-}
-
 function statusWrites(): Written[] {
   return written.filter((w) => (w.data['text/plain'] ?? '').startsWith('csvsocket server'));
 }
@@ -52,7 +33,7 @@ describe('serve() in a (stand-in) kernel', { timeout: 30_000 }, () => {
   let port: number;
 
   before(async () => {
-    installFakeKernel();
+    installFakeKernel(FakeHandler, written);
     // loaded after the stand-in, as a notebook cell loads the package inside a running kernel
     csvs = require('../../src/index.js') as typeof Csvsocket;
     port = await freePort();
