@@ -1,7 +1,7 @@
 /**
- * Type inference, one builder per column.
+ * Type inference, one builder per column, on the field's UTF-8 bytes.
  *
- *   field text ──► candidate kind (integer/number, date, boolean) ──► stored as numbers
+ *   field bytes ──► candidate kind (integer/number, date, boolean) ──► stored as numbers
  *                      │ a value that does not round-trip
  *                      ▼
  *                  string kind: earlier values rebuilt exactly from their numbers
@@ -25,7 +25,7 @@ import {
 import { daysFromCivil, daysInMonth, dayToDate, isoDay } from './dates.js';
 import { ArrowColumn, type Utf8Column } from './layout.js';
 import { type ColumnStats, Kind, paddingError } from './merge.js';
-import { ArraySink, type StringSink, Utf8Sink } from './sinks.js';
+import { asciiText, Utf8Sink, utf8Text } from './sinks.js';
 import { type ColumnInfo, ColumnType } from './types.js';
 
 // The kinds as this module's own constants, not reads of another module's
@@ -48,14 +48,14 @@ let gDec = 0;
 let gShortest = false;
 
 /**
- * Classify `s[start, end)` as a canonical number.
+ * Classify the bytes `s[start, end)` as a canonical number.
  * @returns 0 not a canonical number, 1 a safe integer written canonically,
  *   2 a decimal `d.ddd` that `toFixed(gDec)` reproduces (gShortest: so does `String`)
  */
-function scanNumber(s: string, start: number, end: number): number {
+function scanNumber(s: Uint8Array, start: number, end: number): number {
   let i = start;
   let neg = false;
-  if (i < end && s.charCodeAt(i) === 45) {
+  if (i < end && s[i] === 45) {
     neg = true;
     i++;
   }
@@ -64,7 +64,7 @@ function scanNumber(s: string, start: number, end: number): number {
   let sig = 0;
   let c = 0;
   while (i < end) {
-    c = s.charCodeAt(i);
+    c = s[i] as number;
     const d = c - 48;
     if (d < 0 || d > 9) break;
     if (sig > 0 || d !== 0) sig++;
@@ -73,7 +73,7 @@ function scanNumber(s: string, start: number, end: number): number {
   }
   const intDigits = i - intStart;
   if (intDigits === 0) return 0;
-  if (intDigits > 1 && s.charCodeAt(intStart) === 48) return 0; // leading zero: 00501
+  if (intDigits > 1 && s[intStart] === 48) return 0; // leading zero: 00501
   if (i === end) {
     // Past 2^53 the running product stays unsafe, so the check is exact.
     if (sig > 16 || !Number.isSafeInteger(m) || (neg && m === 0)) return 0;
@@ -86,7 +86,7 @@ function scanNumber(s: string, start: number, end: number): number {
   i++;
   const fracStart = i;
   while (i < end) {
-    const d = s.charCodeAt(i) - 48;
+    const d = (s[i] as number) - 48;
     if (d < 0 || d > 9) break;
     if (sig > 0 || d !== 0) sig++;
     m = m * 10 + d;
@@ -101,10 +101,10 @@ function scanNumber(s: string, start: number, end: number): number {
     // m < 10^15 and 10^f are exact, and IEEE division rounds correctly, so this
     // is Number(text); 15 significant digits always round-trip (DBL_DIG).
     v = m / (POW10[fracDigits] as number);
-    shortest = s.charCodeAt(end - 1) !== 48 && v >= 1e-6;
+    shortest = s[end - 1] !== 48 && v >= 1e-6;
     if (neg) v = -v;
   } else {
-    const text = s.substring(start, end);
+    const text = asciiText(s, start, end);
     v = Number(text);
     if (fracDigits > 100 || v.toFixed(fracDigits) !== text) return 0;
     shortest = String(v) === text;
@@ -115,24 +115,40 @@ function scanNumber(s: string, start: number, end: number): number {
   return 2;
 }
 
-/** Days since 1970-01-01 of `YYYY-MM-DD` (a real calendar date), or NaN. */
-function scanDate(s: string, start: number, end: number): number {
-  if (end - start !== 10 || s.charCodeAt(start + 4) !== 45 || s.charCodeAt(start + 7) !== 45) return Number.NaN;
+/** Days since 1970-01-01 of the bytes `YYYY-MM-DD` (a real calendar date), or NaN. */
+function scanDate(s: Uint8Array, start: number, end: number): number {
+  if (end - start !== 10 || s[start + 4] !== 45 || s[start + 7] !== 45) return Number.NaN;
   let y = 0;
   for (let i = start; i < start + 4; i++) {
-    const d = s.charCodeAt(i) - 48;
+    const d = (s[i] as number) - 48;
     if (d < 0 || d > 9) return Number.NaN;
     y = y * 10 + d;
   }
-  const m1 = s.charCodeAt(start + 5) - 48;
-  const m2 = s.charCodeAt(start + 6) - 48;
-  const d1 = s.charCodeAt(start + 8) - 48;
-  const d2 = s.charCodeAt(start + 9) - 48;
+  const m1 = (s[start + 5] as number) - 48;
+  const m2 = (s[start + 6] as number) - 48;
+  const d1 = (s[start + 8] as number) - 48;
+  const d2 = (s[start + 9] as number) - 48;
   if (m1 < 0 || m1 > 9 || m2 < 0 || m2 > 9 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9) return Number.NaN;
   const m = m1 * 10 + m2;
   const d = d1 * 10 + d2;
   if (m < 1 || m > 12 || d < 1 || d > daysInMonth(y, m)) return Number.NaN;
   return daysFromCivil(y, m, d);
+}
+
+/** The bytes `s[start, end)` are `true` (1), `false` (0), or neither (-1). */
+function scanBoolean(s: Uint8Array, start: number, end: number): number {
+  const len = end - start;
+  if (len === 4)
+    return s[start] === 116 && s[start + 1] === 114 && s[start + 2] === 117 && s[start + 3] === 101 ? 1 : -1;
+  if (len === 5)
+    return s[start] === 102 &&
+      s[start + 1] === 97 &&
+      s[start + 2] === 108 &&
+      s[start + 3] === 115 &&
+      s[start + 4] === 101
+      ? 0
+      : -1;
+  return -1;
 }
 
 const LENIENT_INTEGER = /^[+-]?\d+$/;
@@ -145,7 +161,7 @@ const LENIENT_NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
  * @example
  * ```ts
  * const b = new ColumnBuilder('a', undefined, undefined)
- * b.add('12', 0, 2, 2); b.addNull(); b.finish() // values [12, null], type integer
+ * b.add(Buffer.from('12'), 0, 2, 2); b.addNull(); b.finish() // values [12, null], type integer
  * ```
  */
 export class ColumnBuilder {
@@ -154,7 +170,7 @@ export class ColumnBuilder {
   private nulls = 0;
   private nums: Float64Array = EMPTY_F64;
   private decs: Uint8Array = EMPTY_U8;
-  private strs: StringSink;
+  private strs: Utf8Sink;
   private readonly utf8: boolean;
   private hasInt = false;
   private hasDecimal = false;
@@ -195,8 +211,8 @@ export class ColumnBuilder {
     else if (forced === ColumnType.boolean) this.startTyped(K_BOOL);
   }
 
-  private newSink(nulls: number): StringSink {
-    return this.utf8 ? new Utf8Sink(nulls, this.capacity) : new ArraySink(nulls);
+  private newSink(nulls: number): Utf8Sink {
+    return new Utf8Sink(nulls, this.capacity);
   }
 
   /** Add a missing value (an unquoted empty field). */
@@ -212,10 +228,11 @@ export class ColumnBuilder {
   }
 
   /**
-   * Add the text `s[start, end)` (already unquoted and unescaped).
+   * Add the UTF-8 bytes `s[start, end)` (already unquoted and unescaped, and
+   * valid UTF-8); they are copied, the builder keeps no view of `s`.
    * @param line - the physical line of the field, for `CSVS_PARSE_BAD_TYPE`
    */
-  add(s: string, start: number, end: number, line: number): void {
+  add(s: Uint8Array, start: number, end: number, line: number): void {
     const kind = this.kind;
     if (kind === K_STR) {
       this.strs.push(s, start, end);
@@ -234,9 +251,8 @@ export class ColumnBuilder {
       if (!Number.isNaN(v)) this.nums[this.n++] = v;
       else this.mismatch(s, start, end, line);
     } else if (this.kind === K_BOOL) {
-      const len = end - start;
-      if (len === 4 && s.startsWith('true', start)) this.nums[this.n++] = 1;
-      else if (len === 5 && s.startsWith('false', start)) this.nums[this.n++] = 0;
+      const v = scanBoolean(s, start, end);
+      if (v >= 0) this.nums[this.n++] = v;
       else this.mismatch(s, start, end, line);
     } else {
       this.strs.push(s, start, end);
@@ -245,18 +261,18 @@ export class ColumnBuilder {
   }
 
   /** A value of a format column: its day (or local ms), padding checked against the earlier values. */
-  private readFormatted(s: string, start: number, end: number, line: number): number {
+  private readFormatted(s: Uint8Array, start: number, end: number, line: number): number {
     const format = this.format as DateFormat;
-    const v = readDate(format, s, start, end, this.padding);
+    const text = utf8Text(s, start, end);
+    const v = readDate(format, text, 0, text.length, this.padding);
     if (Number.isNaN(v)) return v;
     this.padded |= this.padding.padded;
     this.unpadded |= this.padding.unpadded;
-    if (this.padded & this.unpadded)
-      throw paddingError(this.name, format, this.padded & this.unpadded, s.substring(start, end), line);
+    if (this.padded & this.unpadded) throw paddingError(this.name, format, this.padded & this.unpadded, text, line);
     return v;
   }
 
-  private addNumber(s: string, start: number, end: number, line: number): void {
+  private addNumber(s: Uint8Array, start: number, end: number, line: number): void {
     const st = scanNumber(s, start, end);
     if (st === 0 || (st === 2 && this.forced === ColumnType.integer)) {
       this.mismatch(s, start, end, line);
@@ -278,7 +294,7 @@ export class ColumnBuilder {
   }
 
   /** A value that does not fit the current kind: degrade to strings, or fail a forced type. */
-  private mismatch(s: string, start: number, end: number, line: number): void {
+  private mismatch(s: Uint8Array, start: number, end: number, line: number): void {
     const forced = this.forced;
     if (forced === undefined) {
       this.toStrings();
@@ -286,7 +302,7 @@ export class ColumnBuilder {
       this.n++;
       return;
     }
-    const text = s.substring(start, end);
+    const text = utf8Text(s, start, end);
     let v = Number.NaN;
     if (text === '')
       v = Number.NaN; // `""` in a forced non-string column reads as missing
@@ -321,14 +337,13 @@ export class ColumnBuilder {
   }
 
   /** Pick the candidate kind from the first non-missing value. */
-  private decide(s: string, start: number, end: number): number {
+  private decide(s: Uint8Array, start: number, end: number): number {
     const len = end - start;
     let kind = K_STR;
-    if (len === 10 && s.charCodeAt(start + 4) === 45) kind = Number.isNaN(scanDate(s, start, end)) ? K_STR : K_DATE;
-    else if (len === 4 && s.startsWith('true', start)) kind = K_BOOL;
-    else if (len === 5 && s.startsWith('false', start)) kind = K_BOOL;
+    if (len === 10 && s[start + 4] === 45) kind = Number.isNaN(scanDate(s, start, end)) ? K_STR : K_DATE;
+    else if (scanBoolean(s, start, end) >= 0) kind = K_BOOL;
     else if (len > 0) {
-      const c = s.charCodeAt(start);
+      const c = s[start] as number;
       if (c === 45 || (c >= 48 && c <= 57)) kind = K_NUM;
     }
     if (kind === K_STR) {
@@ -374,7 +389,7 @@ export class ColumnBuilder {
         text = d === 0 ? String(v) : v.toFixed(d);
       } else if (kind === K_DATE) text = this.dateText(v);
       else text = v === 1 ? 'true' : 'false';
-      strs.push(text, 0, text.length);
+      strs.pushText(text);
     }
     this.strs = strs;
     this.kind = K_STR;
@@ -420,7 +435,7 @@ export class ColumnBuilder {
     if (kind === K_STR) {
       if (this.kind === K_NULL) this.strs = this.newSink(n);
       else if (this.kind !== K_STR) this.toStrings();
-      return this.strs.finish() as Utf8Column;
+      return this.strs.finish();
     }
     if (this.kind !== kind && this.kind !== K_NULL)
       throw new Error(`internal: column "${this.name}" cannot become kind ${kind} from ${this.kind}`);
@@ -530,7 +545,7 @@ export class ColumnBuilder {
         values = new Array<string | null>(n).fill(null);
         break;
       default:
-        values = this.strs.finish() as ArrayLike<unknown>;
+        values = this.utf8 ? (this.strs.finish() as unknown as ArrayLike<unknown>) : this.strs.toArray();
     }
     return { info, values };
   }

@@ -25,7 +25,13 @@ export class PieceParser extends CsvParser {
    */
   startPiece(byteOffset: number): void {
     this.check();
-    if (this.header === null || this.tail !== '' || this.pending.length > 0 || this.carry.length > 0 || this.nrows > 0)
+    if (
+      this.header === null ||
+      this.tail.length > 0 ||
+      this.pending.length > 0 ||
+      this.carry.length > 0 ||
+      this.nrows > 0
+    )
       throw new Error('internal: a piece prefix must be exactly the header line');
     this.line = 1;
     this.nbytes = byteOffset;
@@ -45,7 +51,7 @@ export class PieceParser extends CsvParser {
         this.process(true);
       } else {
         this.process(false);
-        if (this.tail !== '' || this.carry.length > 0)
+        if (this.tail.length > 0 || this.carry.length > 0)
           throw new Error('internal: a piece of the parallel parse did not end at a row boundary');
       }
     } catch (err) {

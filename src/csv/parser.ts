@@ -1,23 +1,29 @@
 /**
- * The streaming CSV scanner.
+ * The streaming CSV scanner, on bytes.
  *
- *   bytes ─► TextDecoder (fatal, streaming; strips the BOM) ─► pending text
- *        ─► scan complete rows (RFC 4180 + lone CR) ─► ColumnBuilder per column
- *        ─► end(): ParsedCsv
+ *   bytes ─► UTF-8 check (isUtf8, up to the last complete sequence; drops the BOM)
+ *        ─► scan complete rows (RFC 4180 + lone CR) on the bytes
+ *        ─► each field's bytes ─► ColumnBuilder per column ─► end(): ParsedCsv
  *
- * Rows are parsed transactionally: an incomplete row at the end of the text seen
- * so far is kept and parsed again once at least as much new text has arrived
- * (so total work stays linear however the input is chunked). Nothing is
- * allocated per row: field offsets live in reused typed arrays, and each field
- * goes straight to its column's builder.
+ * No text is decoded on the way: delimiters, quotes and line breaks are ASCII,
+ * so fields are found on the bytes; numbers, dates and booleans are read from
+ * the bytes, and text is copied as UTF-8 (decoded only for `parseCSV`'s string
+ * columns, once per column at the end). Rows are parsed transactionally: an
+ * incomplete row at the end of the bytes seen so far is kept and parsed again
+ * once at least as many new bytes have arrived (so total work stays linear
+ * however the input is chunked). Nothing is allocated per row: field offsets
+ * live in reused typed arrays, and each field goes straight to its column's
+ * builder.
  */
 
+import { isUtf8 } from 'node:buffer';
 import { ArgumentError, CsvParseError, ErrorCode, LimitError } from '../errors.js';
 import type { ColumnBuilder } from './column.js';
 import { columnBuilders, noHeaderError, renameHeaders } from './headers.js';
 import type { Utf8Column } from './layout.js';
 import { DEFAULT_MAX_COLUMNS, readOptions } from './options.js';
 import { blankLinesWarning } from './pieces.js';
+import { utf8Text } from './sinks.js';
 import { jsonError, sniffStart } from './sniff.js';
 import type { ColumnInfo, CsvOptions, ParsedCsv, TypeSpec } from './types.js';
 import { completeUtf8Length, countLines, invalidUtf8Error } from './utf8.js';
@@ -31,6 +37,8 @@ const F_QUOTED = 1;
 const F_ESCAPED = 2;
 
 const EMPTY_BYTES = new Uint8Array(0);
+/** the cause of an invalid-UTF-8 error, as a fatal TextDecoder would throw it */
+const NOT_UTF8 = 'The encoded data was not valid for encoding utf-8';
 
 /**
  * A streaming CSV parser: push byte chunks split anywhere (mid-field, mid-quote,
@@ -62,15 +70,16 @@ export class CsvParser {
   private readonly maxFieldBytes: number;
   private readonly maxRows: number;
   private readonly types: Record<string, TypeSpec> | undefined;
-  private readonly decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-  /** @internal */
+  /** @internal the bytes after the last complete UTF-8 sequence pushed */
   protected carry: Uint8Array = EMPTY_BYTES;
-  /** @internal */
-  protected pending: string[] = [];
+  /** @internal bytes not scanned yet, owned (copies) */
+  protected pending: Uint8Array[] = [];
   private pendingLen = 0;
   private waitFor = 1;
-  /** @internal */
-  protected tail = '';
+  /** @internal the bytes of the incomplete row at the end of the input so far, owned */
+  protected tail: Uint8Array = EMPTY_BYTES;
+  /** the scratch buffer an escaped field (`""` inside) is unescaped into */
+  private scratch: Uint8Array = new Uint8Array(256);
   /** @internal */
   protected line = 1; // physical line where `tail` starts
   private openField = 0; // offset in the last scanned text of the field left incomplete
@@ -148,8 +157,8 @@ export class CsvParser {
    */
   push(chunk: Uint8Array): void {
     this.check();
-    // A streaming TextDecoder is ~4x slower than a one-shot fatal decode here, so
-    // cut each chunk after its last complete UTF-8 sequence and carry the rest.
+    // the chunk is checked up to its last complete UTF-8 sequence; the rest is
+    // carried to the next chunk
     let bytes = chunk;
     const carry = this.carry;
     if (carry.length > 0) {
@@ -158,15 +167,11 @@ export class CsvParser {
       bytes.set(chunk, carry.length);
     }
     const cut = completeUtf8Length(bytes);
-    let text: string;
-    try {
-      text = this.decoder.decode(cut === bytes.length ? bytes : bytes.subarray(0, cut));
-    } catch (err) {
-      this.fail(this.utf8Error(bytes, carry.length, err));
-    }
+    const complete = cut === bytes.length ? bytes : bytes.subarray(0, cut);
+    if (!isUtf8(complete)) this.fail(this.utf8Error(bytes, carry.length, new TypeError(NOT_UTF8)));
     this.carry = cut === bytes.length ? EMPTY_BYTES : bytes.slice(cut);
     this.nbytes += chunk.byteLength;
-    this.feed(this.dropBom(text));
+    this.feed(this.dropBom(complete), bytes !== chunk);
   }
 
   /**
@@ -181,8 +186,9 @@ export class CsvParser {
    */
   pushText(text: string): void {
     this.check();
-    this.nbytes += Buffer.byteLength(text, 'utf8');
-    this.feed(this.dropBom(text));
+    const bytes = Buffer.from(text, 'utf8');
+    this.nbytes += bytes.byteLength;
+    this.feed(this.dropBom(bytes), true);
   }
 
   /**
@@ -232,51 +238,55 @@ export class CsvParser {
   }
 
   /**
-   * The input's first character, if U+FEFF, is its byte order mark: dropped once.
-   * A chunk that is only the BOM starts the text, so a second U+FEFF (the first
-   * header's own) is kept wherever the chunks are cut.
+   * The input's first character, if U+FEFF (EF BB BF), is its byte order mark:
+   * dropped once. A chunk that is only the BOM starts the text, so a second
+   * U+FEFF (the first header's own) is kept wherever the chunks are cut.
    */
-  private dropBom(text: string): string {
-    if (this.textStarted || text === '') return text;
+  private dropBom(bytes: Uint8Array): Uint8Array {
+    if (this.textStarted || bytes.length === 0) return bytes;
     this.textStarted = true;
-    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+    return bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes;
   }
 
-  private feed(text: string): void {
-    if (text === '') return;
-    this.pending.push(text);
-    this.pendingLen += text.length;
+  /**
+   * @param owned - `bytes` is this parser's own (a copy), not a view of the
+   *   caller's chunk, which it may reuse once `push` returns
+   */
+  private feed(bytes: Uint8Array, owned: boolean): void {
+    if (bytes.length === 0) return;
+    this.pending.push(bytes);
+    this.pendingLen += bytes.length;
     if (this.pendingLen >= this.waitFor) {
       try {
         this.process(false);
       } catch (err) {
         this.fail(err);
       }
-    }
+    } else if (!owned) this.pending[this.pending.length - 1] = bytes.slice();
   }
 
   /** @internal */
   protected process(final: boolean): void {
     let buf = this.tail;
     if (this.pending.length > 0) {
-      // join, not +: a flat string, where `tail + text` is a rope that every
-      // charCodeAt of the scan would have to look through
-      if (buf === '' && this.pending.length === 1) buf = this.pending[0] as string;
+      // one buffer to scan: the chunk itself when nothing is left over from before
+      if (buf.length === 0 && this.pending.length === 1) buf = this.pending[0] as Uint8Array;
       else {
-        if (buf !== '') this.pending.unshift(buf);
-        buf = this.pending.join('');
+        if (buf.length > 0) this.pending.unshift(buf);
+        buf = Buffer.concat(this.pending);
       }
       this.pending = [];
       this.pendingLen = 0;
     }
     this.openField = 0;
     if (this.header === null && !this.sniffStart(buf, final)) {
-      this.tail = buf;
+      this.tail = buf.slice();
       this.waitFor = Math.max(1, buf.length);
       return;
     }
     const consumed = this.scan(buf, final);
-    this.tail = consumed === 0 ? buf : buf.slice(consumed);
+    // a copy: `buf` may be the caller's chunk
+    this.tail = consumed === buf.length ? EMPTY_BYTES : buf.slice(consumed);
     this.waitFor = Math.max(1, this.tail.length);
     if (!final && this.tail.length > 0) {
       // the open field's raw text (its quotes, its quotes doubled) is at most twice
@@ -285,11 +295,12 @@ export class CsvParser {
       // when the field ends); it bounds the memory an unclosed quote can take
       const open = this.tail.length - this.openField;
       if (open > 2 * this.maxFieldBytes + 2) {
-        throw new LimitError(
-          ErrorCode.LIMIT_FIELD_SIZE,
-          `line ${this.openFieldLine}: a field is longer than maxFieldBytes (${this.maxFieldBytes} bytes) and still not finished; raise the limit or check for an unclosed quote`,
-          { line: this.openFieldLine, limit: this.maxFieldBytes },
-        );
+        throw new LimitError('maxFieldBytes', {
+          limit: this.maxFieldBytes,
+          line: this.openFieldLine,
+          subject: 'a field still not finished',
+          hint: 'raise the limit or check for an unclosed quote',
+        });
       }
     }
   }
@@ -298,10 +309,10 @@ export class CsvParser {
    * Before the header: pick the delimiter when none was given, and refuse JSON.
    * @returns false while the header line is incomplete
    */
-  private sniffStart(buf: string, final: boolean): boolean {
+  private sniffStart(buf: Uint8Array, final: boolean): boolean {
     const sniffed = sniffStart(buf, final);
     if (sniffed === null) return false;
-    if (sniffed.json) throw jsonError(buf);
+    if (sniffed.json) throw jsonError(utf8Text(buf, 0, completeUtf8Length(buf.subarray(0, 400))));
     if (this.sniffing) {
       this.delim = sniffed.delimiter;
       this.sniffing = false;
@@ -309,8 +320,8 @@ export class CsvParser {
     return true;
   }
 
-  /** Parse every complete row of `buf`; returns how much of `buf` was consumed. */
-  private scan(buf: string, final: boolean): number {
+  /** Parse every complete row of `buf`; returns how many of its bytes were consumed. */
+  private scan(buf: Uint8Array, final: boolean): number {
     const len = buf.length;
     const delim = this.delim;
     let pos = 0;
@@ -322,18 +333,18 @@ export class CsvParser {
     rows: while (pos < len) {
       const rowLine = line;
       const rowStart = pos;
-      let c = buf.charCodeAt(pos);
+      let c = buf[pos] as number;
       if (c === LF || c === CR || (this.header === null && this.isBlankLine(buf, pos))) {
         let next = pos;
         while (next < len) {
-          c = buf.charCodeAt(next);
+          c = buf[next] as number;
           if (c === LF || c === CR) break;
           next++;
         }
         if (next === len && !final) break;
         if (next < len && c === CR) {
           if (next + 1 === len && !final) break;
-          if (buf.charCodeAt(next + 1) === LF) next++;
+          if (next + 1 < len && buf[next + 1] === LF) next++;
         }
         pos = next + 1;
         line++;
@@ -366,15 +377,23 @@ export class CsvParser {
           nf++;
           break;
         }
-        c = buf.charCodeAt(pos);
+        c = buf[pos] as number;
         if (c === QUOTE) {
           const openLine = line;
           let p = pos + 1;
           let escaped = 0;
+          let breaks = 0;
           let q: number;
           for (;;) {
-            q = buf.indexOf('"', p);
-            if (q === -1 || (q + 1 === len && !final)) {
+            // to the next quote, counting the line breaks inside the field
+            while (p < len) {
+              const d = buf[p] as number;
+              if (d === QUOTE) break;
+              if (d === LF || (d === CR && (p + 1 === len || buf[p + 1] !== LF))) breaks++;
+              p++;
+            }
+            q = p;
+            if (q === len || (q + 1 === len && !final)) {
               if (!final) {
                 this.openField = pos;
                 this.openFieldLine = openLine;
@@ -386,17 +405,14 @@ export class CsvParser {
                 { line: openLine, column: nf + 1 },
               );
             }
-            if (buf.charCodeAt(q + 1) === QUOTE) {
+            if (q + 1 < len && buf[q + 1] === QUOTE) {
               escaped = F_ESCAPED;
               p = q + 2;
               continue;
             }
             break;
           }
-          for (let i = pos + 1; i < q; i++) {
-            const d = buf.charCodeAt(i);
-            if (d === LF || (d === CR && buf.charCodeAt(i + 1) !== LF)) line++;
-          }
+          line += breaks;
           if (nf < cap) {
             starts[nf] = pos + 1;
             ends[nf] = q;
@@ -406,7 +422,7 @@ export class CsvParser {
           nf++;
           pos = q + 1;
           if (pos === len) break;
-          c = buf.charCodeAt(pos);
+          c = buf[pos] as number;
           if (c === delim) {
             pos++;
             continue;
@@ -414,14 +430,14 @@ export class CsvParser {
           if (c !== LF && c !== CR) {
             throw new CsvParseError(
               ErrorCode.PARSE_QUOTE_IN_FIELD,
-              `line ${line}: text follows the closing quote of field ${nf} (${JSON.stringify(buf.slice(pos - 1, pos + 9))}); a quoted field must end at its closing quote — write a quote inside it as ""`,
+              `line ${line}: text follows the closing quote of field ${nf} (${JSON.stringify(this.excerpt(buf, pos - 1))}); a quoted field must end at its closing quote — write a quote inside it as ""`,
               { line, column: nf },
             );
           }
         } else {
           let p = pos;
           while (p < len) {
-            c = buf.charCodeAt(p);
+            c = buf[p] as number;
             if (c === delim || c === LF || c === CR) break;
             p++;
           }
@@ -451,7 +467,7 @@ export class CsvParser {
             this.openFieldLine = rowLine;
             break rows;
           }
-          if (buf.charCodeAt(pos + 1) === LF) pos++;
+          if (pos + 1 < len && buf[pos + 1] === LF) pos++;
         }
         pos++;
         line++;
@@ -459,11 +475,13 @@ export class CsvParser {
       }
       if (this.header === null) {
         if (nf > this.maxColumns) {
-          throw new LimitError(
-            ErrorCode.LIMIT_COLUMNS,
-            `line ${rowLine}: the header has ${nf} columns, more than maxColumns (${this.maxColumns}); raise the limit or check the delimiter`,
-            { line: rowLine, limit: this.maxColumns },
-          );
+          throw new LimitError('maxColumns', {
+            size: nf,
+            limit: this.maxColumns,
+            line: rowLine,
+            subject: 'the header',
+            hint: 'raise the limit or check the delimiter',
+          });
         }
         this.setHeader(buf, nf, rowLine);
         cap = this.ncols;
@@ -487,9 +505,16 @@ export class CsvParser {
     return consumed;
   }
 
-  private isBlankLine(buf: string, pos: number): boolean {
+  /** About 10 characters of `buf` from `pos`, for an error message (whole UTF-8 sequences). */
+  private excerpt(buf: Uint8Array, pos: number): string {
+    let end = Math.min(buf.length, pos + 10);
+    while (end < buf.length && ((buf[end] as number) & 0xc0) === 0x80) end++;
+    return utf8Text(buf, pos, end);
+  }
+
+  private isBlankLine(buf: Uint8Array, pos: number): boolean {
     for (let i = pos; i < buf.length; i++) {
-      const c = buf.charCodeAt(i);
+      const c = buf[i] as number;
       if (c === LF || c === CR) return true;
       if ((c !== SPACE && c !== TAB) || c === this.delim) return false;
     }
@@ -498,35 +523,50 @@ export class CsvParser {
 
   private startRow(line: number): void {
     if (this.nrows >= this.maxRows) {
-      throw new LimitError(
-        ErrorCode.LIMIT_ROWS,
-        `line ${line}: more than maxRows (${this.maxRows}) data rows; raise the limit or send a smaller file`,
-        { line, limit: this.maxRows },
-      );
+      throw new LimitError('maxRows', { limit: this.maxRows, line, hint: 'raise the limit or send a smaller file' });
     }
   }
 
-  private field(buf: string, i: number): string {
-    const s = buf.substring(this.starts[i] as number, this.ends[i] as number);
-    return (this.flags[i] as number) & F_ESCAPED ? s.replaceAll('""', '"') : s;
+  /** Field `i` of the current row, unescaped, into the scratch buffer: its length there. */
+  private unescape(buf: Uint8Array, i: number): number {
+    const s = this.starts[i] as number;
+    const e = this.ends[i] as number;
+    if (this.scratch.length < e - s) this.scratch = new Uint8Array(Math.max(e - s, this.scratch.length * 2));
+    const out = this.scratch;
+    let n = 0;
+    for (let k = s; k < e; k++) {
+      const c = buf[k] as number;
+      out[n++] = c;
+      if (c === QUOTE) k++; // the second quote of a "" pair
+    }
+    return n;
   }
 
-  private checkFieldSize(buf: string, i: number, length: number): void {
-    if (length * 3 <= this.maxFieldBytes) return;
-    const bytes = Buffer.byteLength(this.field(buf, i), 'utf8');
+  /** The text of field `i` of the current row (headers, errors). */
+  private field(buf: Uint8Array, i: number): string {
+    if ((this.flags[i] as number) & F_ESCAPED) return utf8Text(this.scratch, 0, this.unescape(buf, i));
+    return utf8Text(buf, this.starts[i] as number, this.ends[i] as number);
+  }
+
+  /** A field of `length` raw bytes: its value must fit in maxFieldBytes. */
+  private checkFieldSize(buf: Uint8Array, i: number, length: number): void {
+    if (length <= this.maxFieldBytes) return;
+    const bytes = (this.flags[i] as number) & F_ESCAPED ? this.unescape(buf, i) : length;
     if (bytes > this.maxFieldBytes) {
       const line = this.lines[i] as number;
-      throw new LimitError(
-        ErrorCode.LIMIT_FIELD_SIZE,
-        `line ${line}: field ${i + 1} has ${bytes} bytes, more than maxFieldBytes (${this.maxFieldBytes}); raise the limit`,
-        { line, column: i + 1, limit: this.maxFieldBytes },
-      );
+      throw new LimitError('maxFieldBytes', {
+        size: bytes,
+        limit: this.maxFieldBytes,
+        line,
+        column: i + 1,
+        subject: `field ${i + 1}`,
+      });
     }
   }
 
-  private commitRow(buf: string, nf: number): void {
+  private commitRow(buf: Uint8Array, nf: number): void {
     const { starts, ends, flags, lines, builders } = this;
-    const big = this.maxFieldBytes / 3;
+    const big = this.maxFieldBytes;
     for (let i = 0; i < nf; i++) {
       const s = starts[i] as number;
       const e = ends[i] as number;
@@ -536,15 +576,12 @@ export class CsvParser {
       if (f === 0) {
         if (s === e) b.addNull();
         else b.add(buf, s, e, lines[i] as number);
-      } else if (f & F_ESCAPED) {
-        const v = buf.substring(s, e).replaceAll('""', '"');
-        b.add(v, 0, v.length, lines[i] as number);
-      } else b.add(buf, s, e, lines[i] as number);
+      } else if (f & F_ESCAPED) b.add(this.scratch, 0, this.unescape(buf, i), lines[i] as number);
+      else b.add(buf, s, e, lines[i] as number);
     }
     this.nrows++;
   }
-
-  private setHeader(buf: string, nf: number, line: number): void {
+  private setHeader(buf: Uint8Array, nf: number, line: number): void {
     const raw: string[] = [];
     for (let i = 0; i < nf; i++) {
       this.checkFieldSize(buf, i, (this.ends[i] as number) - (this.starts[i] as number));

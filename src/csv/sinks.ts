@@ -1,40 +1,40 @@
 /**
- * Where a string column's values go: JS strings ({@link ArraySink}) or UTF-8
- * bytes in Arrow's layout ({@link Utf8Sink}). Internal.
+ * Where a string column's values go: their UTF-8 bytes, copied from the input
+ * into Arrow's layout ({@link Utf8Sink}). The parse workers hand that layout
+ * on as it is; `parseCSV` turns it into JS strings once, at the end. Internal.
  */
 
 import { Utf8Column } from './layout.js';
 
-/** Where a string column's values go: JS strings, or UTF-8 bytes. */
-export interface StringSink {
-  push(s: string, start: number, end: number): void;
-  pushNull(): void;
-  finish(): ArrayLike<unknown> | Utf8Column;
+// Buffer's own decoders, which work on any Uint8Array without a Buffer view
+const { latin1Slice, utf8Slice } = Buffer.prototype as unknown as {
+  latin1Slice(this: Uint8Array, start: number, end: number): string;
+  utf8Slice(this: Uint8Array, start: number, end: number): string;
+};
+
+/** The text of the UTF-8 bytes `bytes[start, end)` (a U+FEFF in them is kept). */
+export function utf8Text(bytes: Uint8Array, start: number, end: number): string {
+  return utf8Slice.call(bytes, start, end);
 }
 
-export class ArraySink implements StringSink {
-  readonly strs: Array<string | null>;
-  constructor(nulls: number) {
-    this.strs = nulls === 0 ? [] : new Array<string | null>(nulls).fill(null);
-  }
-  push(s: string, start: number, end: number): void {
-    this.strs.push(s.substring(start, end));
-  }
-  pushNull(): void {
-    this.strs.push(null);
-  }
-  finish(): Array<string | null> {
-    return this.strs;
-  }
+/** The text of the ASCII bytes `bytes[start, end)`. */
+export function asciiText(bytes: Uint8Array, start: number, end: number): string {
+  return latin1Slice.call(bytes, start, end);
 }
 
-export class Utf8Sink implements StringSink {
+/** Below this many bytes, a value is copied byte by byte (cheaper than a subarray and `set`). */
+const SHORT = 32;
+
+/** One string column's values as UTF-8 bytes, row offsets and validity. */
+export class Utf8Sink {
   private data = new Uint8Array(1 << 16);
   private offsets = new Int32Array(1024);
   private valid = new Uint8Array(1024);
   private at = 0;
   private n = 0;
   private nulls = 0;
+  /** the bits of every byte so far, OR'd: below 0x80, every value is ASCII */
+  private high = 0;
 
   constructor(nulls: number, capacity = 0) {
     if (capacity > 1024) {
@@ -44,23 +44,36 @@ export class Utf8Sink implements StringSink {
     for (let i = 0; i < nulls; i++) this.pushNull();
   }
 
-  push(s: string, start: number, end: number): void {
+  /** Copy the (valid UTF-8) bytes `bytes[start, end)` as the next value. */
+  push(bytes: Uint8Array, start: number, end: number): void {
     const len = end - start;
-    if (this.at + len * 3 > this.data.length) this.growData(this.at + len * 3);
+    if (this.at + len > this.data.length) this.growData(this.at + len);
     const data = this.data;
     let at = this.at;
-    for (let i = start; i < end; i++) {
-      const c = s.charCodeAt(i);
-      if (c >= 0x80) {
-        // not ASCII: let the encoder handle this value (surrogates and all)
-        at =
-          this.at +
-          Buffer.from(data.buffer, data.byteOffset, data.byteLength).write(s.substring(start, end), this.at, 'utf8');
-        break;
+    if (len < SHORT) {
+      let high = 0;
+      for (let i = start; i < end; i++) {
+        const c = bytes[i] as number;
+        high |= c;
+        data[at++] = c;
       }
-      data[at++] = c;
+      this.high |= high;
+    } else {
+      data.set(bytes.subarray(start, end), at);
+      at += len;
+      this.high = 0x80;
     }
     this.at = at;
+    this.row(1);
+  }
+
+  /** Encode `text` as the next value (a value rebuilt from a number, a date, a boolean). */
+  pushText(text: string): void {
+    if (this.at + text.length * 3 > this.data.length) this.growData(this.at + text.length * 3);
+    const data = this.data;
+    const n = Buffer.from(data.buffer, data.byteOffset, data.byteLength).write(text, this.at, 'utf8');
+    if (n !== text.length) this.high = 0x80;
+    this.at += n;
     this.row(1);
   }
 
@@ -90,6 +103,7 @@ export class Utf8Sink implements StringSink {
     this.data = data;
   }
 
+  /** The values in Arrow's layout. */
   finish(): Utf8Column {
     const n = this.n;
     let validity: Uint8Array | undefined;
@@ -99,5 +113,22 @@ export class Utf8Sink implements StringSink {
       for (let i = 0; i < n; i++) if (v[i]) validity[i >> 3] = (validity[i >> 3] as number) | (1 << (i & 7));
     }
     return new Utf8Column(this.data.subarray(0, this.at), this.offsets.subarray(0, n + 1), validity, this.nulls, n);
+  }
+
+  /** The values as JS strings (`null` where missing). */
+  toArray(): Array<string | null> {
+    const { n, data, offsets, valid } = this;
+    const out = new Array<string | null>(n);
+    // all ASCII: one decode of the whole column, each value a slice of it
+    const whole = this.high < 0x80 ? asciiText(data, 0, this.at) : null;
+    for (let i = 0; i < n; i++) {
+      if (valid[i] === 0) out[i] = null;
+      else {
+        const s = offsets[i] as number;
+        const e = offsets[i + 1] as number;
+        out[i] = whole === null ? utf8Text(data, s, e) : whole.substring(s, e);
+      }
+    }
+    return out;
   }
 }

@@ -23,27 +23,32 @@ export interface Sniffed {
  * Only the header line is read, so every piece of a parallel parse, which
  * sees the same header, decides the same.
  *
- * @param text - the input from its start
- * @param final - no more text follows
+ * @param text - the input from its start, as text or UTF-8 bytes
+ * @param final - no more input follows
  * @returns the decision, or null when the header line is not complete yet
  * @example
  * ```ts
  * sniffStart('a;b\n1,5;2\n', false) // { delimiter: 59 (';'), json: false }
  * ```
  */
-export function sniffStart(text: string, final: boolean): Sniffed | null {
-  let pos = 0;
+export function sniffStart(text: string | Uint8Array, final: boolean): Sniffed | null {
+  // the characters looked at are ASCII: a byte or a UTF-16 unit reads the same
   const len = text.length;
+  const code =
+    typeof text === 'string'
+      ? (i: number) => text.charCodeAt(i)
+      : (i: number) => (i < len ? (text[i] as number) : Number.NaN);
+  let pos = 0;
   // skip blank lines (spaces and tabs only) before the header
   for (;;) {
     let p = pos;
-    while (p < len && (text.charCodeAt(p) === 32 || text.charCodeAt(p) === 9)) p++;
+    while (p < len && (code(p) === 32 || code(p) === 9)) p++;
     if (p === len) {
       if (!final) return null;
       pos = p;
       break;
     }
-    const c = text.charCodeAt(p);
+    const c = code(p);
     if (c !== 10 && c !== 13) break;
     pos = p + 1;
   }
@@ -52,7 +57,7 @@ export function sniffStart(text: string, final: boolean): Sniffed | null {
   let quoted = false;
   let p = pos;
   for (; p < len; p++) {
-    const c = text.charCodeAt(p);
+    const c = code(p);
     if (c === 34) quoted = !quoted;
     else if (!quoted) {
       if (c === 10 || c === 13) break;
@@ -63,8 +68,8 @@ export function sniffStart(text: string, final: boolean): Sniffed | null {
   if (p === len && !final) return null;
   let best = 0;
   for (let k = 1; k < counts.length; k++) if ((counts[k] as number) > (counts[best] as number)) best = k;
-  const first = text.charCodeAt(pos);
-  const second = text.charCodeAt(pos + 1);
+  const first = code(pos);
+  const second = code(pos + 1);
   const json =
     (first === 123 || first === 91) &&
     (Number.isNaN(second) ||

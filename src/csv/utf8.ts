@@ -20,12 +20,12 @@ export function completeUtf8Length(bytes: Uint8Array): number {
   return n;
 }
 
-/** Physical lines ended in `text` (LF, CRLF, lone CR). */
-export function countLines(text: string): number {
+/** Physical lines ended in `bytes` (LF, CRLF, lone CR). */
+export function countLines(bytes: Uint8Array): number {
   let n = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === LF || (c === CR && text.charCodeAt(i + 1) !== LF)) n++;
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i];
+    if (c === LF || (c === CR && bytes[i + 1] !== LF)) n++;
   }
   return n;
 }
