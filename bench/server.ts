@@ -13,6 +13,8 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { serve } = require('../dist/index.js') as typeof import('../src/index.js');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { ipcByteLength } = require('../dist/arrow/ipc.js') as typeof import('../src/arrow/ipc.js');
 
 const now = () => performance.timeOrigin + performance.now();
 
@@ -30,7 +32,12 @@ async function main(): Promise<void> {
   sampler.unref();
   // storedBytes: the stored table's Arrow IPC, which its columns are views of
   server.on('dataset', (d) =>
-    process.send?.({ dataset: d.name, rows: d.summary.rows, at: now(), storedBytes: d.ipc?.byteLength ?? -1 }),
+    process.send?.({
+      dataset: d.name,
+      rows: d.summary.rows,
+      at: now(),
+      storedBytes: d.ipc ? ipcByteLength(d.ipc) : -1,
+    }),
   );
   process.on('message', (m: string) => {
     if (m === 'reset') {

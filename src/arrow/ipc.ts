@@ -57,7 +57,7 @@ export interface ColumnsLike {
  * const bytes = columnsToIPC(parseCSV(text)); aq.fromArrow(bytes)
  * ```
  */
-export function columnsToIPC(data: ColumnsLike): Uint8Array {
+export function columnsToIPC(data: ColumnsLike, options: { shared?: boolean } = {}): Uint8Array {
   const entries: Array<[string, Column<unknown>]> = [];
   let rows = -1;
   data.columns.forEach((column, i) => {
@@ -68,7 +68,51 @@ export function columnsToIPC(data: ColumnsLike): Uint8Array {
   // tableFromColumns takes [name, column] pairs, so "__proto__" or
   // "constructor" as a column name is an ordinary name
   const table = tableFromColumns(entries);
-  return tableToIPC(table, { format: 'stream' }) as Uint8Array;
+  if (!options.shared) return tableToIPC(table, { format: 'stream' }) as Uint8Array;
+  return tableToIPC(table, { format: 'stream', sink: new SharedSink() as never }) as Uint8Array;
+}
+
+/**
+ * flechette's IPC sink, writing into shared memory: the bytes are collected
+ * and copied once into a SharedArrayBuffer (the copy the in-memory sink makes
+ * into an ordinary buffer), which the server's threads then read in place.
+ */
+class SharedSink {
+  private readonly parts: Uint8Array[] = [];
+  private size = 0;
+  write(bytes: Uint8Array): void {
+    this.parts.push(bytes);
+    this.size += bytes.byteLength;
+  }
+  pad(count: number): void {
+    this.write(new Uint8Array(count));
+  }
+  finish(): Uint8Array {
+    const out = new Uint8Array(new SharedArrayBuffer(this.size));
+    let at = 0;
+    for (const p of this.parts) {
+      out.set(p, at);
+      at += p.byteLength;
+    }
+    return out;
+  }
+}
+
+/**
+ * A table as Arrow IPC: one stream, or the streams of a parallel parse's
+ * pieces in order (each complete, all with the same schema and no
+ * dictionaries), which read as one table — the batches of each, in order.
+ */
+export type ArrowStreams = Uint8Array | readonly Uint8Array[];
+
+/** The streams of `ipc` as a list. */
+export function streamList(ipc: ArrowStreams): readonly Uint8Array[] {
+  return ipc instanceof Uint8Array ? [ipc] : ipc;
+}
+
+/** The bytes of the one stream {@link ipcFragments} gives. */
+export function ipcByteLength(ipc: ArrowStreams): number {
+  return ipcFragments(ipc).reduce((n, f) => n + f.byteLength, 0);
 }
 
 /** The end-of-stream marker of an Arrow IPC stream. */
@@ -84,13 +128,15 @@ function arrowType(kind: ArrowColumn['type'] | 'utf8'): DataType {
 }
 
 /**
- * One Arrow IPC stream holding the record batches of several streams that have
- * the same schema and no dictionaries (the pieces of a parallel parse, each
- * encoded by its own worker): the first stream's schema, every stream's
- * batches in order, one end marker. Batches are position independent, so this
- * is a copy, not an encoding.
+ * Views of `ipc` whose concatenation is one Arrow IPC stream: the first
+ * stream's schema, every stream's batches in order, one end marker. Batches
+ * are position independent, so sending or writing these views one after the
+ * other gives one stream without copying the table (a single stream is given
+ * as it is).
  */
-export function concatIPCStreams(streams: readonly Uint8Array[]): Uint8Array {
+export function ipcFragments(ipc: ArrowStreams): Uint8Array[] {
+  const streams = streamList(ipc);
+  if (streams.length === 1) return [streams[0] as Uint8Array];
   const bodies = streams.map((s, k) => {
     const view = new DataView(s.buffer, s.byteOffset, s.byteLength);
     if (s.byteLength < 16 || view.getInt32(0, true) !== -1 || view.getInt32(s.byteLength - 8, true) !== -1)
@@ -99,17 +145,8 @@ export function concatIPCStreams(streams: readonly Uint8Array[]): Uint8Array {
     const start = k === 0 ? 0 : 8 + view.getInt32(4, true);
     return s.subarray(start, s.byteLength - END_OF_STREAM.byteLength);
   });
-  // shared memory: the server's query workers read the stored dataset in place
-  const out = new Uint8Array(
-    new SharedArrayBuffer(bodies.reduce((n, b) => n + b.byteLength, END_OF_STREAM.byteLength)),
-  );
-  let at = 0;
-  for (const b of bodies) {
-    out.set(b, at);
-    at += b.byteLength;
-  }
-  out.set(END_OF_STREAM, at);
-  return out;
+  bodies.push(END_OF_STREAM);
+  return bodies;
 }
 
 interface BatchParts {
@@ -254,17 +291,18 @@ export function tableToArrowIPC(table: ColumnTable): Uint8Array {
  * leading U+FEFF kept), Arrow dates as `Date`s at local midnight of their
  * calendar day, timestamps as `Date`s of their instant.
  *
- * @param bytes - IPC stream or file bytes
+ * @param ipc - IPC stream or file bytes, or the streams of a parallel parse (see {@link ArrowStreams})
  * @example
  * ```ts
  * tableFromArrowIPC(tableToArrowIPC(table)) // the same values
  * ```
  */
-export function tableFromArrowIPC(bytes: Uint8Array): ColumnTable {
+export function tableFromArrowIPC(ipc: ArrowStreams): ColumnTable {
   // Arrow reads typed arrays straight out of the buffer, which needs 8-byte
   // alignment; Node's Buffer pool and ws hand out slices at any offset
-  const aligned = bytes.byteOffset % 8 === 0 ? bytes : new Uint8Array(bytes);
-  const arrow = withRawNames(tableFromIPC(aligned, { useDate: true }), aligned);
+  const aligned = streamList(ipc).map((bytes) => (bytes.byteOffset % 8 === 0 ? bytes : new Uint8Array(bytes)));
+  const first = aligned[0] as Uint8Array;
+  const arrow = withRawNames(tableFromIPC(aligned.length === 1 ? first : aligned, { useDate: true }), first);
   return aq.fromArrow(localizeArrow(arrow) as never) as ColumnTable;
 }
 

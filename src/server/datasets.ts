@@ -5,6 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { ColumnTable } from 'arquero';
+import type { ArrowStreams } from '../arrow/ipc.js';
 import type { ColumnInfo } from '../csv/index.js';
 import type { DatasetSummary } from '../protocol/messages.js';
 
@@ -15,8 +16,8 @@ export interface Dataset {
   /** column types and exact-text formats, from the parse */
   columns: ColumnInfo[];
   summary: DatasetSummary;
-  /** the table as Arrow IPC, kept when the parse produced it, to send back without re-encoding */
-  ipc: Uint8Array | null;
+  /** the table as Arrow IPC (in shared memory), kept when the parse produced it, to send back and query without re-encoding */
+  ipc: ArrowStreams | null;
   /** who stored it: the uploading client's identity (see `ConnectOptions.clientId`) */
   owner: string;
 }

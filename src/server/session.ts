@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { WebSocket } from 'ws';
-import { tableToArrowIPC } from '../arrow/ipc.js';
+import { type ArrowStreams, ipcFragments, tableToArrowIPC } from '../arrow/ipc.js';
 import { type CsvSocketError, ErrorCode, ProtocolError, QueryError, toCsvSocketError } from '../errors.js';
 import type { Limits } from '../protocol/limits.js';
 import { CHUNK_BYTES, WINDOW_BYTES } from '../protocol/limits.js';
@@ -129,7 +129,7 @@ export class Session {
   }
 
   /** Send a server message (and a table frame with its rid): how live updates reach this client. */
-  notify(message: ServerMessage, table?: Uint8Array): void {
+  notify(message: ServerMessage, table?: ArrowStreams): void {
     this.send(message);
     if (table) this.sendTable(message.type === 'error' || message.type === 'welcome' ? 0 : message.rid, table);
   }
@@ -269,13 +269,17 @@ export class Session {
     if (table) this.sendTable(upload.rid, dataset.ipc ?? tableToArrowIPC(dataset.table));
   }
 
-  private sendTable(rid: number, ipc: Uint8Array): void {
+  private sendTable(rid: number, ipc: ArrowStreams): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
     const header = encodeFrameHeader(FrameKind.table, rid, 0);
-    // two fragments of one message: copying a large table behind its header
-    // (Buffer.concat) blocked the event loop for ~40 ms per 50 MB
+    // fragments of one message: copying a large table behind its header
+    // (Buffer.concat) blocked the event loop for ~40 ms per 50 MB, and the
+    // pieces of a parallel parse are sent as one stream without a copy
     this.ws.send(header, { binary: true, fin: false });
-    this.ws.send(ipc, { binary: true, fin: true });
+    const fragments = ipcFragments(ipc);
+    fragments.forEach((f, i) => {
+      this.ws.send(f, { binary: true, fin: i === fragments.length - 1 });
+    });
   }
 
   private onQuery(rid: number, name: string, input: unknown): void {

@@ -6,7 +6,7 @@
  *
  *   parse result ─▶ owner check ─▶ dataset (append: concat) ─▶ persist ─▶ Datasets.put ─▶ remember
  */
-import { headOf, tableFromArrowIPC } from '../arrow/ipc.js';
+import { type ArrowStreams, headOf, tableFromArrowIPC } from '../arrow/ipc.js';
 import { AuthError, ErrorCode } from '../errors.js';
 import type { DatasetSummary } from '../protocol/messages.js';
 import { appendTable } from './append.js';
@@ -65,7 +65,7 @@ function remember(ctx: UploadContext, id: string, dataset: Dataset): void {
 /** The dataset an upload's parse result makes, appended to `previous` in append mode. */
 function datasetOf(upload: Upload, result: IngestResult, previous: Dataset | undefined): Dataset {
   let table = tableFromArrowIPC(result.ipc);
-  let ipc: Uint8Array | null = result.ipc;
+  let ipc: ArrowStreams | null = result.ipc;
   let { columns, head, rows } = result;
   if (upload.mode === 'append' && previous) {
     // each column typed as a first parse of all the rows would type it (append.ts)

@@ -14,7 +14,7 @@
  * server buffer without bound.
  */
 import type { ColumnTable } from 'arquero';
-import { tableToArrowIPC } from '../arrow/ipc.js';
+import { type ArrowStreams, tableToArrowIPC } from '../arrow/ipc.js';
 import { CsvParseError, type CsvSocketError, ErrorCode } from '../errors.js';
 import type { ServerMessage } from '../protocol/messages.js';
 import type { Dataset, Datasets } from './datasets.js';
@@ -27,7 +27,7 @@ export const MAX_SUBSCRIPTIONS = 64;
 /** What the hub needs from a connection. */
 export interface Subscriber {
   /** Send a message, and a table frame with the same rid after it. */
-  notify(message: ServerMessage, table?: Uint8Array): void;
+  notify(message: ServerMessage, table?: ArrowStreams): void;
   /** Bytes queued on the socket, not yet sent. */
   readonly bufferedAmount: number;
 }

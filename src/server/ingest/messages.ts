@@ -4,6 +4,7 @@
  * transferred through `postMessage`, never JSON.
  */
 
+import type { ArrowStreams } from '../../arrow/ipc.js';
 import type { ColumnInfo, CsvOptions } from '../../csv/index.js';
 import type { ColumnDecision } from '../../csv/merge.js';
 import type { PieceState } from '../../csv/pieces.js';
@@ -12,7 +13,8 @@ import type { UploadFormat } from '../../protocol/messages.js';
 
 /** What a finished parse yields. */
 export interface IngestResult {
-  ipc: Uint8Array;
+  /** the table as Arrow IPC: one stream, or one per piece of a parallel parse, in order */
+  ipc: ArrowStreams;
   columns: ColumnInfo[];
   rows: number;
   warnings: string[];
@@ -44,7 +46,6 @@ export type ToWorker =
   | { op: 'chunk'; id: number; bytes: Uint8Array }
   | { op: 'seal'; id: number; final: boolean; whole: boolean }
   | { op: 'finish'; id: number; decisions: ColumnDecision[]; headRows: number }
-  | { op: 'join'; id: number; streams: Uint8Array[] }
   | { op: 'end'; id: number }
   | { op: 'abort'; id: number };
 
@@ -54,5 +55,4 @@ export type FromWorker =
   | { op: 'sealed'; id: number; state: PieceState }
   | ({ op: 'done'; id: number } & IngestResult)
   | { op: 'columns'; id: number; stream: Uint8Array; head: Array<Array<string | null>> }
-  | { op: 'joined'; id: number; ipc: Uint8Array }
   | { op: 'error'; id: number; code: string; message: string; context: ErrorContext };

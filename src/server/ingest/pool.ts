@@ -12,15 +12,15 @@
  * consecutive pieces to the least busy workers. Every later piece starts with
  * a copy of the header line. Each piece reports per-column type statistics; the
  * merge picks, per column, exactly the type one parser reading the whole file
- * would (see mergeColumnStats), each piece converts its columns to it and
- * encodes them as an IPC stream (in parallel), and one worker copies the
- * pieces' record batches into one stream (a batch per piece). Lines are
+ * would (see mergeColumnStats), and each piece converts its columns to it and
+ * encodes them as an IPC stream in shared memory (in parallel). The table is
+ * the pieces' streams in order, never copied into one (see ArrowStreams). Lines are
  * counted per piece and shifted once the pieces before are known; the error of
  * the earliest piece wins.
  *
  *   socket chunk ─▶ Ingest.push ─▶ cut? ─▶ worker: CsvParser.push ─▶ 'parsed' offset
  *   cut          ─▶ seal piece ─▶ 'sealed' stats
- *   end          ─▶ seal last ─▶ merge types ─▶ finish: each piece's IPC ─▶ join: one IPC ─▶ IPC + summary
+ *   end          ─▶ seal last ─▶ merge types ─▶ finish: each piece's IPC ─▶ the pieces' IPC + summary
  */
 import { availableParallelism, freemem } from 'node:os';
 import { extname, join } from 'node:path';
@@ -46,7 +46,7 @@ interface PooledWorker {
   active: number;
 }
 
-/** One worker job: a piece of a parse (or the whole of it), or the final join. */
+/** One worker job: a piece of a parse (or the whole of it). */
 interface Piece {
   job: number;
   worker: PooledWorker;
@@ -54,7 +54,7 @@ interface Piece {
   sent: number;
   parsed: number;
   sealed?: PieceState;
-  /** the piece's columns as an Arrow IPC stream, for the join */
+  /** the piece's columns as an Arrow IPC stream */
   stream?: Uint8Array;
   head?: Array<Array<string | null>>;
   error?: { code: string; message: string; context: ErrorContext };
@@ -81,7 +81,6 @@ interface Parse {
   merged?: Omit<IngestResult, 'ipc' | 'head'>;
   /** rows per byte, estimated from the line breaks before the first cut */
   rowsPerByte?: number;
-  join?: Piece;
 }
 
 /** Options of the parse pool. */
@@ -393,7 +392,7 @@ export class Ingest {
 
   /** Free every job of a parse (in the workers too). */
   private releaseAll(parse: Parse): void {
-    for (const piece of [...parse.pieces, ...(parse.join ? [parse.join] : [])]) {
+    for (const piece of parse.pieces) {
       if (piece.released) continue;
       if (this.pool.includes(piece.worker)) this.post(piece.worker, { op: 'abort', id: piece.job });
       this.release(piece);
@@ -464,20 +463,11 @@ export class Ingest {
         this.release(piece);
         piece.stream = m.stream;
         piece.head = m.head;
-        this.join(parse);
+        this.complete(parse);
         break;
-      case 'joined': {
-        this.release(piece);
-        const merged = parse.merged;
-        if (!merged) return;
-        const head: Array<Array<string | null>> = [];
-        for (const p of parse.pieces) head.push(...(p.head ?? []));
-        parse.finish?.resolve({ ipc: m.ipc, ...merged, head: head.slice(0, HEAD_ROWS) });
-        break;
-      }
       case 'error':
         this.release(piece);
-        if (parse.pieces.length === 1 || parse.join === piece) {
+        if (parse.pieces.length === 1) {
           this.fail(parse, errorFromWire(m.code, m.message, m.context));
         } else {
           piece.error = { code: m.code, message: m.message, context: m.context };
@@ -536,23 +526,17 @@ export class Ingest {
     }
   }
 
-  /** Every piece has its columns typed: write them as one IPC stream in one worker. */
-  private join(parse: Parse): void {
+  /** Every piece has its columns typed: the table is their streams, in order. */
+  private complete(parse: Parse): void {
     const merged = parse.merged;
     if (!merged || !parse.pieces.every((p) => p.stream)) return;
-    const streams = parse.pieces.map((p) => p.stream as Uint8Array);
-    for (const p of parse.pieces) delete p.stream;
-    const worker = this.pick();
-    const piece: Piece = { job: this.nextJob++, worker, sent: 0, parsed: 0, released: false };
-    worker.active++;
-    if (worker.active === 1) worker.worker.ref();
-    parse.join = piece;
-    this.jobs.set(piece.job, { parse, piece });
-    this.post(
-      worker,
-      { op: 'join', id: piece.job, streams },
-      streams.map((s) => s.buffer as ArrayBuffer),
-    );
+    const ipc = parse.pieces.map((p) => p.stream as Uint8Array);
+    const head: Array<Array<string | null>> = [];
+    for (const p of parse.pieces) {
+      delete p.stream;
+      head.push(...(p.head ?? []));
+    }
+    parse.finish?.resolve({ ipc, ...merged, head: head.slice(0, HEAD_ROWS) });
   }
 
   private onWorkerDeath(pooled: PooledWorker, err: Error): void {

@@ -1,15 +1,15 @@
 /**
  * The parse worker: runs PieceParser (a CsvParser) for any number of uploads (or pieces of
- * uploads, see ingest.ts) at once and answers each with Arrow IPC bytes
- * (transferred, not copied).
+ * uploads, see pool.ts) at once and answers each with Arrow IPC bytes written
+ * into shared memory, which the main thread and the query workers read in
+ * place (neither copied nor transferred).
  *
  *   begin (+ header prefix for a later piece) ─▶ chunk… ─▶ seal ─▶ 'sealed' stats
- *   finish (the merged column types) ─▶ columnsToIPC ─▶ 'columns' (a piece's IPC) + head
- *   join (the pieces' IPC streams) ─▶ one IPC stream (a copy) ─▶ 'joined'
+ *   finish (the merged column types) ─▶ columnsToIPC ─▶ 'columns' (a piece's IPC stream) + head
  */
 import { parentPort } from 'node:worker_threads';
 import { checkArrowUpload } from '../../arrow/check.js';
-import { columnsToIPC, concatIPCStreams, describeTable, tableFromArrowIPC } from '../../arrow/ipc.js';
+import { columnsToIPC, describeTable, tableFromArrowIPC } from '../../arrow/ipc.js';
 import { type ColumnInfo, formatValue, Utf8Column } from '../../csv/index.js';
 import { ArrowColumn } from '../../csv/layout.js';
 import { mergeColumnStats } from '../../csv/merge.js';
@@ -37,12 +37,14 @@ const garbage = new IdleCollector(() => jobs.size === 0, 0);
 
 // string columns as UTF-8 bytes: no JS string per cell, and Arrow-ready
 const UTF8 = { utf8Strings: true };
+// every table is written into shared memory (see the module comment)
+const SHARED = { shared: true };
 const port = parentPort;
 if (!port) throw new Error('ingest/worker.ts runs as a worker thread');
 
 function send(message: FromWorker, transfer: ArrayBuffer[] = []): void {
   port?.postMessage(message, transfer);
-  if (message.op === 'done' || message.op === 'joined' || message.op === 'error') garbage.schedule();
+  if (message.op === 'done' || message.op === 'columns' || message.op === 'error') garbage.schedule();
 }
 
 function fail(id: number, err: unknown): void {
@@ -74,7 +76,7 @@ function head(columns: ColumnInfo[], values: Array<ArrayLike<unknown>>, rows: nu
 /** Build the Arrow IPC of a finished piece (or whole parse) and send it. */
 function done(id: number, parsed: ReturnType<PieceParser['finishPiece']>, warnings: string[], headRows: number): void {
   const values = parsed.values as unknown as Array<ArrayLike<unknown>>;
-  const ipc = columnsToIPC({ columns: parsed.columns, values });
+  const ipc = columnsToIPC({ columns: parsed.columns, values }, SHARED);
   const result: FromWorker = {
     op: 'done',
     id,
@@ -84,7 +86,7 @@ function done(id: number, parsed: ReturnType<PieceParser['finishPiece']>, warnin
     warnings,
     head: head(parsed.columns, values, parsed.rows, headRows),
   };
-  send(result, [ipc.buffer as ArrayBuffer]);
+  send(result);
 }
 
 /** A new parse, or a later piece of one (with the header line before it). */
@@ -138,10 +140,8 @@ function finish(m: Extract<ToWorker, { op: 'finish' }>): void {
   jobs.delete(m.id);
   const parsed = job.parser.finishPiece(m.decisions);
   const values = parsed.values as unknown as Array<ArrayLike<unknown>>;
-  const stream = columnsToIPC({ columns: parsed.columns, values });
-  send({ op: 'columns', id: m.id, stream, head: head(parsed.columns, values, parsed.rows, m.headRows) }, [
-    stream.buffer as ArrayBuffer,
-  ]);
+  const stream = columnsToIPC({ columns: parsed.columns, values }, SHARED);
+  send({ op: 'columns', id: m.id, stream, head: head(parsed.columns, values, parsed.rows, m.headRows) });
 }
 
 /** The whole input has arrived (a one-piece CSV, pandas JSON or Arrow): finish it. */
@@ -158,7 +158,7 @@ function end(m: Extract<ToWorker, { op: 'end' }>): void {
   }
   if (!job.parser) return;
   const parsed = job.parser.end();
-  const ipc = columnsToIPC(parsed);
+  const ipc = columnsToIPC(parsed, SHARED);
   const { columns, rows, warnings } = parsed;
   const result: FromWorker = {
     op: 'done',
@@ -169,7 +169,7 @@ function end(m: Extract<ToWorker, { op: 'end' }>): void {
     warnings,
     head: head(columns, parsed.values, rows, job.headRows),
   };
-  send(result, [ipc.buffer as ArrayBuffer]);
+  send(result);
 }
 
 /**
@@ -203,11 +203,6 @@ port.on('message', (m: ToWorker) => {
         return seal(m);
       case 'finish':
         return finish(m);
-      case 'join': {
-        const ipc = concatIPCStreams(m.streams);
-        // shared, not transferred: a SharedArrayBuffer cannot be in a transfer list
-        return send({ op: 'joined', id: m.id, ipc }, ipc.buffer instanceof SharedArrayBuffer ? [] : [ipc.buffer]);
-      }
       case 'end':
         return end(m);
       case 'abort':

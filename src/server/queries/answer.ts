@@ -5,20 +5,23 @@
  * first rows as text).
  */
 import type { ColumnTable } from 'arquero';
-import { headOf, inferColumns, tableToArrowIPC } from '../../arrow/ipc.js';
+import { type ArrowStreams, headOf, inferColumns, tableToArrowIPC } from '../../arrow/ipc.js';
 import type { ColumnInfo } from '../../csv/index.js';
 import type { Filter } from '../../query/index.js';
 import { type Query, runQuery } from '../../query/index.js';
 
 /** A query's result as it travels back to the client. */
 export interface QueryAnswer {
-  /** the result table as Arrow IPC (stream format) */
-  ipc: Uint8Array;
+  /** the result table as Arrow IPC (stream format; a whole dataset: its stored streams) */
+  ipc: ArrowStreams;
   rows: number;
   columns: ColumnInfo[];
   /** the first rows, exact text per cell */
   head: Array<Array<string | null>>;
 }
+
+/** A computed result: one IPC stream. */
+export type EncodedAnswer = QueryAnswer & { ipc: Uint8Array };
 
 /** Cells a head query (`limit` without filter, groupby or sort) may copy on the main thread. */
 export const INLINE_CELLS = 20_000;
@@ -73,7 +76,7 @@ export function answerQuery(
   known: readonly ColumnInfo[],
   query: Query,
   maxRows: number,
-): QueryAnswer {
+): EncodedAnswer {
   const result = runQuery(table, query, { maxRows });
   // filter, sort, select and limit keep the dataset's columns as they are; only
   // a grouped result has new columns whose types must be read from the values
@@ -105,7 +108,7 @@ export function answerBoundedQuery(
   known: readonly ColumnInfo[],
   query: Query,
   maxRows: number,
-): QueryAnswer | null {
+): EncodedAnswer | null {
   if (queryWork(table, query) <= INLINE_WORK) return answerQuery(table, known, query, maxRows);
   const { filter, groupby, rollup, sort, limit, offset, ...rest } = query;
   if (filter !== undefined || groupby !== undefined || rollup !== undefined || limit === undefined) return null;

@@ -47,8 +47,8 @@ export type ToQueryWorker =
       id: number;
       /** the dataset version: the worker decodes each key once */
       key: number;
-      /** the dataset as Arrow IPC, in a SharedArrayBuffer (shared, not copied) */
-      ipc: Uint8Array;
+      /** the dataset as Arrow IPC streams, in SharedArrayBuffers (shared, not copied) */
+      ipc: readonly Uint8Array[];
       columns: ColumnInfo[];
       query: Query;
       maxRows: number;

@@ -5,15 +5,15 @@
  * its decoded table. When a dataset is replaced or dropped its key is
  * forgotten, and the workers drop what they decoded.
  */
-import { tableToArrowIPC } from '../../arrow/ipc.js';
+import { streamList, tableToArrowIPC } from '../../arrow/ipc.js';
 import type { Dataset, Datasets } from '../datasets.js';
 
 /** A dataset version shared with the workers. */
 export interface SharedDataset {
   /** the version's key: a worker decodes each key once */
   key: number;
-  /** the IPC bytes, in a SharedArrayBuffer */
-  ipc: Uint8Array;
+  /** the IPC streams, in SharedArrayBuffers */
+  ipc: readonly Uint8Array[];
   /** already replaced or dropped when first shared: forgotten after each query */
   stale: boolean;
 }
@@ -44,15 +44,14 @@ export class SharedDatasets {
     if (shared) return shared;
     // a dataset built on this thread (an append) has no IPC yet: encoded once
     // here, which costs time in proportion to the table (see docs/security.md)
-    const ipc = dataset.ipc ?? tableToArrowIPC(dataset.table);
-    let bytes: Uint8Array;
-    if (ipc.buffer instanceof SharedArrayBuffer && ipc.byteOffset % 8 === 0) bytes = ipc;
-    else {
-      bytes = new Uint8Array(new SharedArrayBuffer(ipc.byteLength));
-      bytes.set(ipc);
-    }
+    const ipc = streamList(dataset.ipc ?? tableToArrowIPC(dataset.table)).map((part) => {
+      if (part.buffer instanceof SharedArrayBuffer && part.byteOffset % 8 === 0) return part;
+      const bytes = new Uint8Array(new SharedArrayBuffer(part.byteLength));
+      bytes.set(part);
+      return bytes;
+    });
     const stale = this.datasets.get(dataset.name) !== dataset;
-    shared = { key: this.nextKey++, ipc: bytes, stale };
+    shared = { key: this.nextKey++, ipc, stale };
     this.shared.set(dataset, shared);
     if (!stale) {
       this.retire(dataset.name);

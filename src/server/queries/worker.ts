@@ -26,7 +26,7 @@ const garbage = new IdleCollector(() => true, 200);
 const port = parentPort;
 if (!port) throw new Error('queries/worker.ts runs as a worker thread');
 
-function tableOf(key: number, ipc: Uint8Array): ColumnTable {
+function tableOf(key: number, ipc: readonly Uint8Array[]): ColumnTable {
   let table = tables.get(key);
   if (table) tables.delete(key);
   // numeric columns are views into the shared bytes: decoding copies no data

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { tableFromIPC } from '@uwdata/flechette';
-import { columnsToIPC, tableFromArrowIPC } from '../../../src/arrow/ipc.js';
+import { columnsToIPC, ipcFragments, tableFromArrowIPC } from '../../../src/arrow/ipc.js';
 import { type CsvOptions, CsvParser, parseCSV, Utf8Column } from '../../../src/csv/index.js';
 import { ErrorCode, LimitError } from '../../../src/errors.js';
 import { Ingest, type IngestResult } from '../../../src/server/ingest/pool.js';
@@ -69,7 +69,7 @@ async function ingest(
 
 /** Record batches in the result's IPC (more than one when it was parsed in pieces). */
 function batches(result: IngestResult): number {
-  const table = tableFromIPC(result.ipc.byteOffset % 8 === 0 ? result.ipc : new Uint8Array(result.ipc));
+  const table = tableFromIPC(ipcFragments(result.ipc).map((f) => new Uint8Array(f)));
   return table.numCols === 0 ? 0 : (table.getChildAt(0)?.data.length ?? 0);
 }
 
