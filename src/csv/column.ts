@@ -60,14 +60,14 @@ function scanNumber(s: Uint8Array, start: number, end: number): number {
     i++;
   }
   const intStart = i;
+  // m, the digits read as one integer, is exact while it stays below 2^53: every
+  // partial value is smaller than the whole
   let m = 0;
-  let sig = 0;
   let c = 0;
   while (i < end) {
     c = s[i] as number;
     const d = c - 48;
     if (d < 0 || d > 9) break;
-    if (sig > 0 || d !== 0) sig++;
     m = m * 10 + d;
     i++;
   }
@@ -76,7 +76,7 @@ function scanNumber(s: Uint8Array, start: number, end: number): number {
   if (intDigits > 1 && s[intStart] === 48) return 0; // leading zero: 00501
   if (i === end) {
     // Past 2^53 the running product stays unsafe, so the check is exact.
-    if (sig > 16 || !Number.isSafeInteger(m) || (neg && m === 0)) return 0;
+    if (!Number.isSafeInteger(m) || (neg && m === 0)) return 0;
     gValue = neg ? -m : m;
     gDec = 0;
     gShortest = true;
@@ -88,7 +88,6 @@ function scanNumber(s: Uint8Array, start: number, end: number): number {
   while (i < end) {
     const d = (s[i] as number) - 48;
     if (d < 0 || d > 9) break;
-    if (sig > 0 || d !== 0) sig++;
     m = m * 10 + d;
     i++;
   }
@@ -97,9 +96,10 @@ function scanNumber(s: Uint8Array, start: number, end: number): number {
   if (neg && m === 0) return 0; // -0.0 prints as 0.0
   let v: number;
   let shortest: boolean;
-  if (sig <= 15 && fracDigits <= 22) {
-    // m < 10^15 and 10^f are exact, and IEEE division rounds correctly, so this
-    // is Number(text); 15 significant digits always round-trip (DBL_DIG).
+  if (m < 1e15 && fracDigits <= 22) {
+    // m < 10^15 (at most 15 significant digits) and 10^f are exact, and IEEE
+    // division rounds correctly, so this is Number(text); 15 significant digits
+    // always round-trip (DBL_DIG).
     v = m / (POW10[fracDigits] as number);
     shortest = s[end - 1] !== 48 && v >= 1e-6;
     if (neg) v = -v;
@@ -113,6 +113,26 @@ function scanNumber(s: Uint8Array, start: number, end: number): number {
   gDec = fracDigits;
   gShortest = shortest;
   return 2;
+}
+
+// Calendar tables for scanDate (years 0000–9999): a lookup instead of the
+// divisions of daysFromCivil, for every date cell
+const LEAP = new Uint8Array(10000);
+const YEAR_START = new Int32Array(10000);
+for (let y = 0; y < 10000; y++) {
+  LEAP[y] = daysInMonth(y, 2) === 29 ? 1 : 0;
+  YEAR_START[y] = daysFromCivil(y, 1, 1);
+}
+/** days in month m (1–12) at [13 * leap + m], and days before it in the year */
+const MONTH_LEN = new Int32Array(26);
+const MONTH_START = new Int32Array(26);
+for (let leap = 0; leap < 2; leap++) {
+  for (let m = 1, before = 0; m <= 12; m++) {
+    const n = daysInMonth(leap ? 2000 : 2001, m);
+    MONTH_LEN[13 * leap + m] = n;
+    MONTH_START[13 * leap + m] = before;
+    before += n;
+  }
 }
 
 /** Days since 1970-01-01 of the bytes `YYYY-MM-DD` (a real calendar date), or NaN. */
@@ -131,8 +151,10 @@ function scanDate(s: Uint8Array, start: number, end: number): number {
   if (m1 < 0 || m1 > 9 || m2 < 0 || m2 > 9 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9) return Number.NaN;
   const m = m1 * 10 + m2;
   const d = d1 * 10 + d2;
-  if (m < 1 || m > 12 || d < 1 || d > daysInMonth(y, m)) return Number.NaN;
-  return daysFromCivil(y, m, d);
+  if (m < 1 || m > 12 || d < 1) return Number.NaN;
+  const at = 13 * (LEAP[y] as number) + m;
+  if (d > (MONTH_LEN[at] as number)) return Number.NaN;
+  return (YEAR_START[y] as number) + (MONTH_START[at] as number) + d - 1;
 }
 
 /** The bytes `s[start, end)` are `true` (1), `false` (0), or neither (-1). */
@@ -225,6 +247,19 @@ export class ColumnBuilder {
       this.nums[n] = Number.NaN;
     }
     this.n = n + 1;
+  }
+
+  /**
+   * Remove the last value (of a row that turned out incomplete; the parser
+   * adds it again with the rest of the row). What the value taught the column
+   * about its type stays: the same value comes back.
+   */
+  pop(): void {
+    const n = this.n - 1;
+    this.n = n;
+    if (this.kind === K_STR) {
+      if (this.strs.pop()) this.nulls--;
+    } else if (this.kind === K_NULL || Number.isNaN(this.nums[n] as number)) this.nulls--;
   }
 
   /**

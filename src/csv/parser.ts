@@ -268,7 +268,8 @@ export class CsvParser {
   /** @internal */
   protected process(final: boolean): void {
     let buf = this.tail;
-    if (this.pending.length > 0) {
+    if (this.tail.length > 0 && this.pending.length === 1 && this.header !== null) buf = this.bridge(final);
+    else if (this.pending.length > 0) {
       // one buffer to scan: the chunk itself when nothing is left over from before
       if (buf.length === 0 && this.pending.length === 1) buf = this.pending[0] as Uint8Array;
       else {
@@ -306,6 +307,26 @@ export class CsvParser {
   }
 
   /**
+   * The left-over row and one new chunk, without copying the chunk: the row is
+   * finished on a copy of itself and the chunk's start, and what follows is
+   * the chunk itself (a view), unless the row reaches past that start.
+   * @returns what is left to scan
+   */
+  private bridge(final: boolean): Uint8Array {
+    const tail = this.tail;
+    const chunk = this.pending[0] as Uint8Array;
+    this.pending = [];
+    this.pendingLen = 0;
+    const k = Math.min(chunk.length, Math.max(1 << 16, 2 * tail.length));
+    const head = Buffer.concat([tail, chunk.subarray(0, k)]);
+    if (k === chunk.length) return head;
+    this.openField = 0;
+    const used = this.scan(head, false);
+    if (used >= tail.length) return chunk.subarray(used - tail.length);
+    return Buffer.concat([head.subarray(used), chunk.subarray(k)]);
+  }
+
+  /**
    * Before the header: pick the delimiter when none was given, and refuse JSON.
    * @returns false while the header line is incomplete
    */
@@ -320,21 +341,28 @@ export class CsvParser {
     return true;
   }
 
-  /** Parse every complete row of `buf`; returns how many of its bytes were consumed. */
+  /**
+   * Parse every complete row of `buf`; returns how many of its bytes were
+   * consumed. A data row's fields go to their builders as they are found; a
+   * row that turns out incomplete (the input so far ends inside it) is taken
+   * back from the builders and scanned again with more input.
+   */
   private scan(buf: Uint8Array, final: boolean): number {
     const len = buf.length;
     const delim = this.delim;
+    const maxField = this.maxFieldBytes;
     let pos = 0;
     let line = this.line;
     let consumed = 0;
     let consumedLine = line;
-    let cap = this.header === null ? this.starts.length : this.ncols;
-    const { starts, ends, flags, lines } = this;
+    let builders = this.builders;
+    let ncols = this.ncols;
     rows: while (pos < len) {
       const rowLine = line;
       const rowStart = pos;
       let c = buf[pos] as number;
-      if (c === LF || c === CR || (this.header === null && this.isBlankLine(buf, pos))) {
+      const head = this.header === null;
+      if (c === LF || c === CR || (head && this.isBlankLine(buf, pos))) {
         let next = pos;
         while (next < len) {
           c = buf[next] as number;
@@ -348,10 +376,10 @@ export class CsvParser {
         }
         pos = next + 1;
         line++;
-        if (this.header !== null) {
-          if (this.ncols === 1) {
+        if (!head) {
+          if (ncols === 1) {
             this.startRow(rowLine);
-            (this.builders[0] as ColumnBuilder).addNull();
+            (builders[0] as ColumnBuilder).addNull();
             this.nrows++;
             this.lastRowLine = rowLine;
           } else this.blankLines.push(rowLine);
@@ -360,26 +388,23 @@ export class CsvParser {
         consumedLine = line;
         continue;
       }
+      if (!head) this.startRow(rowLine);
       let nf = 0;
       for (;;) {
+        const fieldLine = line;
+        let s = pos;
+        let e = pos;
+        let f = 0;
+        let rowEnds = false;
         if (pos === len) {
           if (!final) {
+            this.rollBack(nf);
             this.openField = pos;
             this.openFieldLine = line;
             break rows;
           }
-          if (nf < cap) {
-            starts[nf] = pos;
-            ends[nf] = pos;
-            flags[nf] = 0;
-            lines[nf] = line;
-          }
-          nf++;
-          break;
-        }
-        c = buf[pos] as number;
-        if (c === QUOTE) {
-          const openLine = line;
+          rowEnds = true;
+        } else if (c === QUOTE) {
           let p = pos + 1;
           let escaped = 0;
           let breaks = 0;
@@ -395,14 +420,15 @@ export class CsvParser {
             q = p;
             if (q === len || (q + 1 === len && !final)) {
               if (!final) {
+                this.rollBack(nf);
                 this.openField = pos;
-                this.openFieldLine = openLine;
+                this.openFieldLine = fieldLine;
                 break rows;
               }
               throw new CsvParseError(
                 ErrorCode.PARSE_UNTERMINATED_QUOTE,
-                `line ${openLine}: the quote that opens field ${nf + 1} is never closed; end the field with " (and double any quote inside it as "")`,
-                { line: openLine, column: nf + 1 },
+                `line ${fieldLine}: the quote that opens field ${nf + 1} is never closed; end the field with " (and double any quote inside it as "")`,
+                { line: fieldLine, column: nf + 1 },
               );
             }
             if (q + 1 < len && buf[q + 1] === QUOTE) {
@@ -413,26 +439,22 @@ export class CsvParser {
             break;
           }
           line += breaks;
-          if (nf < cap) {
-            starts[nf] = pos + 1;
-            ends[nf] = q;
-            flags[nf] = F_QUOTED | escaped;
-            lines[nf] = openLine;
-          }
-          nf++;
+          s = pos + 1;
+          e = q;
+          f = F_QUOTED | escaped;
           pos = q + 1;
-          if (pos === len) break;
-          c = buf[pos] as number;
-          if (c === delim) {
-            pos++;
-            continue;
-          }
-          if (c !== LF && c !== CR) {
-            throw new CsvParseError(
-              ErrorCode.PARSE_QUOTE_IN_FIELD,
-              `line ${line}: text follows the closing quote of field ${nf} (${JSON.stringify(this.excerpt(buf, pos - 1))}); a quoted field must end at its closing quote — write a quote inside it as ""`,
-              { line, column: nf },
-            );
+          if (pos === len) rowEnds = true;
+          else {
+            c = buf[pos] as number;
+            if (c === delim) pos++;
+            else if (c === LF || c === CR) rowEnds = true;
+            else {
+              throw new CsvParseError(
+                ErrorCode.PARSE_QUOTE_IN_FIELD,
+                `line ${line}: text follows the closing quote of field ${nf + 1} (${JSON.stringify(this.excerpt(buf, pos - 1))}); a quoted field must end at its closing quote — write a quote inside it as ""`,
+                { line, column: nf + 1 },
+              );
+            }
           }
         } else {
           let p = pos;
@@ -442,38 +464,48 @@ export class CsvParser {
             p++;
           }
           if (p === len && !final) {
+            this.rollBack(nf);
             this.openField = pos;
             this.openFieldLine = line;
             break rows;
           }
-          if (nf < cap) {
-            starts[nf] = pos;
-            ends[nf] = p;
-            flags[nf] = 0;
-            lines[nf] = line;
-          }
-          nf++;
+          e = p;
           pos = p;
-          if (p === len) break;
-          if (c === delim) {
-            pos++;
-            continue;
-          }
+          if (p === len || c !== delim) rowEnds = true;
+          else pos++;
         }
-        // c is LF or CR at pos: the row ends
-        if (c === CR) {
-          if (pos + 1 === len && !final) {
-            this.openField = rowStart;
-            this.openFieldLine = rowLine;
-            break rows;
-          }
-          if (pos + 1 < len && buf[pos + 1] === LF) pos++;
+        if (head) this.headerField(nf, s, e, f, fieldLine);
+        else if (nf < ncols) {
+          const b = builders[nf] as ColumnBuilder;
+          if (e - s > maxField) this.checkFieldSize(buf, s, e, f, nf, fieldLine);
+          if (f === 0) {
+            if (s === e) b.addNull();
+            else b.add(buf, s, e, fieldLine);
+          } else if (f & F_ESCAPED) b.add(this.scratch, 0, this.unescape(buf, s, e), fieldLine);
+          else b.add(buf, s, e, fieldLine);
         }
-        pos++;
-        line++;
+        nf++;
+        if (!rowEnds) {
+          c = pos < len ? (buf[pos] as number) : -1;
+          continue;
+        }
+        // the row ends at pos: a line break (LF, CRLF or a lone CR), or the end of the input
+        if (pos < len) {
+          if (buf[pos] === CR) {
+            if (pos + 1 === len && !final) {
+              this.rollBack(nf);
+              this.openField = rowStart;
+              this.openFieldLine = rowLine;
+              break rows;
+            }
+            if (pos + 1 < len && buf[pos + 1] === LF) pos++;
+          }
+          pos++;
+          line++;
+        }
         break;
       }
-      if (this.header === null) {
+      if (head) {
         if (nf > this.maxColumns) {
           throw new LimitError('maxColumns', {
             size: nf,
@@ -484,17 +516,17 @@ export class CsvParser {
           });
         }
         this.setHeader(buf, nf, rowLine);
-        cap = this.ncols;
+        builders = this.builders;
+        ncols = this.ncols;
       } else {
-        if (nf !== this.ncols) {
+        if (nf !== ncols) {
           throw new CsvParseError(
             ErrorCode.PARSE_RAGGED_ROW,
-            `line ${rowLine} has ${nf} field${nf === 1 ? '' : 's'}, the header has ${this.ncols}; every row needs ${this.ncols} (quote a field that contains ${JSON.stringify(String.fromCharCode(delim))} or a line break)`,
+            `line ${rowLine} has ${nf} field${nf === 1 ? '' : 's'}, the header has ${ncols}; every row needs ${ncols} (quote a field that contains ${JSON.stringify(String.fromCharCode(delim))} or a line break)`,
             { line: rowLine },
           );
         }
-        this.startRow(rowLine);
-        this.commitRow(buf, nf);
+        this.nrows++;
         this.lastRowLine = rowLine;
       }
       consumed = pos;
@@ -503,6 +535,35 @@ export class CsvParser {
     this.line = consumedLine;
     this.openField -= consumed;
     return consumed;
+  }
+
+  /** Take back the first `nf` fields of an incomplete data row from their builders. */
+  private rollBack(nf: number): void {
+    if (this.header === null) return;
+    for (let i = Math.min(nf, this.ncols) - 1; i >= 0; i--) (this.builders[i] as ColumnBuilder).pop();
+  }
+
+  /** Keep field `i` of the header row (until the row ends, see {@link setHeader}). */
+  private headerField(i: number, s: number, e: number, f: number, line: number): void {
+    if (i >= this.starts.length) {
+      // more header fields than the arrays hold: the row fails maxColumns at its end
+      if (i >= this.maxColumns) return;
+      const grow = (a: Int32Array) => {
+        const b = new Int32Array(Math.min(this.maxColumns, a.length * 2) + 1);
+        b.set(a);
+        return b;
+      };
+      this.starts = grow(this.starts);
+      this.ends = grow(this.ends);
+      this.lines = grow(this.lines);
+      const flags = new Uint8Array(this.starts.length);
+      flags.set(this.flags);
+      this.flags = flags;
+    }
+    this.starts[i] = s;
+    this.ends[i] = e;
+    this.flags[i] = f;
+    this.lines[i] = line;
   }
 
   /** About 10 characters of `buf` from `pos`, for an error message (whole UTF-8 sequences). */
@@ -527,10 +588,8 @@ export class CsvParser {
     }
   }
 
-  /** Field `i` of the current row, unescaped, into the scratch buffer: its length there. */
-  private unescape(buf: Uint8Array, i: number): number {
-    const s = this.starts[i] as number;
-    const e = this.ends[i] as number;
+  /** The quoted field `buf[s, e)`, unescaped (`""` → `"`) into the scratch buffer: its length there. */
+  private unescape(buf: Uint8Array, s: number, e: number): number {
     if (this.scratch.length < e - s) this.scratch = new Uint8Array(Math.max(e - s, this.scratch.length * 2));
     const out = this.scratch;
     let n = 0;
@@ -542,18 +601,17 @@ export class CsvParser {
     return n;
   }
 
-  /** The text of field `i` of the current row (headers, errors). */
-  private field(buf: Uint8Array, i: number): string {
-    if ((this.flags[i] as number) & F_ESCAPED) return utf8Text(this.scratch, 0, this.unescape(buf, i));
-    return utf8Text(buf, this.starts[i] as number, this.ends[i] as number);
+  /** The text of the field `buf[s, e)` with flags `f` (headers, errors). */
+  private fieldText(buf: Uint8Array, s: number, e: number, f: number): string {
+    if (f & F_ESCAPED) return utf8Text(this.scratch, 0, this.unescape(buf, s, e));
+    return utf8Text(buf, s, e);
   }
 
-  /** A field of `length` raw bytes: its value must fit in maxFieldBytes. */
-  private checkFieldSize(buf: Uint8Array, i: number, length: number): void {
-    if (length <= this.maxFieldBytes) return;
-    const bytes = (this.flags[i] as number) & F_ESCAPED ? this.unescape(buf, i) : length;
+  /** The field `buf[s, e)` (raw bytes, flags `f`) of column `i` must fit in maxFieldBytes. */
+  private checkFieldSize(buf: Uint8Array, s: number, e: number, f: number, i: number, line: number): void {
+    if (e - s <= this.maxFieldBytes) return;
+    const bytes = f & F_ESCAPED ? this.unescape(buf, s, e) : e - s;
     if (bytes > this.maxFieldBytes) {
-      const line = this.lines[i] as number;
       throw new LimitError('maxFieldBytes', {
         size: bytes,
         limit: this.maxFieldBytes,
@@ -564,39 +622,19 @@ export class CsvParser {
     }
   }
 
-  private commitRow(buf: Uint8Array, nf: number): void {
-    const { starts, ends, flags, lines, builders } = this;
-    const big = this.maxFieldBytes;
-    for (let i = 0; i < nf; i++) {
-      const s = starts[i] as number;
-      const e = ends[i] as number;
-      const f = flags[i] as number;
-      const b = builders[i] as ColumnBuilder;
-      if (e - s > big) this.checkFieldSize(buf, i, e - s);
-      if (f === 0) {
-        if (s === e) b.addNull();
-        else b.add(buf, s, e, lines[i] as number);
-      } else if (f & F_ESCAPED) b.add(this.scratch, 0, this.unescape(buf, i), lines[i] as number);
-      else b.add(buf, s, e, lines[i] as number);
-    }
-    this.nrows++;
-  }
   private setHeader(buf: Uint8Array, nf: number, line: number): void {
     const raw: string[] = [];
     for (let i = 0; i < nf; i++) {
-      this.checkFieldSize(buf, i, (this.ends[i] as number) - (this.starts[i] as number));
-      raw.push(this.field(buf, i));
+      const s = this.starts[i] as number;
+      const e = this.ends[i] as number;
+      const f = this.flags[i] as number;
+      this.checkFieldSize(buf, s, e, f, i, this.lines[i] as number);
+      raw.push(this.fieldText(buf, s, e, f));
     }
     const named = renameHeaders(raw, this.warnings);
     this.builders = columnBuilders(named, this.types, line, this.utf8Strings, this.rowsHint);
     this.header = raw;
     this.ncols = nf;
-    if (nf > this.starts.length) {
-      this.starts = new Int32Array(nf + 1);
-      this.ends = new Int32Array(nf + 1);
-      this.flags = new Uint8Array(nf + 1);
-      this.lines = new Int32Array(nf + 1);
-    }
   }
 
   /**

@@ -82,6 +82,16 @@ export class Utf8Sink {
     this.row(0);
   }
 
+  /** Remove the last value; returns whether it was missing. */
+  pop(): boolean {
+    const n = this.n - 1;
+    this.n = n;
+    this.at = this.offsets[n] as number;
+    const missing = this.valid[n] === 0;
+    if (missing) this.nulls--;
+    return missing;
+  }
+
   private row(valid: number): void {
     const n = this.n;
     if (n + 2 > this.offsets.length) {
