@@ -46,9 +46,13 @@ const EMPTY_U8 = new Uint8Array(0);
 let gValue = 0;
 let gDec = 0;
 let gShortest = false;
+/** where scanNumber stopped reading */
+let gEnd = 0;
 
 /**
- * Classify the bytes `s[start, end)` as a canonical number.
+ * Read a number from the bytes at `start` (not past `end`): `-`, digits, and
+ * `.` and digits; gEnd is where the reading stopped, and the result classifies
+ * the bytes `s[start, gEnd)`.
  * @returns 0 not a canonical number, 1 a safe integer written canonically,
  *   2 a decimal `d.ddd` that `toFixed(gDec)` reproduces (gShortest: so does `String`)
  */
@@ -72,9 +76,10 @@ function scanNumber(s: Uint8Array, start: number, end: number): number {
     i++;
   }
   const intDigits = i - intStart;
+  gEnd = i;
   if (intDigits === 0) return 0;
   if (intDigits > 1 && s[intStart] === 48) return 0; // leading zero: 00501
-  if (i === end) {
+  if (i === end || c !== 46) {
     // Past 2^53 the running product stays unsafe, so the check is exact.
     if (!Number.isSafeInteger(m) || (neg && m === 0)) return 0;
     gValue = neg ? -m : m;
@@ -82,7 +87,6 @@ function scanNumber(s: Uint8Array, start: number, end: number): number {
     gShortest = true;
     return 1;
   }
-  if (c !== 46) return 0;
   i++;
   const fracStart = i;
   while (i < end) {
@@ -92,7 +96,8 @@ function scanNumber(s: Uint8Array, start: number, end: number): number {
     i++;
   }
   const fracDigits = i - fracStart;
-  if (fracDigits === 0 || i !== end) return 0;
+  gEnd = i;
+  if (fracDigits === 0) return 0;
   if (neg && m === 0) return 0; // -0.0 prints as 0.0
   let v: number;
   let shortest: boolean;
@@ -101,10 +106,10 @@ function scanNumber(s: Uint8Array, start: number, end: number): number {
     // division rounds correctly, so this is Number(text); 15 significant digits
     // always round-trip (DBL_DIG).
     v = m / (POW10[fracDigits] as number);
-    shortest = s[end - 1] !== 48 && v >= 1e-6;
+    shortest = s[i - 1] !== 48 && v >= 1e-6;
     if (neg) v = -v;
   } else {
-    const text = asciiText(s, start, end);
+    const text = asciiText(s, start, i);
     v = Number(text);
     if (fracDigits > 100 || v.toFixed(fracDigits) !== text) return 0;
     shortest = String(v) === text;
@@ -309,10 +314,34 @@ export class ColumnBuilder {
 
   private addNumber(s: Uint8Array, start: number, end: number, line: number): void {
     const st = scanNumber(s, start, end);
-    if (st === 0 || (st === 2 && this.forced === ColumnType.integer)) {
+    if (st === 0 || gEnd !== end || (st === 2 && this.forced === ColumnType.integer)) {
       this.mismatch(s, start, end, line);
       return;
     }
+    this.addScanned(st);
+  }
+
+  /**
+   * The parser's fast path for a column of numbers: read the unquoted field
+   * at `s[start]` and add it, when it is a number that this column takes as
+   * one, ending before `end` at `delim` or a line break — a single pass over
+   * its bytes.
+   * @returns where the field ends, or -1: nothing was added, read the field as usual
+   */
+  takeNumber(s: Uint8Array, start: number, end: number, delim: number): number {
+    if (this.kind !== K_NUM) return -1;
+    const st = scanNumber(s, start, end);
+    const p = gEnd;
+    if (st === 0 || p === end || (st === 2 && this.forced === ColumnType.integer)) return -1;
+    const c = s[p] as number;
+    if (c !== delim && c !== 10 && c !== 13) return -1;
+    if (this.n === this.nums.length) this.grow();
+    this.addScanned(st);
+    return p;
+  }
+
+  /** Add the number scanNumber read (its result `st`, gValue, gDec, gShortest). */
+  private addScanned(st: number): void {
     if (st === 1) this.hasInt = true;
     else {
       this.hasDecimal = true;

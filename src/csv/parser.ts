@@ -35,6 +35,8 @@ const SPACE = 32;
 const TAB = 9;
 const F_QUOTED = 1;
 const F_ESCAPED = 2;
+/** a data field its builder has already read (ColumnBuilder.takeNumber) */
+const F_TAKEN = 4;
 
 const EMPTY_BYTES = new Uint8Array(0);
 /** the cause of an invalid-UTF-8 error, as a fatal TextDecoder would throw it */
@@ -268,7 +270,7 @@ export class CsvParser {
   /** @internal */
   protected process(final: boolean): void {
     let buf = this.tail;
-    if (this.tail.length > 0 && this.pending.length === 1 && this.header !== null) buf = this.bridge(final);
+    if (this.tail.length > 0 && this.pending.length === 1 && this.header !== null) buf = this.bridge();
     else if (this.pending.length > 0) {
       // one buffer to scan: the chunk itself when nothing is left over from before
       if (buf.length === 0 && this.pending.length === 1) buf = this.pending[0] as Uint8Array;
@@ -312,7 +314,7 @@ export class CsvParser {
    * the chunk itself (a view), unless the row reaches past that start.
    * @returns what is left to scan
    */
-  private bridge(final: boolean): Uint8Array {
+  private bridge(): Uint8Array {
     const tail = this.tail;
     const chunk = this.pending[0] as Uint8Array;
     this.pending = [];
@@ -457,25 +459,34 @@ export class CsvParser {
             }
           }
         } else {
-          let p = pos;
-          while (p < len) {
-            c = buf[p] as number;
-            if (c === delim || c === LF || c === CR) break;
-            p++;
+          // a column of numbers reads its field as it finds the field's end
+          const end = head || nf >= ncols ? -1 : (builders[nf] as ColumnBuilder).takeNumber(buf, pos, len, delim);
+          if (end >= 0) {
+            if (end - pos > maxField) this.checkFieldSize(buf, pos, end, 0, nf, fieldLine);
+            f = F_TAKEN;
+            pos = end;
+            c = buf[end] as number;
+          } else {
+            let p = pos;
+            while (p < len) {
+              c = buf[p] as number;
+              if (c === delim || c === LF || c === CR) break;
+              p++;
+            }
+            if (p === len && !final) {
+              this.rollBack(nf);
+              this.openField = pos;
+              this.openFieldLine = line;
+              break rows;
+            }
+            e = p;
+            pos = p;
           }
-          if (p === len && !final) {
-            this.rollBack(nf);
-            this.openField = pos;
-            this.openFieldLine = line;
-            break rows;
-          }
-          e = p;
-          pos = p;
-          if (p === len || c !== delim) rowEnds = true;
+          if (pos === len || c !== delim) rowEnds = true;
           else pos++;
         }
         if (head) this.headerField(nf, s, e, f, fieldLine);
-        else if (nf < ncols) {
+        else if (nf < ncols && f !== F_TAKEN) {
           const b = builders[nf] as ColumnBuilder;
           if (e - s > maxField) this.checkFieldSize(buf, s, e, f, nf, fieldLine);
           if (f === 0) {
