@@ -39,6 +39,29 @@ const F_ESCAPED = 2;
 const F_TAKEN = 4;
 
 const EMPTY_BYTES = new Uint8Array(0);
+
+/**
+ * `bytes` as a plain Uint8Array view: the scanner's loops then see one kind of
+ * array (a Buffer is a subclass, which makes every access site polymorphic).
+ */
+function plain(bytes: Uint8Array): Uint8Array {
+  return Object.getPrototypeOf(bytes) === Uint8Array.prototype
+    ? bytes
+    : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** The parts one after the other, in a new plain Uint8Array. */
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  let size = 0;
+  for (const p of parts) size += p.byteLength;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
+}
 /** the cause of an invalid-UTF-8 error, as a fatal TextDecoder would throw it */
 const NOT_UTF8 = 'The encoded data was not valid for encoding utf-8';
 
@@ -173,7 +196,7 @@ export class CsvParser {
     if (!isUtf8(complete)) this.fail(this.utf8Error(bytes, carry.length, new TypeError(NOT_UTF8)));
     this.carry = cut === bytes.length ? EMPTY_BYTES : bytes.slice(cut);
     this.nbytes += chunk.byteLength;
-    this.feed(this.dropBom(complete), bytes !== chunk);
+    this.feed(this.dropBom(plain(complete)), bytes !== chunk);
   }
 
   /**
@@ -188,7 +211,7 @@ export class CsvParser {
    */
   pushText(text: string): void {
     this.check();
-    const bytes = Buffer.from(text, 'utf8');
+    const bytes = plain(Buffer.from(text, 'utf8'));
     this.nbytes += bytes.byteLength;
     this.feed(this.dropBom(bytes), true);
   }
@@ -276,7 +299,7 @@ export class CsvParser {
       if (buf.length === 0 && this.pending.length === 1) buf = this.pending[0] as Uint8Array;
       else {
         if (buf.length > 0) this.pending.unshift(buf);
-        buf = Buffer.concat(this.pending);
+        buf = concat(this.pending);
       }
       this.pending = [];
       this.pendingLen = 0;
@@ -320,12 +343,12 @@ export class CsvParser {
     this.pending = [];
     this.pendingLen = 0;
     const k = Math.min(chunk.length, Math.max(1 << 16, 2 * tail.length));
-    const head = Buffer.concat([tail, chunk.subarray(0, k)]);
+    const head = concat([tail, chunk.subarray(0, k)]);
     if (k === chunk.length) return head;
     this.openField = 0;
     const used = this.scan(head, false);
     if (used >= tail.length) return chunk.subarray(used - tail.length);
-    return Buffer.concat([head.subarray(used), chunk.subarray(k)]);
+    return concat([head.subarray(used), chunk.subarray(k)]);
   }
 
   /**
