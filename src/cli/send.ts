@@ -11,6 +11,7 @@ import type { CsvClient } from '../client/client.js';
 import type { TypeSpec } from '../csv/types.js';
 import { ArgumentError, ErrorCode, isCsvSocketError } from '../errors.js';
 import { LEGACY_REPLY } from '../protocol/constants.js';
+import { formatCount } from '../protocol/units.js';
 import { escapeTerminal, formatBytes, plural, summaryLine } from '../text.js';
 import { type ClientFlags, type CliIO, clientOptions, collect, withClient } from './io.js';
 
@@ -110,11 +111,7 @@ async function followCommand(files: string[], opts: SendFlags, io: CliIO): Promi
             io.out(escapeTerminal(`following ${file}: new lines are appended to "${name}" (Ctrl-C stops)`));
             first = false;
           } else
-            io.out(
-              escapeTerminal(
-                `appended ${plural(added, 'row')} to ${name} (${summary.rows.toLocaleString('en-US')} in all)`,
-              ),
-            );
+            io.out(escapeTerminal(`appended ${plural(added, 'row')} to ${name} (${formatCount(summary.rows)} in all)`));
         },
       });
     } finally {

@@ -29,6 +29,7 @@ import { SendWindow } from '../protocol/window.js';
 import type { Query } from '../query/index.js';
 import { processClientId } from '../state.js';
 import { type ConnectOptions, createDialer, type Dialer, redial, type Welcome } from './connect.js';
+import { pumpChunks } from './pump.js';
 import { type OpenedSource, openSource, type Source } from './sources.js';
 import { type AppendRows, appendText, type Subscription, Subscriptions } from './subscription.js';
 
@@ -298,16 +299,14 @@ export class CsvClient {
     if (first < 0) return done;
     flow.ack(first);
     const pump = async (): Promise<void> => {
-      let sent = first;
-      for await (const chunk of input.chunks(first)) {
-        for (let at = 0; at < chunk.byteLength; at += this.chunkBytes) {
-          const piece = chunk.subarray(at, at + this.chunkBytes);
-          if (!(await flow.room(sent)) || this.closedError || ws !== this.ws) return;
-          ws.send(encodeFrame(FrameKind.chunk, rid, sent, piece));
-          sent += piece.byteLength;
-        }
-      }
-      if (!flow.isStopped && ws === this.ws) ws.send(encodeMessage({ type: 'end', rid, bytes: sent }));
+      const sent = await pumpChunks(input, first, {
+        rid,
+        chunkBytes: this.chunkBytes,
+        flow,
+        live: () => !this.closedError && ws === this.ws,
+        send: (frame, written) => ws.send(frame, written),
+      });
+      if (sent !== null && !flow.isStopped && ws === this.ws) ws.send(encodeMessage({ type: 'end', rid, bytes: sent }));
     };
     // a failure settles the upload at once, even while the source is stalled
     return Promise.race([pump().then(() => done), done]);

@@ -245,6 +245,21 @@ function welcomeFrom(data: WebSocket.RawData, isBinary: boolean, shown: string):
   return m;
 }
 
+/**
+ * The masking key of every frame this client sends: zero, so ws neither XORs
+ * nor copies an upload's bytes (a chunk goes from the file to the socket
+ * untouched). RFC 6455 requires a client to set the mask bit, which it still
+ * does; the key's randomness exists for browsers, where a hostile script
+ * chooses the payload and could otherwise make it read as HTTP to a proxy on
+ * the way (cache poisoning). This Node client sends only the caller's own data
+ * in its own framing, never bytes chosen by a third party, so a predictable
+ * key protects nothing here. Servers unmask a zero key as any other (ws skips
+ * the XOR); the browser page keeps the browser's random key.
+ */
+function zeroMask(mask: Buffer): void {
+  mask.fill(0);
+}
+
 function newSocket(shown: string, token: string | undefined, options: ConnectOptions, timeout: number): WebSocket {
   return new WebSocket(shown, [SUBPROTOCOL], {
     // the client id lets the server count connections per client (and always admit its own process)
@@ -255,6 +270,7 @@ function newSocket(shown: string, token: string | undefined, options: ConnectOpt
     handshakeTimeout: timeout,
     maxPayload: 0,
     perMessageDeflate: false,
+    generateMask: zeroMask,
     ...(options.ca ? { ca: options.ca } : {}),
     ...(options.insecure ? { rejectUnauthorized: false } : {}),
   });

@@ -6,7 +6,7 @@
  *   arquero table    ─▶ Arrow IPC in memory (resumable)
  *   stream           ─▶ read once, from the start (not resumable)
  */
-import { createReadStream, statSync } from 'node:fs';
+import { close, createReadStream, open, read, statSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -43,6 +43,30 @@ export interface OpenedSource {
   path?: string;
   /** the bytes from `offset` on */
   chunks(offset: number): AsyncIterable<Uint8Array>;
+  /** a file: its bytes read at any offset straight into the caller's buffer (see pump.ts) */
+  openReader?(): Promise<FileReader>;
+}
+
+/** Positional reads of an open file. @internal */
+export interface FileReader {
+  /** read up to `target.byteLength` bytes at `position` into `target`; 0 at the end of the file */
+  read(target: Uint8Array, position: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+function openFileReader(path: string): Promise<FileReader> {
+  return new Promise((resolveOpen, rejectOpen) => {
+    open(path, 'r', (err, fd) => {
+      if (err) return rejectOpen(err);
+      resolveOpen({
+        read: (target, position) =>
+          new Promise((done, fail) =>
+            read(fd, target, 0, target.byteLength, position, (e, n) => (e ? fail(e) : done(n))),
+          ),
+        close: () => new Promise((done) => close(fd, () => done())),
+      });
+    });
+  });
 }
 
 /**
@@ -86,6 +110,7 @@ function fromFile(path: string, name: string | undefined, given?: string): Opene
     path,
     chunks: (offset) =>
       createReadStream(path, { start: offset, highWaterMark: CHUNK_BYTES }) as AsyncIterable<Uint8Array>,
+    openReader: () => openFileReader(path),
   };
 }
 

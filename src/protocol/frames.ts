@@ -36,7 +36,24 @@ export interface Frame {
   payload: Uint8Array;
 }
 
-function writeHeader(target: Uint8Array, kind: FrameKind, rid: number, offset: number): void {
+/**
+ * Write a frame header into the first 16 bytes of `target`, in place: a sender
+ * that reads its payload straight into `target` at {@link FRAME_HEADER_BYTES}
+ * sends the frame without copying the payload behind a header.
+ *
+ * @param target - at least 16 bytes; the payload follows the header
+ * @param kind - what the payload is
+ * @param rid - the request id, 1 to 2^32 − 1
+ * @param offset - byte offset of the payload, a safe non-negative integer
+ * @throws ProtocolError as {@link encodeFrameHeader}
+ * @example
+ * ```ts
+ * const n = readSync(fd, frame, FRAME_HEADER_BYTES, chunkBytes, offset);
+ * writeFrameHeader(frame, FrameKind.chunk, rid, offset);
+ * ws.send(frame.subarray(0, FRAME_HEADER_BYTES + n));
+ * ```
+ */
+export function writeFrameHeader(target: Uint8Array, kind: FrameKind, rid: number, offset: number): void {
   if (!Number.isInteger(rid) || rid < 1 || rid > MAX_RID) {
     throw new ProtocolError(
       ErrorCode.PROTOCOL_BAD_MESSAGE,
@@ -71,7 +88,7 @@ function writeHeader(target: Uint8Array, kind: FrameKind, rid: number, offset: n
  */
 export function encodeFrameHeader(kind: FrameKind, rid: number, offset: number): Uint8Array {
   const header = new Uint8Array(FRAME_HEADER_BYTES);
-  writeHeader(header, kind, rid, offset);
+  writeFrameHeader(header, kind, rid, offset);
   return header;
 }
 
@@ -91,7 +108,7 @@ export function encodeFrameHeader(kind: FrameKind, rid: number, offset: number):
  */
 export function encodeFrame(kind: FrameKind, rid: number, offset: number, payload: Uint8Array): Uint8Array {
   const frame = new Uint8Array(FRAME_HEADER_BYTES + payload.byteLength);
-  writeHeader(frame, kind, rid, offset);
+  writeFrameHeader(frame, kind, rid, offset);
   frame.set(payload, FRAME_HEADER_BYTES);
   return frame;
 }

@@ -31,5 +31,24 @@ export function formatBytes(bytes: number): string {
  * @param word - the singular
  */
 export function plural(n: number, word: string): string {
-  return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+  return `${formatCount(n)} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * A count with thousands separators, as `toLocaleString('en-US')` writes it:
+ * `1,000,000`. Integers are grouped by hand: the first `toLocaleString` call
+ * of a process loads ICU's locale data (~11 ms), a tenth of the CLI's start-up.
+ *
+ * @param n - the count
+ * @example
+ * ```ts
+ * formatCount(1234567) // '1,234,567'
+ * ```
+ */
+export function formatCount(n: number): string {
+  if (!Number.isSafeInteger(n)) return n.toLocaleString('en-US');
+  const digits = String(Math.abs(n));
+  let out = digits.slice(0, ((digits.length - 1) % 3) + 1);
+  for (let at = out.length; at < digits.length; at += 3) out += `,${digits.slice(at, at + 3)}`;
+  return n < 0 ? `-${out}` : out;
 }

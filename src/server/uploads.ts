@@ -222,7 +222,7 @@ export class Uploads {
     if (size - base > WINDOW_BYTES + CHUNK_BYTES) return this.overrun(upload, size - base);
     upload.received = size;
     this.watchStall(upload);
-    this.ctx.ingest.push(upload.parse, frame.payload);
+    this.ctx.ingest.push(upload.parse, frame.payload, ownsBuffer(data));
   }
 
   /** `end`: the client sent every byte; parse the rest and store. */
@@ -451,6 +451,17 @@ export class Uploads {
       (err: unknown) => settle()?.peer.sendError(withUpload(toCsvSocketError(err), upload), upload.rid || undefined),
     );
   }
+}
+
+/**
+ * Whether a received message is the only thing in its ArrayBuffer, so that the
+ * parse worker can take the buffer instead of a copy. ws gives a large message
+ * a buffer of its own (it joins the socket's reads into it) and a small one a
+ * view into a socket read, which may hold the next message too.
+ */
+function ownsBuffer(data: Buffer): boolean {
+  const { buffer } = data;
+  return data.byteOffset === 0 && data.byteLength === buffer.byteLength && !(buffer instanceof SharedArrayBuffer);
 }
 
 /** What an upload starts from: its message's fields. */

@@ -182,9 +182,10 @@ export class Ingest {
   /**
    * Forward a chunk to the parse's workers: copied (the caller keeps its buffer),
    * except bytes in a SharedArrayBuffer, which the workers read in place (the
-   * caller must not change them).
+   * caller must not change them). `owned`: the caller gives up `bytes.buffer`,
+   * which holds nothing else: it is transferred to the worker, not copied.
    */
-  push(id: number, bytes: Uint8Array): void {
+  push(id: number, bytes: Uint8Array, owned = false): void {
     const parse = this.parses.get(id);
     if (!parse || parse.failed || parse.stopped || bytes.byteLength === 0) return;
     parse.pushed += bytes.byteLength;
@@ -203,7 +204,7 @@ export class Ingest {
     }
     const s = parse.scan;
     if (!s?.enabled) {
-      this.send(parse, bytes);
+      this.send(parse, bytes, owned);
       if (s) s.total += bytes.byteLength;
       return;
     }
@@ -221,7 +222,7 @@ export class Ingest {
         pos = cut;
       }
     }
-    if (pos < len) this.send(parse, bytes.subarray(pos));
+    if (pos < len) this.send(parse, bytes.subarray(pos), owned && pos === 0);
     s.total += len;
     s.last = bytes[len - 1] as number;
   }
@@ -321,7 +322,7 @@ export class Ingest {
     this.startPiece(parse, parse.options, byteOffset);
   }
 
-  private send(parse: Parse, bytes: Uint8Array): void {
+  private send(parse: Parse, bytes: Uint8Array, owned = false): void {
     const piece = parse.pieces[parse.pieces.length - 1] as Piece;
     if (piece.released) return;
     const n = bytes.byteLength;
@@ -339,7 +340,8 @@ export class Ingest {
       return;
     }
     piece.shared.push(null);
-    if (n < MIN_POOLED) copy = new Uint8Array(bytes);
+    if (owned) copy = bytes;
+    else if (n < MIN_POOLED) copy = new Uint8Array(bytes);
     else {
       const at = this.spare.findIndex((b) => b.byteLength >= n);
       const buffer = at >= 0 ? (this.spare.splice(at, 1)[0] as ArrayBuffer) : new ArrayBuffer(Math.max(n, POOLED));

@@ -270,6 +270,46 @@ describe('Ingest', () => {
     });
   });
 
+  describe('#push', () => {
+    /** Each chunk alone in its ArrayBuffer behind a 16-byte header, as ws gives a large upload frame. */
+    function owned(bytes: Buffer, size: number): Uint8Array[] {
+      const chunks: Uint8Array[] = [];
+      for (let at = 0; at < bytes.length; at += size) {
+        const piece = bytes.subarray(at, at + size);
+        const frame = new Uint8Array(16 + piece.byteLength);
+        frame.set(piece, 16);
+        chunks.push(frame.subarray(16));
+      }
+      return chunks;
+    }
+    const text = `id,name\n${Array.from({ length: 3000 }, (_, i) => `${i},"n ${i}"`).join('\n')}\n`;
+
+    it("hands an owned chunk's buffer to the worker without a copy, and copies the rest", async () => {
+      const id = pool.begin('csv', {}, { onParsed: () => undefined, onError: () => undefined });
+      const chunks = owned(Buffer.from(text), 4096);
+      const kept = Buffer.from(chunks.pop() as Uint8Array);
+      for (const chunk of chunks) pool.push(id, chunk, true);
+      pool.push(id, kept);
+      expectSame(await pool.end(id), text);
+      // transferred: detached here; the last one was copied and is still the caller's
+      for (const chunk of chunks) assert.equal(chunk.buffer.byteLength, 0);
+      assert.ok(kept.buffer.byteLength > 0);
+    });
+
+    it('copies the parts of an owned chunk that are cut between pieces', async () => {
+      const pieces = new Ingest({ threads: 2, pieceBytes: 1000 });
+      try {
+        const id = pieces.begin('csv', {}, { onParsed: () => undefined, onError: () => undefined });
+        for (const chunk of owned(Buffer.from(text), 4096)) pieces.push(id, chunk, true);
+        const result = await pieces.end(id);
+        assert.ok(batches(result) > 10, `${batches(result)} record batches`);
+        expectSame(result, text);
+      } finally {
+        await pieces.close();
+      }
+    });
+  });
+
   describe('in pieces', () => {
     // tiny pieces: every few bytes a new piece may start, in the other worker
     const pools = [1, 4, 9].map((pieceBytes) => ({ pieceBytes, pool: new Ingest({ threads: 2, pieceBytes }) }));

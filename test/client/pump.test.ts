@@ -1,0 +1,181 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection, createServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import { connect } from '../../src/client/client.js';
+import { pumpChunks } from '../../src/client/pump.js';
+import { openSource } from '../../src/client/sources.js';
+import { type CsvServer, startServer } from '../../src/index.js';
+import { decodeFrame, FRAME_HEADER_BYTES, FrameKind } from '../../src/protocol/frames.js';
+import { SendWindow } from '../../src/protocol/window.js';
+
+interface Sent {
+  rid: number;
+  offset: number;
+  payload: Buffer;
+  buffer: ArrayBufferLike;
+}
+
+/** Run pumpChunks into a recorder that acknowledges every frame at once and releases it on the next turn. */
+async function pumpInto(source: Parameters<typeof openSource>[0], first: number, chunkBytes: number) {
+  const input = openSource(source, 'x');
+  const flow = new SendWindow(2 * chunkBytes, first);
+  const sent: Sent[] = [];
+  const end = await pumpChunks(input, first, {
+    rid: 7,
+    chunkBytes,
+    flow,
+    live: () => true,
+    send: (frame, written) => {
+      const f = decodeFrame(frame);
+      assert.equal(f.kind, FrameKind.chunk);
+      sent.push({ rid: f.rid, offset: f.offset, payload: Buffer.from(f.payload), buffer: frame.buffer });
+      flow.ack(f.offset + f.payload.byteLength);
+      setImmediate(written);
+    },
+  });
+  return { end, sent };
+}
+
+/** The client's frames in raw bytes after the HTTP upgrade request: the WebSocket framing, unparsed by ws. */
+function clientFrames(bytes: Buffer): Array<{ opcode: number; masked: boolean; key: Buffer; payload: Buffer }> {
+  const frames = [];
+  let at = bytes.indexOf('\r\n\r\n') + 4;
+  while (at < bytes.length) {
+    const b1 = bytes[at + 1] as number;
+    let length = b1 & 0x7f;
+    let p = at + 2;
+    if (length === 126) {
+      length = bytes.readUInt16BE(p);
+      p += 2;
+    } else if (length === 127) {
+      length = Number(bytes.readBigUInt64BE(p));
+      p += 8;
+    }
+    const masked = (b1 & 0x80) !== 0;
+    const key = masked ? Buffer.from(bytes.subarray(p, p + 4)) : Buffer.alloc(0);
+    if (masked) p += 4;
+    const payload = Buffer.from(bytes.subarray(p, p + length));
+    if (masked) for (let i = 0; i < payload.length; i++) payload[i] = (payload[i] as number) ^ (key[i & 3] as number);
+    frames.push({ opcode: (bytes[at] as number) & 0x0f, masked, key, payload });
+    at = p + length;
+  }
+  return frames;
+}
+
+describe('pumpChunks', () => {
+  let dir: string;
+  let file: string;
+  const bytes = Buffer.from(Array.from({ length: 1000 }, (_, i) => `${i},row ${i}\n`).join(''));
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'csvsocket-pump-'));
+    file = join(dir, 'rows.csv');
+    writeFileSync(file, bytes);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads a file into chunk frames at their offsets, reusing frame buffers once written', async () => {
+    const { end, sent } = await pumpInto(file, 0, 1000);
+    assert.equal(end, bytes.byteLength);
+    assert.deepEqual(Buffer.concat(sent.map((s) => s.payload)), bytes);
+    let offset = 0;
+    for (const s of sent) {
+      assert.deepEqual([s.rid, s.offset], [7, offset]);
+      assert.ok(s.payload.byteLength <= 1000);
+      offset += s.payload.byteLength;
+    }
+    // 10+ frames from a few buffers: a fresh buffer per chunk costs page faults
+    assert.ok(sent.length >= 10, `${sent.length} frames`);
+    assert.ok(new Set(sent.map((s) => s.buffer)).size <= 3, `${new Set(sent.map((s) => s.buffer)).size} buffers`);
+  });
+
+  it('starts from an offset (a resumed upload)', async () => {
+    const { end, sent } = await pumpInto(file, 2500, 1000);
+    assert.equal(end, bytes.byteLength);
+    assert.equal(sent[0]?.offset, 2500);
+    assert.deepEqual(Buffer.concat(sent.map((s) => s.payload)), bytes.subarray(2500));
+  });
+
+  it('copies bytes and streams into recycled frames as well', async () => {
+    for (const source of [bytes, Readable.from([bytes.subarray(0, 3000), bytes.subarray(3000)])]) {
+      const { end, sent } = await pumpInto(source, 0, 1000);
+      assert.equal(end, bytes.byteLength);
+      assert.deepEqual(Buffer.concat(sent.map((s) => s.payload)), bytes);
+      assert.ok(new Set(sent.map((s) => s.buffer)).size <= 3);
+    }
+  });
+
+  it('takes a buffer the size of a small upload, not a whole chunk', async () => {
+    const { sent } = await pumpInto(Buffer.from('a\n1\n'), 0, 1 << 20);
+    assert.equal(sent[0]?.buffer.byteLength, FRAME_HEADER_BYTES + 4);
+  });
+
+  it('stops, returning null, once the upload is no longer live', async () => {
+    const input = openSource(file, 'x');
+    let frames = 0;
+    const end = await pumpChunks(input, 0, {
+      rid: 1,
+      chunkBytes: 1000,
+      flow: new SendWindow(1 << 20),
+      live: () => frames < 2,
+      send: (_frame, written) => {
+        frames++;
+        written();
+      },
+    });
+    assert.equal(end, null);
+    assert.equal(frames, 2);
+  });
+});
+
+describe('upload frames on the wire', () => {
+  let server: CsvServer;
+  let dir: string;
+  before(async () => {
+    server = await startServer({ port: 0 });
+    dir = mkdtempSync(join(tmpdir(), 'csvsocket-wire-'));
+  });
+  after(async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('masks every frame with a zero key (the mask bit set), so no byte of the file is rewritten', async () => {
+    // a recording proxy between the client and the server
+    const recorded: Buffer[] = [];
+    const sockets: Socket[] = [];
+    const proxy = createServer((socket) => {
+      const upstream = createConnection(server.port, '127.0.0.1');
+      sockets.push(socket, upstream);
+      socket.on('data', (d) => recorded.push(Buffer.from(d)));
+      socket.pipe(upstream).pipe(socket);
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    const { port } = proxy.address() as { port: number };
+    const rows = Array.from({ length: 120_000 }, (_, i) => `${i},${i * 3},name ${i}\n`);
+    const bytes = Buffer.from(`a,b,c\n${rows.join('')}`);
+    assert.ok(bytes.byteLength > 2 << 20, 'three chunks or more');
+    // bytes, not a file: a file would be read by this process's server itself (protocol/local.ts)
+    const client = await connect(server.url.replace(`:${server.port}/`, `:${port}/`), { reconnect: false });
+    try {
+      const { summary } = await client.upload(bytes, { returnTable: false });
+      assert.equal(summary.rows, 120_000);
+    } finally {
+      await client.close();
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => proxy.close(r));
+    }
+    const frames = clientFrames(Buffer.concat(recorded));
+    assert.ok(frames.length > 4, `${frames.length} frames`);
+    for (const f of frames) {
+      assert.equal(f.masked, true, 'RFC 6455: a client masks every frame');
+      assert.deepEqual([...f.key], [0, 0, 0, 0]);
+    }
+    const chunks = frames.filter((f) => f.opcode === 2).map((f) => decodeFrame(f.payload));
+    assert.ok(chunks.length >= 3);
+    assert.deepEqual(Buffer.concat(chunks.map((c) => c.payload)), bytes);
+  });
+});
