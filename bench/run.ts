@@ -26,6 +26,7 @@ import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as aq from 'arquero';
+import { buildSync } from 'esbuild';
 import { windowFlood } from './flood.js';
 import { csvRows, ensureCsv } from './generate.js';
 import { topFunctions } from './profile.js';
@@ -67,8 +68,13 @@ class ServerProcess {
   private readonly waiters: Array<(m: Record<string, unknown>) => boolean> = [];
 
   constructor() {
-    this.child = fork(join(__dirname, 'server.ts'), [], {
-      execArgv: ['--import', 'tsx'],
+    // transpiled and run under plain node, as a user's server runs: a TypeScript
+    // loader would sit in the server's memory and in each of its worker threads
+    const script = join(__dirname, 'tmp', 'server.cjs');
+    buildSync({ entryPoints: [join(__dirname, 'server.ts')], outfile: script, platform: 'node', format: 'cjs' });
+    this.child = fork(script, [], {
+      execArgv: [],
+      env: { ...process.env, CSVS_BENCH_ROOT: join(__dirname, '..') },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.child.on('message', (m: Record<string, unknown>) => {

@@ -1,6 +1,8 @@
 /**
  * The benchmark's server, in its own process so that its RSS and event loop
- * are its own. Uses the built package (dist/), so parse workers run compiled JS.
+ * are its own. Uses the built package (dist/), so parse workers run compiled JS,
+ * and bench/run.ts runs it transpiled, under plain node: no TypeScript loader
+ * in the server or its workers (tsx alone took ~30 MB in each thread).
  * Talks to bench/run.ts over the IPC channel:
  *
  *   → { url }                        once listening
@@ -9,12 +11,15 @@
  *   ← 'stats'  → { stats: {...} }    max event-loop delay, peak RSS, RSS samples
  *   ← 'memory' → { memory: {...} }   process.memoryUsage() (for investigating RSS)
  */
+import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 
+/** the package's folder: given by run.ts, which runs a transpiled copy of this file from elsewhere */
+const root = process.env.CSVS_BENCH_ROOT ?? join(__dirname, '..');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { serve } = require('../dist/index.js') as typeof import('../src/index.js');
+const { serve } = require(join(root, 'dist/index.js')) as typeof import('../src/index.js');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { ipcByteLength } = require('../dist/arrow/ipc.js') as typeof import('../src/arrow/ipc.js');
+const { ipcByteLength } = require(join(root, 'dist/arrow/ipc.js')) as typeof import('../src/arrow/ipc.js');
 
 const now = () => performance.timeOrigin + performance.now();
 
