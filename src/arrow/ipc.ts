@@ -14,6 +14,7 @@ import {
   dateDay,
   float64,
   TimeUnit,
+  Type,
   tableFromColumns,
   tableFromIPC,
   tableToIPC,
@@ -113,6 +114,32 @@ export function streamList(ipc: ArrowStreams): readonly Uint8Array[] {
 /** The bytes of the one stream {@link ipcFragments} gives. */
 export function ipcByteLength(ipc: ArrowStreams): number {
   return ipcFragments(ipc).reduce((n, f) => n + f.byteLength, 0);
+}
+
+/**
+ * The columns of a one-batch IPC stream (a parse piece's, see
+ * {@link columnsToIPC}) in the parser's layouts, as views of its bytes; null
+ * for a stream without rows.
+ */
+export function pieceColumns(ipc: Uint8Array): Array<ArrowColumn | Utf8Column> | null {
+  const table = tableFromIPC(ipc);
+  if (table.numRows === 0) return null;
+  return table.children.map((column) => {
+    const b = column.data[0] as unknown as BatchParts & { values: ArrowColumn['values'] };
+    const validity = b.nullCount > 0 ? b.validity : undefined;
+    const typeId = b.type.typeId;
+    if (typeId === Type.Utf8)
+      return new Utf8Column(b.values as Uint8Array, b.offsets as Int32Array, validity, b.nullCount, b.length);
+    const kind =
+      typeId === Type.Float
+        ? 'float64'
+        : typeId === Type.Date
+          ? 'date'
+          : typeId === Type.Timestamp
+            ? 'timestamp'
+            : 'bool';
+    return new ArrowColumn(kind, b.values, validity, b.nullCount, b.length);
+  });
 }
 
 /** The end-of-stream marker of an Arrow IPC stream. */

@@ -490,6 +490,44 @@ export class ColumnBuilder {
   }
 
   /**
+   * A builder holding a piece's column again, from the Arrow column it was
+   * encoded as (see {@link ColumnBuilder.finishArrow}) and the stats it had,
+   * to convert it to the kind the merge of every piece decided. The text of a
+   * number is rebuilt exactly without its per-value count of decimals: a
+   * column still of numbers has either every value in shortest form
+   * (`String`) or every value with the same decimals (`toFixed`). Internal.
+   */
+  static restore(stats: ColumnStats, column: ArrowColumn | null, n: number): ColumnBuilder {
+    const b = new ColumnBuilder(stats.name, stats.header, stats.forced, true, 0, stats.format);
+    b.hasInt = stats.hasInt;
+    b.hasDecimal = stats.hasDecimal;
+    b.fixedDec = stats.fixedDec;
+    b.allShortest = stats.allShortest;
+    b.lossy = stats.lossy;
+    b.padded = stats.padded ?? 0;
+    b.unpadded = stats.unpadded ?? 0;
+    b.kind = stats.kind;
+    b.n = n;
+    if (stats.kind === K_NULL || column === null) {
+      b.kind = K_NULL;
+      b.nulls = n;
+      return b;
+    }
+    const nums = new Float64Array(n);
+    const { values, validity } = column;
+    for (let i = 0; i < n; i++) {
+      if (validity && !((validity[i >> 3] as number) & (1 << (i & 7)))) {
+        nums[i] = Number.NaN;
+        b.nulls++;
+      } else if (column.type === 'bool') nums[i] = ((values[i >> 3] as number) >> (i & 7)) & 1;
+      else nums[i] = Number(values[i]);
+    }
+    b.nums = nums;
+    b.decs = new Uint8Array(n).fill(stats.allShortest ? 0 : Math.max(0, stats.fixedDec));
+    return b;
+  }
+
+  /**
    * The values in Arrow's layout as the kind `kind` that the merge decided
    * (see {@link mergeColumnStats}): values typed more strictly here are
    * rebuilt as their exact text. Only with UTF-8 strings. Internal.

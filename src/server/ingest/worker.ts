@@ -9,10 +9,11 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { checkArrowUpload } from '../../arrow/check.js';
-import { columnsToIPC, describeTable, tableFromArrowIPC } from '../../arrow/ipc.js';
+import { columnsToIPC, describeTable, pieceColumns, tableFromArrowIPC } from '../../arrow/ipc.js';
+import { ColumnBuilder } from '../../csv/column.js';
 import { type ColumnInfo, formatValue, Utf8Column } from '../../csv/index.js';
 import { ArrowColumn } from '../../csv/layout.js';
-import { mergeColumnStats } from '../../csv/merge.js';
+import { type ColumnStats, mergeColumnStats } from '../../csv/merge.js';
 import { PieceParser } from '../../csv/parallel.js';
 import { blankLinesWarning as blankWarning } from '../../csv/pieces.js';
 import { ErrorCode, toCsvSocketError } from '../../errors.js';
@@ -20,9 +21,23 @@ import { pandasJSONToCSV } from '../../protocol/legacy.js';
 import { IdleCollector } from '../gc.js';
 import type { FromWorker, IngestFormat, ParseOptions, ToWorker } from './messages.js';
 
+/**
+ * A sealed piece, already encoded with its own column types: the builders'
+ * memory is freed as each piece ends, not when the last one does, and most
+ * pieces need nothing more once every piece's types are merged.
+ */
+interface Encoded {
+  ipc: Uint8Array;
+  rows: number;
+  stats: ColumnStats[];
+  /** the kinds the piece was encoded with */
+  kinds: number[];
+}
+
 interface Job {
   format: IngestFormat;
   parser?: PieceParser;
+  encoded?: Encoded;
   chunks?: Uint8Array[];
   bytes: number;
   headRows: number;
@@ -54,6 +69,7 @@ function fail(id: number, err: unknown): void {
     // free the memory now; the main thread ends or aborts the job later
     delete job.parser;
     delete job.chunks;
+    delete job.encoded;
   }
   const e = toCsvSocketError(err, ErrorCode.INTERNAL);
   send({ op: 'error', id, code: e.code, message: e.message, context: e.context() });
@@ -126,22 +142,51 @@ function seal(m: Extract<ToWorker, { op: 'seal' }>): void {
   const job = jobs.get(m.id);
   if (!job?.parser || job.failed) return;
   const state = job.parser.sealPiece(m.final);
-  if (!m.whole) return send({ op: 'sealed', id: m.id, state });
+  if (!m.whole) {
+    const own = state.stats.map((s) => mergeColumnStats([s]));
+    const parsed = job.parser.finishPiece(own);
+    const values = parsed.values as unknown as Array<ArrayLike<unknown>>;
+    const ipc = columnsToIPC({ columns: parsed.columns, values }, SHARED);
+    job.encoded = { ipc, rows: parsed.rows, stats: state.stats, kinds: own.map((d) => d.kind) };
+    delete job.parser;
+    return send({ op: 'sealed', id: m.id, state });
+  }
   jobs.delete(m.id);
   const parsed = job.parser.finishPiece(state.stats.map((s) => mergeColumnStats([s])));
   const blank = blankWarning(state.blankLines, state.lastRowLine);
   done(m.id, parsed, blank === undefined ? state.warnings : [...state.warnings, blank], job.headRows);
 }
 
-/** The merged types are known: convert, encode this piece's batch (in parallel with the others) for the join. */
+/**
+ * The merged types are known: a piece encoded with other types has those
+ * columns converted (a column of numbers in this piece whose whole column is
+ * text, say) and is encoded again; its first rows go to the summary.
+ */
 function finish(m: Extract<ToWorker, { op: 'finish' }>): void {
   const job = jobs.get(m.id);
-  if (!job?.parser || job.failed) return;
+  const encoded = job?.encoded;
+  if (!job || !encoded || job.failed) return;
   jobs.delete(m.id);
-  const parsed = job.parser.finishPiece(m.decisions);
-  const values = parsed.values as unknown as Array<ArrayLike<unknown>>;
-  const stream = columnsToIPC({ columns: parsed.columns, values }, SHARED);
-  send({ op: 'columns', id: m.id, stream, head: head(parsed.columns, values, parsed.rows, m.headRows) });
+  const columns = m.decisions.map((d) => d.info);
+  let stream = encoded.ipc;
+  let values: Array<ArrowColumn | Utf8Column> | null = null;
+  if (m.decisions.some((d, i) => d.kind !== encoded.kinds[i])) {
+    const own = pieceColumns(encoded.ipc);
+    values = m.decisions.map((d, i) => {
+      const column = own?.[i];
+      if (column && d.kind === encoded.kinds[i]) return column;
+      const stats = encoded.stats[i] as ColumnStats;
+      const restored = ColumnBuilder.restore(stats, column instanceof ArrowColumn ? column : null, encoded.rows);
+      return restored.finishArrow(d.kind);
+    });
+    stream = columnsToIPC({ columns, values: values as unknown as Array<ArrayLike<unknown>> }, SHARED);
+  }
+  let first: Array<Array<string | null>> = [];
+  if (m.headRows > 0) {
+    values ??= pieceColumns(stream);
+    if (values) first = head(columns, values as unknown as Array<ArrayLike<unknown>>, encoded.rows, m.headRows);
+  }
+  send({ op: 'columns', id: m.id, stream, head: first });
 }
 
 /** The whole input has arrived (a one-piece CSV, pandas JSON or Arrow): finish it. */
