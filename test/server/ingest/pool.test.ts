@@ -325,6 +325,26 @@ describe('Ingest', () => {
       assert.equal(result.head.length, 5);
     });
 
+    it('converts a piece typed on its own to the type of the whole column, exactly', async () => {
+      // each piece is encoded as soon as it ends, with its own types: numbers,
+      // dates, booleans and empty columns here, text (or numbers) in the last rows
+      const rows = Array.from(
+        { length: 120 },
+        (_, i) =>
+          `${i},${(i / 8).toFixed(3)},2012-01-${String((i % 28) + 1).padStart(2, '0')},${i % 2 === 0},,${i % 3 ? '' : '1.50'}`,
+      );
+      rows.push('x,7,soon,maybe,text,2');
+      const text = `n,d,day,flag,empty,mixed\n${rows.join('\n')}\n`;
+      const { pool } = pools[2] as { pool: Ingest };
+      const result = await ingest(pool, text, {}, 64);
+      assert.ok(batches(result) > 10, `${batches(result)} record batches`);
+      expectSame(result, text);
+      assert.deepEqual(
+        result.columns.map((c) => c.type),
+        ['string', 'string', 'string', 'string', 'string', 'string'],
+      );
+    });
+
     it('reports progress over every piece up to the whole input', async () => {
       const text = `a,b\n${Array.from({ length: 100 }, (_, i) => `${i},x`).join('\n')}\n`;
       const { pool } = pools[1] as { pool: Ingest };
