@@ -1,7 +1,7 @@
 /**
  * Where the CLI writes, and the helpers every client command shares: the
  * --url / --token / --ca options, the user's client id, one connection per
- * command. Nothing here loads the client, arquero or zod: commands `import()`
+ * command. Nothing here loads the client, ws, arquero or zod: commands `import()`
  * what they need inside their action, so `csvsocket send` starts fast.
  */
 import { randomUUID } from 'node:crypto';
@@ -10,8 +10,8 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { CsvClient } from '../client/client.js';
-import { DEFAULT_URL } from '../client/connect.js';
 import { ArgumentError, ErrorCode } from '../errors.js';
+import { DEFAULT_URL } from '../protocol/constants.js';
 
 /** Where the CLI writes; tests pass their own. */
 export interface CliIO {
@@ -125,11 +125,27 @@ function readCA(file: string): Buffer {
   }
 }
 
+/**
+ * The client module, loaded without ws's native masking helper (bufferutil):
+ * a client masks with a zero key (nothing to XOR) and servers do not mask, so
+ * it would be ~5 ms of start-up for nothing. ws reads the variable once, as it
+ * loads; it is unset again after.
+ */
+async function loadClient(): Promise<typeof import('../client/client.js')> {
+  const given = process.env.WS_NO_BUFFER_UTIL;
+  process.env.WS_NO_BUFFER_UTIL ??= '1';
+  try {
+    return await import('../client/client.js');
+  } finally {
+    if (given === undefined) delete process.env.WS_NO_BUFFER_UTIL;
+  }
+}
+
 /** Connect, run, and always close. */
 export async function withClient<T>(opts: ClientFlags, run: (client: CsvClient) => Promise<T>): Promise<T> {
   const clientId = cliClientId();
   const ca = opts.ca ? readCA(opts.ca) : undefined;
-  const { connect } = await import('../client/client.js');
+  const { connect } = await loadClient();
   const client = await connect(opts.url, {
     ...(opts.token ? { token: opts.token } : {}),
     ...(clientId ? { clientId } : {}),

@@ -21,12 +21,11 @@ import {
   LimitError,
   ProtocolError,
 } from '../errors.js';
-import { DEFAULT_PORT, SUBPROTOCOL } from '../protocol/constants.js';
+import { DEFAULT_URL, SUBPROTOCOL } from '../protocol/constants.js';
 import { parseServerMessage, type ServerMessage } from '../protocol/messages.js';
 import { processClientId } from '../state.js';
 
-/** The default server URL: `$CSVSOCKET_URL`, else ws://127.0.0.1:8851/. */
-export const DEFAULT_URL = `ws://127.0.0.1:${DEFAULT_PORT}/`;
+export { DEFAULT_URL } from '../protocol/constants.js';
 
 /** Options of {@link connect}. */
 export interface ConnectOptions {

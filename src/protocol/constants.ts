@@ -14,5 +14,7 @@ export const TOKEN_SUBPROTOCOL_PREFIX = 'csvsocket.token.';
 export const LEGACY_REPLY = 'CSV file received and processed!';
 /** The port of the original design, the default of every server and client. */
 export const DEFAULT_PORT = 8851;
+/** The server URL a client uses by default (`$CSVSOCKET_URL` comes first). */
+export const DEFAULT_URL = `ws://127.0.0.1:${DEFAULT_PORT}/`;
 /** The largest request id; ids wrap around to 1 after it. */
 export const MAX_RID = 0xffffffff;

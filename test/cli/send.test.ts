@@ -1,6 +1,8 @@
 /** `csvsocket send` asks for the summary only: the stored table does not come back. */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type CsvClient, connect } from '../../src/client/client.js';
@@ -74,5 +76,45 @@ describe('csvsocket send --type date:FORMAT and --delimiter', () => {
     const type = await send('--type', 'day=when');
     assert.equal(type.status, 1);
     assert.match(type.stderr, /--type takes COLUMN=TYPE .* or date:FORMAT; got "day=when"/);
+  });
+});
+
+describe('csvsocket send, start-up', () => {
+  let server: CsvServer;
+  let dir: string;
+  before(async () => {
+    server = await startServer({ port: 0 });
+    dir = mkdtempSync(join(tmpdir(), 'csvsocket-cli-modules-'));
+  });
+  after(async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("does not load ws's native masking helper (a client masks with zeros), and leaves the environment as it was", async () => {
+    // a preload that reports, as the process exits, which modules it loaded
+    const report = join(dir, 'report.js');
+    writeFileSync(
+      report,
+      `process.on('exit', () => process.stderr.write('\\nMODULES ' + JSON.stringify({
+        bufferutil: Object.keys(require.cache).some((m) => m.includes('/node_modules/bufferutil/')),
+        ws: Object.keys(require.cache).some((m) => m.includes('/node_modules/ws/')),
+        env: process.env.WS_NO_BUFFER_UTIL ?? null,
+      }) + '\\n'));`,
+    );
+    const cli = join(__dirname, '..', '..', 'dist', 'cli', 'main.js');
+    const r = await new Promise<{ status: number; stderr: string }>((resolve) => {
+      const child = execFile(
+        process.execPath,
+        ['-r', report, cli, 'send', '-', '--name', 'startup', '--url', server.url],
+        { encoding: 'utf8', env: { ...process.env, CSVSOCKET_CLIENT_ID: '', WS_NO_BUFFER_UTIL: undefined } },
+        (err, _stdout, stderr) => resolve({ status: err ? 1 : 0, stderr }),
+      );
+      child.stdin?.end('a\n1\n');
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const line = r.stderr.split('\n').find((l) => l.startsWith('MODULES '));
+    assert.deepEqual(JSON.parse(line?.slice(8) ?? 'null'), { bufferutil: false, ws: true, env: null });
+    assert.equal(server.table('startup')?.numRows(), 1);
   });
 });
