@@ -420,7 +420,8 @@ export class ColumnBuilder {
   private startTyped(kind: number): void {
     this.kind = kind;
     const cap = Math.max(1024, this.n * 2, this.capacity);
-    this.nums = new Float64Array(cap).fill(Number.NaN);
+    // the values so far were all missing; every later slot is written as it is added
+    this.nums = new Float64Array(cap).fill(Number.NaN, 0, this.n);
     if (kind === K_NUM) this.decs = new Uint8Array(cap);
   }
 

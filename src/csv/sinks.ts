@@ -40,6 +40,8 @@ export class Utf8Sink {
     if (capacity > 1024) {
       this.offsets = new Int32Array(capacity + 2);
       this.valid = new Uint8Array(capacity + 2);
+      // room for short values without growing (a piece's column of words, codes, names)
+      this.data = new Uint8Array(Math.max(1 << 16, capacity * 8));
     }
     for (let i = 0; i < nulls; i++) this.pushNull();
   }
