@@ -46,4 +46,19 @@ export class IdleCollector {
   cancel(): void {
     clearTimeout(this.timer);
   }
+
+  /**
+   * Count `bytes` of garbage made; past `every` bytes since the last
+   * collection, collect now. A long upload's pieces leave their builders'
+   * typed arrays behind, and V8 waits longer between collections as the
+   * memory it holds grows (the stored pieces count too): without this the
+   * garbage grew with the upload (~0.4 GB beyond a 2 GB table).
+   */
+  made(bytes: number, every: number): void {
+    this.made_ += bytes;
+    if (this.made_ < every) return;
+    this.made_ = 0;
+    this.collect?.();
+  }
+  private made_ = 0;
 }

@@ -50,6 +50,9 @@ const jobs = new Map<number, Job>();
 // a finished parse's garbage is collected as soon as no job is left (see gc.ts)
 const garbage = new IdleCollector(() => jobs.size === 0, 0);
 
+/** garbage a worker leaves between collections during a long upload (see IdleCollector.made) */
+const GARBAGE_BYTES = 64 << 20;
+
 // string columns as UTF-8 bytes: no JS string per cell, and Arrow-ready
 const UTF8 = { utf8Strings: true };
 // every table is written into shared memory (see the module comment)
@@ -149,6 +152,8 @@ function seal(m: Extract<ToWorker, { op: 'seal' }>): void {
     const ipc = columnsToIPC({ columns: parsed.columns, values }, SHARED);
     job.encoded = { ipc, rows: parsed.rows, stats: state.stats, kinds: own.map((d) => d.kind) };
     delete job.parser;
+    // the builders are garbage now: about twice the piece's encoded size
+    garbage.made(2 * ipc.byteLength, GARBAGE_BYTES);
     return send({ op: 'sealed', id: m.id, state });
   }
   jobs.delete(m.id);
