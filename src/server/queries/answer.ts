@@ -5,8 +5,9 @@
  * first rows as text).
  */
 import type { ColumnTable } from 'arquero';
-import { type ArrowStreams, headOf, inferColumns, tableToArrowIPC } from '../../arrow/ipc.js';
-import type { ColumnInfo } from '../../csv/index.js';
+import { type ArrowStreams, columnsToIPC, headOf, inferColumns, tableToArrowIPC } from '../../arrow/ipc.js';
+import { compileDateFormat } from '../../csv/dateformat.js';
+import { type ColumnInfo, isCalendarDay } from '../../csv/index.js';
 import type { Filter } from '../../query/index.js';
 import { type Query, runQuery } from '../../query/index.js';
 
@@ -82,10 +83,61 @@ export function answerQuery(
   // a grouped result has new columns whose types must be read from the values
   const grouped = query.groupby !== undefined || query.rollup !== undefined;
   const byName = new Map(known.map((c) => [c.name, c]));
-  const columns = grouped
-    ? inferColumns(result, known)
-    : result.columnNames().map((n) => byName.get(n) ?? { name: n, type: 'string' as const });
-  return { ipc: tableToArrowIPC(result), rows: result.numRows(), columns, head: headOf(result, columns) };
+  if (grouped) {
+    const columns = inferColumns(result, known);
+    return { ipc: tableToArrowIPC(result), rows: result.numRows(), columns, head: headOf(result, columns) };
+  }
+  const columns = result.columnNames().map((n) => byName.get(n) ?? { name: n, type: 'string' as const });
+  const values = columns.map((c) => valuesOf(result, c.name));
+  const typed = columns.every((c, i) => holdsType(c, values[i] as ArrayLike<unknown>));
+  // the dataset's own Arrow types, written from the values as they are: an
+  // encoder that infers each column's type (arquero's toArrow) allocates
+  // builders per column and costs ~0.3 ms even for a 10-row answer
+  const ipc = typed ? columnsToIPC({ columns, values }) : tableToArrowIPC(result);
+  return { ipc, rows: result.numRows(), columns, head: headOf(result, columns) };
+}
+
+/** A column's values in row order: runQuery's result is reified, so its columns are arrays already. */
+function valuesOf(table: ColumnTable, name: string): ArrayLike<unknown> {
+  const column = table.column(name) as unknown;
+  const plain = Array.isArray(column) || (ArrayBuffer.isView(column) && !(column instanceof DataView));
+  if (plain && !table.isFiltered() && !table.isOrdered() && (column as ArrayLike<unknown>).length === table.numRows())
+    return column as ArrayLike<unknown>;
+  return table.array(name) as ArrayLike<unknown>;
+}
+
+/**
+ * Whether every value of a column is what its type says, as columnsToIPC
+ * writes it: numbers, booleans, strings, and Dates (at local midnight, unless
+ * the column's format has a time of day), nulls anywhere. A dataset's rows
+ * always are; anything else goes through the inferring encoder.
+ */
+function holdsType(column: ColumnInfo, values: ArrayLike<unknown>): boolean {
+  if (ArrayBuffer.isView(values))
+    return values instanceof Float64Array && (column.type === 'integer' || column.type === 'number');
+  const n = values.length;
+  const is = (test: (v: unknown) => boolean): boolean => {
+    for (let i = 0; i < n; i++) {
+      const v = values[i];
+      if (v !== null && v !== undefined && !test(v)) return false;
+    }
+    return true;
+  };
+  switch (column.type) {
+    case 'integer':
+    case 'number':
+      return is((v) => typeof v === 'number');
+    case 'boolean':
+      return is((v) => typeof v === 'boolean');
+    case 'string':
+      return is((v) => typeof v === 'string');
+    case 'date': {
+      const withTime = column.format !== undefined && compileDateFormat(column.format).hasTime;
+      return is((v) => v instanceof Date && !Number.isNaN(v.getTime()) && (withTime || isCalendarDay(v)));
+    }
+    default:
+      return false;
+  }
 }
 
 /**
