@@ -530,6 +530,10 @@ describe('runQuery with sort and a small limit', () => {
     id: Array.from({ length: n }, (_, i) => i),
     a: Array.from({ length: n }, () => (rand() < 0.1 ? null : Math.floor(rand() * 20))),
     b: Array.from({ length: n }, () => (rand() < 0.1 ? null : String.fromCharCode(97 + Math.floor(rand() * 5)))),
+    c: Array.from({ length: n }, () =>
+      rand() < 0.05 ? Number.NaN : rand() < 0.05 ? null : Math.floor(rand() * 50) / 4,
+    ),
+    d: Array.from({ length: n }, () => (rand() < 0.1 ? null : new Date(2020, 0, 1 + Math.floor(rand() * 30)))),
   });
 
   const cases: Array<[string, Query]> = [
@@ -537,6 +541,13 @@ describe('runQuery with sort and a small limit', () => {
     ['one key descending', { sort: [{ column: 'a', desc: true }] }],
     ['two keys', { sort: [{ column: 'b' }, { column: 'a', desc: true }] }],
     ['after a filter', { filter: { column: 'a', op: '>', value: 5 }, sort: [{ column: 'b', desc: true }] }],
+    ['a date key with nulls', { sort: [{ column: 'd', desc: true }] }],
+    [
+      'a number key with NaN and nulls, after a filter',
+      { filter: { column: 'b', op: '!=', value: 'a' }, sort: [{ column: 'c' }] },
+    ],
+    ['two number keys', { sort: [{ column: 'a' }, { column: 'c', desc: true }] }],
+    ['a date key, then a string key', { sort: [{ column: 'd' }, { column: 'b', desc: true }] }],
   ];
   for (const [label, query] of cases) {
     for (const [offset, limit] of [

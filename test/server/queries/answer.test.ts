@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { Type, tableFromIPC } from '@uwdata/flechette';
 import * as aq from 'arquero';
-import { tableFromArrowIPC } from '../../../src/arrow/ipc.js';
+import { tableFromArrowIPC, tableToArrowIPC } from '../../../src/arrow/ipc.js';
 import type { ColumnInfo } from '../../../src/csv/index.js';
 import { QueryError } from '../../../src/index.js';
-import { parseQuery, type Query } from '../../../src/query/index.js';
+import { parseQuery, type Query, runQuery } from '../../../src/query/index.js';
 import { answerBoundedQuery, answerQuery, INLINE_WORK, queryWork } from '../../../src/server/queries/answer.js';
 import { rejectsWithCode } from '../../helpers.js';
 
@@ -82,5 +83,51 @@ describe('answerBoundedQuery', () => {
       /Unknown column "nope" in select; the columns are: id, word/,
     );
     assert.ok(err instanceof QueryError);
+  });
+});
+
+describe('answerQuery', () => {
+  const dated = {
+    table: aq.table({
+      id: Float64Array.from({ length: 50 }, (_, i) => i),
+      word: Array.from({ length: 50 }, (_, i) => (i % 3 === 0 ? null : `w${i % 7}`)),
+      day: Array.from({ length: 50 }, (_, i) => (i % 5 === 0 ? null : new Date(2024, 0, 1 + i))),
+      ok: Array.from({ length: 50 }, (_, i) => (i % 4 === 0 ? null : i % 2 === 0)),
+    }),
+    columns: [
+      { name: 'id', type: 'integer' },
+      { name: 'word', type: 'string' },
+      { name: 'day', type: 'date' },
+      { name: 'ok', type: 'boolean' },
+    ] satisfies ColumnInfo[],
+  };
+  const query = parseQuery({
+    filter: { column: 'id', op: '>', value: 3 },
+    sort: [{ column: 'id', desc: true }],
+    limit: 10,
+  });
+
+  it("encodes a row selection with the dataset's own Arrow types, values as the inferring encoder gives them", () => {
+    const answer = answerQuery(dated.table, dated.columns, query, 1e9);
+    const types = tableFromIPC(answer.ipc).schema.fields.map((f) => f.type.typeId);
+    assert.deepEqual(types, [Type.Float, Type.Utf8, Type.Date, Type.Bool]);
+    const inferred = tableToArrowIPC(runQuery(dated.table, query));
+    assert.deepEqual(tableFromArrowIPC(answer.ipc).objects(), tableFromArrowIPC(inferred).objects());
+    assert.equal(answer.rows, 10);
+  });
+
+  it('falls back to the inferring encoder when a column holds values its type does not say', () => {
+    // "date" column whose Dates carry a time of day: not calendar days
+    const odd = aq.table({ id: [1, 2, 3], day: [new Date(2024, 0, 1, 12), null, new Date(2024, 0, 2, 8, 30)] });
+    const columns: ColumnInfo[] = [
+      { name: 'id', type: 'integer' },
+      { name: 'day', type: 'date' },
+    ];
+    const answer = answerQuery(odd, columns, parseQuery({ sort: [{ column: 'id' }] }), 1e9);
+    assert.deepEqual(tableFromArrowIPC(answer.ipc).objects(), [
+      { id: 1, day: new Date(2024, 0, 1, 12) },
+      { id: 2, day: null },
+      { id: 3, day: new Date(2024, 0, 2, 8, 30) },
+    ]);
   });
 });
