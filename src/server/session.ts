@@ -246,8 +246,10 @@ export class Session {
       sendError: (err, rid) => this.sendError(err, rid),
       send: (message) => this.send(message),
       replyCompleted: (rid, dataset, returnTable) => {
-        this.send({ type: 'stored', rid, summary: dataset.summary, table: returnTable });
-        if (returnTable) this.sendTable(rid, dataset.ipc ?? tableToArrowIPC(dataset.table));
+        this.corked(() => {
+          this.send({ type: 'stored', rid, summary: dataset.summary, table: returnTable });
+          if (returnTable) this.sendTable(rid, dataset.ipc ?? tableToArrowIPC(dataset.table));
+        });
       },
       violate: (code, reason) => {
         this.terminate(code, reason);
@@ -265,8 +267,26 @@ export class Session {
     // in-process: the client takes the table object itself, not its bytes
     const handed = upload.returnTable && upload.local !== undefined && handOverTable(upload.local, dataset.table);
     const table = upload.returnTable && !handed;
-    this.send({ type: 'stored', rid: upload.rid, summary: dataset.summary, table });
-    if (table) this.sendTable(upload.rid, dataset.ipc ?? tableToArrowIPC(dataset.table));
+    this.corked(() => {
+      this.send({ type: 'stored', rid: upload.rid, summary: dataset.summary, table });
+      if (table) this.sendTable(upload.rid, dataset.ipc ?? tableToArrowIPC(dataset.table));
+    });
+  }
+
+  /**
+   * Send several frames as one write: an answer is a JSON message, a table
+   * header and the table's fragments, each its own `ws.send`, and written one
+   * by one they cost a system call (and a wake-up of the peer) each.
+   */
+  private corked(send: () => void): void {
+    // ws's own socket: ws corks it around each frame too, and corks nest
+    const socket = (this.ws as WebSocket & { _socket?: { cork(): void; uncork(): void } | null })._socket;
+    socket?.cork();
+    try {
+      send();
+    } finally {
+      socket?.uncork();
+    }
   }
 
   private sendTable(rid: number, ipc: ArrowStreams): void {
@@ -311,8 +331,10 @@ export class Session {
           head: answer.head,
           warnings: [],
         };
-        this.send({ type: 'result', rid, summary, table: true });
-        this.sendTable(rid, answer.ipc);
+        this.corked(() => {
+          this.send({ type: 'result', rid, summary, table: true });
+          this.sendTable(rid, answer.ipc);
+        });
       },
       (err: unknown) => this.sendError(toCsvSocketError(err, ErrorCode.QUERY_INVALID), rid),
     );
