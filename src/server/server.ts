@@ -10,6 +10,7 @@ import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server as HttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import { availableParallelism } from 'node:os';
 import type { Duplex } from 'node:stream';
 import type { ColumnTable } from 'arquero';
 import { type WebSocket, WebSocketServer } from 'ws';
@@ -23,6 +24,7 @@ import {
   SUBPROTOCOL,
 } from '../protocol/messages.js';
 import { processClientId, processState } from '../state.js';
+import { UploadGate } from './admission.js';
 import { type AuthCheck, checkUpgrade, exposureWarning, isLoopbackHost, newToken } from './auth.js';
 import { type Dataset, Datasets } from './datasets.js';
 import { Ingest } from './ingest/pool.js';
@@ -79,6 +81,15 @@ export interface CsvServerEvents {
 }
 
 /**
+ * Uploads streaming and parsing at once, per parse thread; the others wait
+ * for their `ready` in arrival order (admission.ts). Enough to keep every
+ * parse thread busy while the next uploads' bytes travel.
+ */
+const UPLOADS_PER_THREAD = 4;
+/** An admitted upload gives its slot to the next one after this long, finished or not. */
+const UPLOAD_LEASE_MS = 2000;
+
+/**
  * A running server. Create it with {@link serve}.
  *
  * @example
@@ -110,6 +121,7 @@ export class CsvServer extends EventEmitter<CsvServerEvents> {
   private readonly handshakes = new WeakMap<Duplex, NodeJS.Timeout>();
   private readonly completed = new Map<string, CompletedUpload>();
   private readonly queue = new KeyedQueue();
+  private readonly gate: UploadGate;
   private readonly persist: Persist | null;
   private readonly allowOverwrite: boolean;
   private readonly secure: boolean;
@@ -136,6 +148,8 @@ export class CsvServer extends EventEmitter<CsvServerEvents> {
     this.live = new LiveHub(this.datasets);
     for (const dataset of options.restored) this.datasets.put(dataset);
     this.ingest = new Ingest(options.threads === undefined ? {} : { threads: options.threads });
+    const parseThreads = Math.max(1, options.threads ?? Math.min(4, availableParallelism()));
+    this.gate = new UploadGate({ slots: UPLOADS_PER_THREAD * parseThreads, leaseMs: UPLOAD_LEASE_MS });
     this.queries = new QueryPool(this.datasets, {
       limits: this.limits,
       ...(options.queryThreads === undefined ? {} : { threads: options.queryThreads }),
@@ -371,6 +385,7 @@ export class CsvServer extends EventEmitter<CsvServerEvents> {
         persist: this.persist,
         queue: this.queue,
         completed: this.completed,
+        gate: this.gate,
       });
       this.sessions.add(session);
       this.emit('connection', { id: session.id, legacy: session.legacy, clients: this.sessions.size });

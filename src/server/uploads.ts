@@ -13,6 +13,7 @@ import type { Limits } from '../protocol/limits.js';
 import { CHUNK_BYTES, WINDOW_BYTES } from '../protocol/limits.js';
 import { takeLocalFile } from '../protocol/local.js';
 import { decodeFrame, FrameKind, type UploadMessage } from '../protocol/messages.js';
+import type { Admission, UploadGate } from './admission.js';
 import { appendParseTypes } from './append.js';
 import type { Dataset, Datasets } from './datasets.js';
 import { readLocalFile } from './ingest/local.js';
@@ -46,6 +47,8 @@ export interface UploadContext {
    * dataset is not kept alive for the grace time
    */
   completed: Map<string, CompletedUpload>;
+  /** uploads take turns to stream and parse (admission.ts); without one, each is ready at once */
+  gate?: UploadGate;
 }
 
 /** An upload the server stored, remembered for a resuming client. */
@@ -100,6 +103,10 @@ export interface Upload {
   reading?: Promise<void>;
   /** tell the in-process file read that the parse made progress */
   wake?: () => void;
+  /** its turn at the gate, until it is parsed or goes away */
+  admission?: Admission;
+  /** begin the parse (once; until then `parse` is 0, which no parse has) */
+  start?: () => void;
 }
 
 /** The uploads of one connection. */
@@ -143,17 +150,27 @@ export class Uploads {
     if (other) return this.peer.sendError(other, m.rid);
     const upload = newUpload(m, owner, this);
     const types = m.mode === 'append' ? appendParseTypes(this.ctx.datasets.get(m.name), m.types) : m.types;
-    upload.parse = this.ctx.ingest.begin(m.format, this.parseOptions(types, m.delimiter), {
-      onParsed: (bytes) => upload.host?.onParsed(upload, bytes),
-      onError: (err) => {
-        upload.failed = err;
-        upload.host?.fail(upload, err);
-      },
-    });
+    // the parse starts when the upload's turn comes (admission.ts): 200 uploads
+    // announced at once then cost the main thread little more than their messages
+    upload.start = () => {
+      delete upload.start;
+      upload.parse = this.ctx.ingest.begin(m.format, this.parseOptions(types, m.delimiter), {
+        onParsed: (bytes) => upload.host?.onParsed(upload, bytes),
+        onError: (err) => {
+          upload.failed = err;
+          upload.host?.fail(upload, err);
+        },
+      });
+    };
     this.active.set(m.rid, upload);
     if (this.readLocal(m, upload)) return;
-    this.watchStall(upload);
-    this.peer.send({ type: 'ready', rid: m.rid, offset: 0 });
+    const ready = () => {
+      upload.start?.();
+      this.watchStall(upload);
+      this.peer.send({ type: 'ready', rid: upload.rid, offset: 0 });
+    };
+    if (this.ctx.gate) upload.admission = this.ctx.gate.admit(ready);
+    else ready();
   }
 
   /** An in-process file upload: the server reads the file itself and the client skips to the end. */
@@ -162,6 +179,7 @@ export class Uploads {
     const offer = handle === undefined || m.size === undefined ? undefined : takeLocalFile(handle);
     if (handle === undefined || !offer || offer.size !== m.size) return false;
     const { ingest } = this.ctx;
+    upload.start?.();
     upload.local = handle;
     const read = readLocalFile(offer.path, offer.size, {
       buffer: () => ingest.sharedBuffer(),
@@ -222,6 +240,8 @@ export class Uploads {
     if (size - base > WINDOW_BYTES + CHUNK_BYTES) return this.overrun(upload, size - base);
     upload.received = size;
     this.watchStall(upload);
+    // a client that sends before its `ready` skips its turn
+    upload.start?.();
     this.ctx.ingest.push(upload.parse, frame.payload, ownsBuffer(data));
   }
 
@@ -253,8 +273,12 @@ export class Uploads {
     upload.ending = true;
     clearTimeout(upload.stallTimer);
     this.ctx.ingest.end(upload.parse).then(
-      (result) => this.store(upload, result),
+      (result) => {
+        upload.admission?.release();
+        this.store(upload, result);
+      },
       (err: unknown) => {
+        upload.admission?.release();
         upload.ending = false;
         this.fail(upload, toCsvSocketError(err));
       },
@@ -304,6 +328,7 @@ export class Uploads {
   park(): void {
     for (const upload of this.active.values()) {
       clearTimeout(upload.stallTimer);
+      upload.admission?.release();
       upload.host = null;
       if (upload.ending) continue;
       if (upload.failed || upload.format === 'pandas') {
@@ -335,6 +360,7 @@ export class Uploads {
 
   private forget(upload: Upload): void {
     clearTimeout(upload.stallTimer);
+    upload.admission?.release();
     this.active.delete(upload.rid);
     this.ctx.ingest.abort(upload.parse);
   }
@@ -423,6 +449,8 @@ export class Uploads {
     }
     resumed.host = this;
     resumed.resumedAt = resumed.received;
+    // parked before its turn came: it starts now
+    resumed.start?.();
     this.active.set(m.rid, resumed);
     this.watchStall(resumed);
     this.peer.send({ type: 'ready', rid: m.rid, offset: resumed.received });

@@ -77,6 +77,11 @@ export class RawClient {
     }
   }
 
+  /** Whether a matching reply has arrived (and is still queued); never waits. */
+  has(match: (r: Reply) => boolean): boolean {
+    return this.replies.some(match);
+  }
+
   /** The final answer to request `rid`: stored, result, datasets, dropped or error. */
   answer(rid: number): Promise<Reply> {
     return this.next((r) => r.rid === rid && r.type !== 'ready' && r.type !== 'progress');
