@@ -19,6 +19,7 @@ import { blankLinesWarning as blankWarning } from '../../csv/pieces.js';
 import { ErrorCode, toCsvSocketError } from '../../errors.js';
 import { pandasJSONToCSV } from '../../protocol/legacy.js';
 import { IdleCollector } from '../gc.js';
+import { lowerThreadPriority } from '../priority.js';
 import type { FromWorker, IngestFormat, ParseOptions, ToWorker } from './messages.js';
 
 /**
@@ -46,6 +47,9 @@ interface Job {
 }
 
 const jobs = new Map<number, Job>();
+
+// background work: the main thread (a notebook's kernel) gets the CPU first (priority.ts)
+lowerThreadPriority();
 
 // a finished parse's garbage is collected as soon as no job is left (see gc.ts)
 const garbage = new IdleCollector(() => jobs.size === 0, 0);
