@@ -3,8 +3,17 @@ import { describe, it } from 'node:test';
 import { tableFromIPC } from '@uwdata/flechette';
 import * as aq from 'arquero';
 import { rawFieldNames } from '../../src/arrow/edges.js';
-import { columnsToIPC, formatCell, inferColumns, tableFromArrowIPC, tableToArrowIPC } from '../../src/arrow/ipc.js';
-import { parseCSV } from '../../src/csv/index.js';
+import {
+  columnsToIPC,
+  formatCell,
+  inferColumns,
+  ipcByteLength,
+  ipcFragments,
+  pieceColumns,
+  tableFromArrowIPC,
+  tableToArrowIPC,
+} from '../../src/arrow/ipc.js';
+import { parseCSV, Utf8Column } from '../../src/csv/index.js';
 import { sameTable, tableEqual } from '../helpers.js';
 
 const B = '\ufeff';
@@ -85,5 +94,39 @@ describe('a date format column', () => {
     sameTable(table, parsed);
     assert.equal(formatCell(table.get('t', 0), parsed.columns[0]), '2010-01-01T01:00:00');
     assert.deepEqual(inferColumns(table, parsed.columns), parsed.columns);
+  });
+});
+
+describe('ArrowStreams (the pieces of a parallel parse)', () => {
+  const pieces = ['n,s,d\n1,a,2012-01-01\n2,"b,c",\n', 'n,s,d\n3,,2012-02-29\n', 'n,s,d\n4,"x\ny",1999-12-31\n'];
+  const streams = pieces.map((text) => columnsToIPC(parseCSV(text), { shared: true }));
+  const whole = parseCSV(`n,s,d\n1,a,2012-01-01\n2,"b,c",\n3,,2012-02-29\n4,"x\ny",1999-12-31\n`);
+
+  it('writes a piece into shared memory', () => {
+    for (const s of streams) assert.ok(s.buffer instanceof SharedArrayBuffer);
+  });
+
+  it('opens the list of streams as one table, in order', () => {
+    sameTable(tableFromArrowIPC(streams), whole);
+  });
+
+  it('gives fragments that, one after the other, are one stream of the same table', () => {
+    const fragments = ipcFragments(streams);
+    assert.ok(fragments.length > streams.length, 'no copy: views of each stream, then the end marker');
+    const joined = Buffer.concat(fragments);
+    assert.equal(joined.byteLength, ipcByteLength(streams));
+    sameTable(tableFromArrowIPC(new Uint8Array(joined)), whole);
+    assert.deepEqual(ipcFragments(streams[0] as Uint8Array), [streams[0]]);
+  });
+
+  it('reads a piece back in the parser layouts, as views', () => {
+    const columns = pieceColumns(streams[0] as Uint8Array);
+    assert.deepEqual(
+      columns?.map((c) => (c instanceof Utf8Column ? 'utf8' : c.type)),
+      ['float64', 'utf8', 'date'],
+    );
+    assert.equal(columns?.[1]?.get(1), 'b,c');
+    assert.equal(columns?.[2]?.get(1), null);
+    assert.equal(pieceColumns(columnsToIPC(parseCSV('a,b\n'))), null);
   });
 });
