@@ -14,6 +14,7 @@
  */
 
 import { CsvParseError, ErrorCode } from '../errors.js';
+import { release, takeF64, takeU8 } from './arena.js';
 import {
   compileDateFormat,
   type DateFormat,
@@ -38,6 +39,13 @@ const K_STR: number = Kind.STR;
 
 const POW10: number[] = [];
 for (let i = 0; i <= 22; i++) POW10.push(10 ** i);
+
+/**
+ * The sink of a column that holds no text: never written, since a column
+ * writes strings only in the string kind, and every change to that kind makes
+ * the column its own sink.
+ */
+const NO_STRINGS = new Utf8Sink(0);
 
 const EMPTY_F64 = new Float64Array(0);
 const EMPTY_U8 = new Uint8Array(0);
@@ -231,7 +239,9 @@ export class ColumnBuilder {
     this.format = format;
     this.utf8 = utf8;
     this.capacity = capacity;
-    this.strs = this.newSink(0);
+    // a column gets its sink when it becomes text (a piece's sink is sized for its
+    // rows: a megabyte a column, which columns of numbers never use)
+    this.strs = forced === ColumnType.string ? this.newSink(0) : NO_STRINGS;
     if (forced === ColumnType.string) this.kind = K_STR;
     else if (forced === ColumnType.integer || forced === ColumnType.number) this.startTyped(K_NUM);
     else if (forced === ColumnType.date) this.startTyped(K_DATE);
@@ -239,7 +249,7 @@ export class ColumnBuilder {
   }
 
   private newSink(nulls: number): Utf8Sink {
-    return new Utf8Sink(nulls, this.capacity);
+    return new Utf8Sink(nulls, this.capacity, this.utf8);
   }
 
   /** Add a missing value (an unquoted empty field). */
@@ -421,18 +431,35 @@ export class ColumnBuilder {
     this.kind = kind;
     const cap = Math.max(1024, this.n * 2, this.capacity);
     // the values so far were all missing; every later slot is written as it is added
-    this.nums = new Float64Array(cap).fill(Number.NaN, 0, this.n);
-    if (kind === K_NUM) this.decs = new Uint8Array(cap);
+    this.nums = this.f64(cap).fill(Number.NaN, 0, this.n);
+    // decs as long as nums (an arena's array may be longer than asked): `nums.length` is the capacity
+    if (kind === K_NUM) this.decs = this.u8(this.nums.length);
+  }
+
+  /** Arrays of at least `n` values: reused ones in a parse worker (see arena.ts), else new. */
+  private f64(n: number): Float64Array {
+    return this.utf8 ? takeF64(n) : new Float64Array(n);
+  }
+
+  private u8(n: number): Uint8Array {
+    return this.utf8 ? takeU8(n) : new Uint8Array(n);
+  }
+
+  /** Arrays this builder no longer reads, back to the arena (a parse worker's builder only). */
+  private drop(...arrays: ArrayBufferView[]): void {
+    if (this.utf8) release(...arrays);
   }
 
   private grow(): void {
     const cap = Math.max(1024, this.nums.length * 2);
-    const nums = new Float64Array(cap);
+    const nums = this.f64(cap);
     nums.set(this.nums);
+    this.drop(this.nums);
     this.nums = nums;
     if (this.kind === K_NUM) {
-      const decs = new Uint8Array(cap);
+      const decs = this.u8(nums.length);
       decs.set(this.decs);
+      this.drop(this.decs);
       this.decs = decs;
     }
   }
@@ -458,6 +485,7 @@ export class ColumnBuilder {
     }
     this.strs = strs;
     this.kind = K_STR;
+    this.drop(nums, decs);
     this.nums = EMPTY_F64;
     this.decs = EMPTY_U8;
   }
@@ -551,10 +579,12 @@ export class ColumnBuilder {
       for (let i = 0; i < n; i++)
         if (!Number.isNaN(nums[i] as number)) validity[i >> 3] = (validity[i >> 3] as number) | (1 << (i & 7));
     }
+    this.drop(this.decs);
     this.nums = EMPTY_F64;
     this.decs = EMPTY_U8;
     if (kind === K_NUM) {
       // in place: the IPC writer copies the values once, so no right-sized copy here
+      // (the caller hands `nums` back to the arena once it is encoded)
       if (nullCount > 0) for (let i = 0; i < n; i++) if (Number.isNaN(nums[i] as number)) nums[i] = 0;
       return new ArrowColumn('float64', nums.subarray(0, n), validity, nullCount, n);
     }
@@ -564,6 +594,7 @@ export class ColumnBuilder {
         const v = nums[i] as number;
         if (!Number.isNaN(v)) ms[i] = BigInt(v);
       }
+      this.drop(nums);
       return new ArrowColumn('timestamp', ms, validity, nullCount, n);
     }
     if (kind === K_DATE) {
@@ -572,10 +603,12 @@ export class ColumnBuilder {
         const v = nums[i] as number;
         if (!Number.isNaN(v)) days[i] = v;
       }
+      this.drop(nums);
       return new ArrowColumn('date', days, validity, nullCount, n);
     }
     const bits = new Uint8Array((n + 7) >> 3);
     for (let i = 0; i < n; i++) if (nums[i] === 1) bits[i >> 3] = (bits[i >> 3] as number) | (1 << (i & 7));
+    this.drop(nums);
     return new ArrowColumn('bool', bits, validity, nullCount, n);
   }
 

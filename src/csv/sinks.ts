@@ -4,6 +4,7 @@
  * on as it is; `parseCSV` turns it into JS strings once, at the end. Internal.
  */
 
+import { release, takeI32, takeU8 } from './arena.js';
 import { Utf8Column } from './layout.js';
 
 // Buffer's own decoders, which work on any Uint8Array without a Buffer view
@@ -27,23 +28,40 @@ const SHORT = 32;
 
 /** One string column's values as UTF-8 bytes, row offsets and validity. */
 export class Utf8Sink {
-  private data = new Uint8Array(1 << 16);
-  private offsets = new Int32Array(1024);
-  private valid = new Uint8Array(1024);
+  private data: Uint8Array = new Uint8Array(1 << 16);
+  private offsets: Int32Array = new Int32Array(1024);
+  private valid: Uint8Array = new Uint8Array(1024);
   private at = 0;
   private n = 0;
   private nulls = 0;
   /** the bits of every byte so far, OR'd: below 0x80, every value is ASCII */
   private high = 0;
 
-  constructor(nulls: number, capacity = 0) {
+  /** arrays come from (and go back to) the parse worker's arena (arena.ts) */
+  private readonly pooled: boolean;
+
+  constructor(nulls: number, capacity = 0, pooled = false) {
+    this.pooled = pooled;
     if (capacity > 1024) {
-      this.offsets = new Int32Array(capacity + 2);
-      this.valid = new Uint8Array(capacity + 2);
+      this.offsets = this.i32(capacity + 2);
+      this.valid = this.u8(capacity + 2);
       // room for short values without growing (a piece's column of words, codes, names)
-      this.data = new Uint8Array(Math.max(1 << 16, capacity * 8));
+      this.data = this.u8(Math.max(1 << 16, capacity * 8));
     }
+    this.offsets[0] = 0;
     for (let i = 0; i < nulls; i++) this.pushNull();
+  }
+
+  private i32(n: number): Int32Array {
+    return this.pooled ? takeI32(n) : new Int32Array(n);
+  }
+
+  private u8(n: number): Uint8Array {
+    return this.pooled ? takeU8(n) : new Uint8Array(n);
+  }
+
+  private drop(array: ArrayBufferView): void {
+    if (this.pooled) release(array);
   }
 
   /** Copy the (valid UTF-8) bytes `bytes[start, end)` as the next value. */
@@ -97,11 +115,15 @@ export class Utf8Sink {
   private row(valid: number): void {
     const n = this.n;
     if (n + 2 > this.offsets.length) {
-      const offsets = new Int32Array(this.offsets.length * 2);
+      const offsets = this.i32(this.offsets.length * 2);
       offsets.set(this.offsets);
+      this.drop(this.offsets);
       this.offsets = offsets;
-      const v = new Uint8Array(this.offsets.length);
+    }
+    if (n + 1 > this.valid.length) {
+      const v = this.u8(this.valid.length * 2);
       v.set(this.valid);
+      this.drop(this.valid);
       this.valid = v;
     }
     this.valid[n] = valid;
@@ -110,8 +132,9 @@ export class Utf8Sink {
   }
 
   private growData(need: number): void {
-    const data = new Uint8Array(Math.max(need, this.data.length * 2));
+    const data = this.u8(Math.max(need, this.data.length * 2));
     data.set(this.data.subarray(0, this.at));
+    this.drop(this.data);
     this.data = data;
   }
 
@@ -124,6 +147,8 @@ export class Utf8Sink {
       const v = this.valid;
       for (let i = 0; i < n; i++) if (v[i]) validity[i >> 3] = (validity[i >> 3] as number) | (1 << (i & 7));
     }
+    // data and offsets go out in the column (the caller hands them back once encoded)
+    this.drop(this.valid);
     return new Utf8Column(this.data.subarray(0, this.at), this.offsets.subarray(0, n + 1), validity, this.nulls, n);
   }
 

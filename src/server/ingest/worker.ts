@@ -10,6 +10,7 @@
 import { parentPort } from 'node:worker_threads';
 import { checkArrowUpload } from '../../arrow/check.js';
 import { columnsToIPC, describeTable, pieceColumns, tableFromArrowIPC } from '../../arrow/ipc.js';
+import { clearArena, release } from '../../csv/arena.js';
 import { ColumnBuilder } from '../../csv/column.js';
 import { type ColumnInfo, formatValue, Utf8Column } from '../../csv/index.js';
 import { ArrowColumn } from '../../csv/layout.js';
@@ -66,7 +67,19 @@ if (!port) throw new Error('ingest/worker.ts runs as a worker thread');
 
 function send(message: FromWorker, transfer: ArrayBuffer[] = []): void {
   port?.postMessage(message, transfer);
-  if (message.op === 'done' || message.op === 'columns' || message.op === 'error') garbage.schedule();
+  if (message.op === 'done' || message.op === 'columns' || message.op === 'error') {
+    // an idle worker keeps no memory for the next piece
+    if (jobs.size === 0) clearArena();
+    garbage.schedule();
+  }
+}
+
+/** Columns just encoded (the IPC is a copy): their arrays go back to the arena for the next piece. */
+function recycle(values: ReadonlyArray<unknown>): void {
+  for (const v of values) {
+    if (v instanceof Utf8Column) release(v.data, v.offsets);
+    else if (v instanceof ArrowColumn) release(v.values);
+  }
 }
 
 function fail(id: number, err: unknown): void {
@@ -109,6 +122,7 @@ function done(id: number, parsed: ReturnType<PieceParser['finishPiece']>, warnin
     warnings,
     head: head(parsed.columns, values, parsed.rows, headRows),
   };
+  recycle(values);
   send(result);
 }
 
@@ -154,6 +168,7 @@ function seal(m: Extract<ToWorker, { op: 'seal' }>): void {
     const parsed = job.parser.finishPiece(own);
     const values = parsed.values as unknown as Array<ArrayLike<unknown>>;
     const ipc = columnsToIPC({ columns: parsed.columns, values }, SHARED);
+    recycle(values);
     job.encoded = { ipc, rows: parsed.rows, stats: state.stats, kinds: own.map((d) => d.kind) };
     delete job.parser;
     // the builders are garbage now: about twice the piece's encoded size
@@ -195,6 +210,8 @@ function finish(m: Extract<ToWorker, { op: 'finish' }>): void {
     values ??= pieceColumns(stream);
     if (values) first = head(columns, values as unknown as Array<ArrayLike<unknown>>, encoded.rows, m.headRows);
   }
+  // the piece's own columns are views of its shared IPC, which the arena never takes
+  if (values) recycle(values);
   send({ op: 'columns', id: m.id, stream, head: first });
 }
 
@@ -223,6 +240,7 @@ function end(m: Extract<ToWorker, { op: 'end' }>): void {
     warnings,
     head: head(columns, parsed.values, rows, job.headRows),
   };
+  recycle(parsed.values);
   send(result);
 }
 
