@@ -15,6 +15,7 @@
 
 import type { z } from 'zod';
 import { ArgumentError, ErrorCode, QueryError } from '../errors.js';
+import { fastQuery } from './fast.js';
 import { describeValue, QuerySchema } from './schema.js';
 import { defaultQueryLimits, type Query, type QueryLimits } from './types.js';
 
@@ -240,6 +241,12 @@ function checkNames(q: Query): void {
  */
 export function parseQuery(input: unknown, limits?: QueryLimits): Query {
   const lim = resolveLimits(limits);
+  // the common shapes, checked by hand (fast.ts); anything else, and every error, below
+  const fast = fastQuery(input, lim);
+  if (fast !== null) {
+    checkNames(fast);
+    return fast;
+  }
   checkLimits(input, lim);
   const result = QuerySchema.safeParse(input);
   if (!result.success) {
