@@ -67,6 +67,11 @@ export interface ServeOptions {
    * own process may. @default false
    */
   allowOverwrite?: boolean;
+  /**
+   * @internal How uploads take turns (admission.ts): uploads streaming at once
+   * (default 4 per parse thread) and how long one keeps its turn (default 2 s).
+   */
+  uploadTurns?: { slots?: number; leaseMs?: number };
 }
 
 /** A running csvsocket server. Emits `dataset`, `connection`, `disconnect` and `warning`. */
@@ -149,7 +154,10 @@ export class CsvServer extends EventEmitter<CsvServerEvents> {
     for (const dataset of options.restored) this.datasets.put(dataset);
     this.ingest = new Ingest(options.threads === undefined ? {} : { threads: options.threads });
     const parseThreads = Math.max(1, options.threads ?? Math.min(4, availableParallelism()));
-    this.gate = new UploadGate({ slots: UPLOADS_PER_THREAD * parseThreads, leaseMs: UPLOAD_LEASE_MS });
+    this.gate = new UploadGate({
+      slots: options.uploadTurns?.slots ?? UPLOADS_PER_THREAD * parseThreads,
+      leaseMs: options.uploadTurns?.leaseMs ?? UPLOAD_LEASE_MS,
+    });
     this.queries = new QueryPool(this.datasets, {
       limits: this.limits,
       ...(options.queryThreads === undefined ? {} : { threads: options.queryThreads }),
@@ -423,6 +431,7 @@ interface ResolvedServe {
   persist: Persist | null;
   restored: Dataset[];
   allowOverwrite: boolean;
+  uploadTurns?: { slots?: number; leaseMs?: number };
 }
 
 function urlHost(host: string): string {
@@ -507,6 +516,7 @@ export async function startServer(options: ServeOptions = {}): Promise<CsvServer
     persist: restored?.persist ?? null,
     restored: restored?.datasets ?? [],
     allowOverwrite: options.allowOverwrite ?? false,
+    ...(options.uploadTurns === undefined ? {} : { uploadTurns: options.uploadTurns }),
   });
   if (restored && restored.warnings.length > 0) {
     const warning = `could not reload ${restored.warnings.length} file(s) from ${options.dataDir}: ${restored.warnings.join('; ')}`;

@@ -52,8 +52,8 @@ describe('UploadGate', () => {
 describe('CsvServer with many uploads at once', () => {
   let server: CsvServer;
   before(async () => {
-    // one parse thread: 4 uploads stream at once
-    server = await serve({ port: 0, threads: 1 });
+    // one parse thread: 4 uploads stream at once; a lease longer than the test
+    server = await serve({ port: 0, threads: 1, uploadTurns: { leaseMs: 10 * 60_000 } });
   });
   after(() => server.close());
 
