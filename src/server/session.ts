@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { WebSocket } from 'ws';
-import { type ArrowStreams, ipcFragments, tableToArrowIPC } from '../arrow/ipc.js';
+import { type ArrowStreams, tableToArrowIPC } from '../arrow/ipc.js';
 import { type CsvSocketError, ErrorCode, ProtocolError, QueryError, toCsvSocketError } from '../errors.js';
 import type { Limits } from '../protocol/limits.js';
 import { CHUNK_BYTES, WINDOW_BYTES } from '../protocol/limits.js';
@@ -14,9 +14,7 @@ import { handOverTable } from '../protocol/local.js';
 import {
   type ClientMessage,
   type DatasetSummary,
-  encodeFrameHeader,
   encodeMessage,
-  FrameKind,
   PROTOCOL_VERSION,
   parseClientMessage,
   ridOf,
@@ -26,6 +24,7 @@ import { parseQuery, type Query } from '../query/index.js';
 import type { Dataset } from './datasets.js';
 import type { QueryPool } from './queries/pool.js';
 import type { LiveHub } from './subscribers.js';
+import { sendTableFrame } from './table-frame.js';
 import { type Upload, type UploadContext, type UploadPeer, Uploads } from './uploads.js';
 
 /** What a session shares with its server. */
@@ -291,15 +290,8 @@ export class Session {
 
   private sendTable(rid: number, ipc: ArrowStreams): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
-    const header = encodeFrameHeader(FrameKind.table, rid, 0);
-    // fragments of one message: copying a large table behind its header
-    // (Buffer.concat) blocked the event loop for ~40 ms per 50 MB, and the
-    // pieces of a parallel parse are sent as one stream without a copy
-    this.ws.send(header, { binary: true, fin: false });
-    const fragments = ipcFragments(ipc);
-    fragments.forEach((f, i) => {
-      this.ws.send(f, { binary: true, fin: i === fragments.length - 1 });
-    });
+    // the pieces of a parallel parse go out as one stream without a copy (table-frame.ts)
+    sendTableFrame(this.ws, rid, ipc);
   }
 
   private onQuery(rid: number, name: string, input: unknown): void {
