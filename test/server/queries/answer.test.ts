@@ -6,7 +6,13 @@ import { tableFromArrowIPC, tableToArrowIPC } from '../../../src/arrow/ipc.js';
 import type { ColumnInfo } from '../../../src/csv/index.js';
 import { QueryError } from '../../../src/index.js';
 import { parseQuery, type Query, runQuery } from '../../../src/query/index.js';
-import { answerBoundedQuery, answerQuery, INLINE_WORK, queryWork } from '../../../src/server/queries/answer.js';
+import {
+  answerBoundedQuery,
+  answerQuery,
+  DIRECT_CELLS,
+  INLINE_WORK,
+  queryWork,
+} from '../../../src/server/queries/answer.js';
 import { rejectsWithCode } from '../../helpers.js';
 
 function table(rows: number): { table: aq.ColumnTable; columns: ColumnInfo[] } {
@@ -114,6 +120,15 @@ describe('answerQuery', () => {
     const inferred = tableToArrowIPC(runQuery(dated.table, query));
     assert.deepEqual(tableFromArrowIPC(answer.ipc).objects(), tableFromArrowIPC(inferred).objects());
     assert.equal(answer.rows, 10);
+  });
+
+  it("keeps the inferring encoder's compact types (dictionaries) for an answer past DIRECT_CELLS", () => {
+    const rows = Math.ceil(DIRECT_CELLS / 2) + 1;
+    const big = table(rows);
+    const answer = answerQuery(big.table, big.columns, parseQuery({ sort: [{ column: 'id', desc: true }] }), 1e9);
+    const types = tableFromIPC(answer.ipc).schema.fields.map((f) => f.type.typeId);
+    assert.equal(types[1], Type.Dictionary);
+    assert.equal(answer.rows, rows);
   });
 
   it('falls back to the inferring encoder when a column holds values its type does not say', () => {
