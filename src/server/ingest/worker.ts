@@ -171,8 +171,9 @@ function seal(m: Extract<ToWorker, { op: 'seal' }>): void {
     recycle(values);
     job.encoded = { ipc, rows: parsed.rows, stats: state.stats, kinds: own.map((d) => d.kind) };
     delete job.parser;
-    // the builders are garbage now: about twice the piece's encoded size
-    garbage.made(2 * ipc.byteLength, GARBAGE_BYTES);
+    // what the piece leaves behind (its large arrays go back to the arena):
+    // the encoder's objects and copies, about a quarter of its encoded size
+    garbage.made(ipc.byteLength / 4, GARBAGE_BYTES);
     return send({ op: 'sealed', id: m.id, state });
   }
   jobs.delete(m.id);
