@@ -3,10 +3,14 @@
  * `node --cpu-prof --cpu-prof-dir DIR` (every thread writes its own profile),
  * then `topFunctions(DIR)` sums self time per function over all of them.
  *
- *   node --cpu-prof … bench/profile.ts send FILE   in-process send(path) ×4
+ *   node --cpu-prof … bench/profile.ts send FILE     in-process send(path) ×4
+ *   node --cpu-prof … bench/profile.ts upload FILE   the file's bytes over the socket ×3 (the server ack)
+ *   node --cpu-prof … bench/profile.ts many          200 clients × 1 MB at once
+ *   node --cpu-prof … bench/profile.ts query         1000 small queries on a 10k-row table
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { csvRows } from './generate.js';
 
 interface ProfileNode {
   id: number;
@@ -49,12 +53,35 @@ export function topFunctions(dir: string, n = 12): Array<{ name: string; ms: num
 
 async function main(): Promise<void> {
   const [scenario, file] = process.argv.slice(2);
-  if (scenario !== 'send' || !file) throw new Error('usage: bench/profile.ts send FILE');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { serve, connect } = require('../dist/index.js') as typeof import('../src/index.js');
-  const server = await serve({ port: 0 });
+  const server = await serve({ port: 0, limits: { maxConnections: 512 } });
   const client = await connect(server.url);
-  for (let run = 0; run < 4; run++) await client.send(file, { name: 'big' });
+  if (scenario === 'send' && file) {
+    for (let run = 0; run < 4; run++) await client.send(file, { name: 'big' });
+  } else if (scenario === 'upload' && file) {
+    // bytes, not a path: this process's server would read a path itself
+    const bytes = readFileSync(file);
+    async function* chunks(): AsyncGenerator<Uint8Array> {
+      for (let at = 0; at < bytes.byteLength; at += 1 << 20) yield bytes.subarray(at, at + (1 << 20));
+    }
+    for (let run = 0; run < 3; run++) await client.upload(chunks(), { name: 'big' });
+  } else if (scenario === 'many') {
+    const oneMB = Buffer.from(Array.from(csvRows(21_000)).join(''));
+    const clients = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => connect(server.url, { clientId: `student-${i}` })),
+    );
+    await Promise.all(clients.map((c, i) => c.send(oneMB, { name: `many-${i}` })));
+    await Promise.all(clients.map((c) => c.close()));
+  } else if (scenario === 'query') {
+    await client.send(Buffer.from(Array.from(csvRows(10_000)).join('')), { name: 'small' });
+    const query = {
+      filter: { column: 'count', op: '>', value: 50_000 },
+      sort: [{ column: 'price', desc: true }],
+      limit: 10,
+    };
+    for (let i = 0; i < 1100; i++) await client.query('small', query as never);
+  } else throw new Error('usage: bench/profile.ts send|upload FILE, or many, or query');
   await client.close();
   await server.close();
 }

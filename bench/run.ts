@@ -159,9 +159,11 @@ async function main(): Promise<void> {
   const progressGaps: number[] = [];
   let progressCount = 0;
   let peakRss = 0;
+  // where the server's memory goes: its RSS as each upload starts, at its peak, after it
+  const memory: string[] = [];
   for (let run = 0; run < RUNS; run++) {
     await server.ask('reset', 'reset');
-    const stored = server.next<{ at: number; rows: number }>('dataset');
+    const stored = server.next<{ at: number; rows: number; storedBytes: number }>('dataset');
     const start = now();
     let last = start;
     let maxGap = 0;
@@ -186,6 +188,10 @@ async function main(): Promise<void> {
     const stats = await server.stats();
     stalls.push(stats.loopMaxMs);
     peakRss = Math.max(peakRss, stats.peakRss, stats.maxRss);
+    const mb = (x: number | undefined) => ((x ?? 0) / MB).toFixed(0);
+    memory.push(
+      `run ${run + 1}: ${mb(stats.samples[0])} → ${mb(stats.peakRss)} → ${mb(stats.samples.at(-1))} MB (the new table ${mb(ack.storedBytes)} MB)`,
+    );
     console.log(
       `  run ${run + 1}: ack ${(ack.at - start).toFixed(0)} ms, table ${(end - start).toFixed(0)} ms, stall ${stats.loopMaxMs.toFixed(1)} ms, server RSS peak ${(stats.peakRss / MB).toFixed(0)} MB`,
     );
@@ -377,24 +383,21 @@ async function main(): Promise<void> {
   const profiles: string[] = [];
   if (!flag('no-profile')) {
     const missed = (what: string) => rows.some((r) => r.what.includes(what) && r.ok === false);
-    if (missed('vs pandas') || missed('server ack'))
-      profiles.push(
-        profile('in-process send(path) ×4 (the parse workers are where the server ack waits too)', [
-          '--import',
-          'tsx',
-          join(__dirname, 'profile.ts'),
-          'send',
-          FILE,
-        ]),
-      );
+    const scenario = (what: string, ...args: string[]) =>
+      profiles.push(profile(what, ['--import', 'tsx', join(__dirname, 'profile.ts'), ...args]));
+    if (missed('vs pandas')) scenario('in-process send(path) ×4', 'send', FILE);
+    if (missed('server ack') || missed('peak RSS'))
+      scenario('the big file over the socket ×3, client and server in one process (the server ack)', 'upload', FILE);
+    if (missed('200 clients')) scenario('200 clients × 1 MB at once, clients and server in one process', 'many');
+    if (missed('small query')) scenario('1100 small queries, client and server in one process', 'query');
     if (cliProfile && (missed('start-up') || missed('whole process vs'))) profiles.push(cliProfile);
   }
 
   // written now and again after the 2 GB upload, the slowest part
-  writeResults(rows, { size, acks, tables, stalls, huge: null, profiles });
+  writeResults(rows, { size, acks, tables, stalls, memory, huge: null, profiles });
   if (flag('huge')) {
     const huge = await hugeUpload(url, server, add);
-    writeResults(rows, { size, acks, tables, stalls, huge, profiles });
+    writeResults(rows, { size, acks, tables, stalls, memory, huge, profiles });
   }
   await server.close();
 }
@@ -600,7 +603,15 @@ async function hugeUpload(
 
 function writeResults(
   rows: Row[],
-  raw: { size: number; acks: number[]; tables: number[]; stalls: number[]; huge: string | null; profiles: string[] },
+  raw: {
+    size: number;
+    acks: number[];
+    tables: number[];
+    stalls: number[];
+    memory: string[];
+    huge: string | null;
+    profiles: string[];
+  },
 ): void {
   const lines = [
     '# csvsocket benchmark',
@@ -614,6 +625,8 @@ function writeResults(
     ),
     '',
     `Runs of the big upload (ms): ack ${raw.acks.map((x) => x.toFixed(0)).join(', ')}; table ${raw.tables.map((x) => x.toFixed(0)).join(', ')}; event-loop max ${raw.stalls.map((x) => x.toFixed(1)).join(', ')}.`,
+    '',
+    `Server RSS during each big upload, as it starts → at its peak → after it (the table it replaces is held until the new one is stored): ${raw.memory.join('; ')}.`,
     '',
     ...(raw.profiles.length > 0 ? ['## Where the time goes (missed targets)', '', ...raw.profiles] : []),
     'A file larger than memory: the server keeps every stored table in memory, as Arrow (numbers in typed arrays, text as UTF-8), so an upload needs about its own size in memory and up to 2.5× while it is parsed. An upload that crosses what the free memory at its start can hold (free memory / 2.5) fails at that byte with `CSVS_LIMIT_UPLOAD_SIZE` and its memory is freed, before the process runs out of memory (src/server/ingest/pool.ts); `maxUploadBytes` (4 GiB by default) bounds any upload as well. "RSS flat" is read as: during a streamed upload the server holds the table it is building and nothing else that grows with the bytes.',
