@@ -6,21 +6,12 @@
  */
 import { once } from 'node:events';
 import WebSocket from 'ws';
+import { encodeFrame, FrameKind } from '../src/protocol/frames.js';
 
 const MB = 1024 * 1024;
 
 interface FloodServer {
   ask<T>(message: string, key: string): Promise<T>;
-}
-
-/** A chunk frame: "CS", kind 1, request id, byte offset, then the payload. */
-function chunkFrame(rid: number, offset: number, payload: Buffer): Buffer {
-  const header = Buffer.alloc(16);
-  header.write('CS', 0);
-  header[2] = 1;
-  header.writeUInt32LE(rid, 4);
-  header.writeDoubleLE(offset, 8);
-  return Buffer.concat([header, payload]);
 }
 
 /**
@@ -45,7 +36,7 @@ export async function windowFlood(
   chunk.write('a,b,c\n', 0);
   let sent = 0;
   for (let i = 0; i < 256 && ws.readyState === ws.OPEN; i++) {
-    ws.send(chunkFrame(1, i * MB, i === 0 ? chunk : chunk.subarray(0)));
+    ws.send(encodeFrame(FrameKind.chunk, 1, i * MB, chunk));
     sent += MB;
     if (ws.bufferedAmount > 64 * MB) await new Promise((r) => setTimeout(r, 1));
   }

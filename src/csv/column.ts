@@ -26,8 +26,9 @@ import {
 import { daysFromCivil, daysInMonth, dayToDate, isoDay } from './dates.js';
 import { ArrowColumn, type Utf8Column } from './layout.js';
 import { type ColumnStats, Kind, paddingError } from './merge.js';
-import { asciiText, Utf8Sink, utf8Text } from './sinks.js';
+import { Utf8Sink } from './sinks.js';
 import { type ColumnInfo, ColumnType } from './types.js';
+import { asciiText, utf8Text } from './utf8.js';
 
 // The kinds as this module's own constants, not reads of another module's
 // exports: the hot path compares them for every value.

@@ -4,6 +4,7 @@
  */
 
 import { dayToDate } from './dates.js';
+import { utf8Text } from './utf8.js';
 
 /**
  * A string column as Arrow lays it out: UTF-8 bytes, row offsets and a
@@ -26,11 +27,7 @@ export class Utf8Column {
   /** The value of row `i` (for summaries; not for bulk access). */
   get(i: number): string | null {
     if (this.validity && !((this.validity[i >> 3] as number) & (1 << (i & 7)))) return null;
-    return Buffer.from(
-      this.data.buffer,
-      this.data.byteOffset + (this.offsets[i] as number),
-      (this.offsets[i + 1] as number) - (this.offsets[i] as number),
-    ).toString('utf8');
+    return utf8Text(this.data, this.offsets[i] as number, this.offsets[i + 1] as number);
   }
 }
 

@@ -23,10 +23,10 @@ import { columnBuilders, noHeaderError, renameHeaders } from './headers.js';
 import type { Utf8Column } from './layout.js';
 import { DEFAULT_MAX_COLUMNS, readOptions } from './options.js';
 import { blankLinesWarning } from './pieces.js';
-import { utf8Text } from './sinks.js';
+
 import { jsonError, sniffStart } from './sniff.js';
 import type { ColumnInfo, CsvOptions, ParsedCsv, TypeSpec } from './types.js';
-import { completeUtf8Length, countLines, invalidUtf8Error } from './utf8.js';
+import { completeUtf8Length, countLines, invalidUtf8Error, utf8Text } from './utf8.js';
 
 const LF = 10;
 const CR = 13;

@@ -6,22 +6,7 @@
 
 import { release, takeI32, takeU8 } from './arena.js';
 import { Utf8Column } from './layout.js';
-
-// Buffer's own decoders, which work on any Uint8Array without a Buffer view
-const { latin1Slice, utf8Slice } = Buffer.prototype as unknown as {
-  latin1Slice(this: Uint8Array, start: number, end: number): string;
-  utf8Slice(this: Uint8Array, start: number, end: number): string;
-};
-
-/** The text of the UTF-8 bytes `bytes[start, end)` (a U+FEFF in them is kept). */
-export function utf8Text(bytes: Uint8Array, start: number, end: number): string {
-  return utf8Slice.call(bytes, start, end);
-}
-
-/** The text of the ASCII bytes `bytes[start, end)`. */
-export function asciiText(bytes: Uint8Array, start: number, end: number): string {
-  return latin1Slice.call(bytes, start, end);
-}
+import { asciiText, utf8Text } from './utf8.js';
 
 /** Below this many bytes, a value is copied byte by byte (cheaper than a subarray and `set`). */
 const SHORT = 32;

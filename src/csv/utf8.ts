@@ -1,12 +1,29 @@
 /**
- * UTF-8 helpers of the scanner: where a chunk's last complete sequence ends,
- * where bytes stop being UTF-8, line counting, and the error for bad bytes.
+ * UTF-8 helpers of the scanner: text of a byte range, where a chunk's last
+ * complete sequence ends, where bytes stop being UTF-8, line counting, and the
+ * error for bad bytes.
  */
 
 import { CsvParseError, ErrorCode } from '../errors.js';
 
 const LF = 10;
 const CR = 13;
+
+// Buffer's own decoders, which work on any Uint8Array without a Buffer view
+const { latin1Slice, utf8Slice } = Buffer.prototype as unknown as {
+  latin1Slice(this: Uint8Array, start: number, end: number): string;
+  utf8Slice(this: Uint8Array, start: number, end: number): string;
+};
+
+/** The text of the UTF-8 bytes `bytes[start, end)` (a U+FEFF in them is kept). */
+export function utf8Text(bytes: Uint8Array, start: number, end: number): string {
+  return utf8Slice.call(bytes, start, end);
+}
+
+/** The text of the ASCII bytes `bytes[start, end)`. */
+export function asciiText(bytes: Uint8Array, start: number, end: number): string {
+  return latin1Slice.call(bytes, start, end);
+}
 
 /** Length of `bytes` up to the end of its last complete UTF-8 sequence. */
 export function completeUtf8Length(bytes: Uint8Array): number {
@@ -83,10 +100,7 @@ export function invalidUtf8Error(
 ): CsvParseError {
   let offset = firstInvalidUtf8(bytes);
   if (offset < 0) offset = completeUtf8Length(bytes);
-  for (let i = 0; i < offset; i++) {
-    const b = bytes[i];
-    if (b === LF || (b === CR && bytes[i + 1] !== LF)) line++;
-  }
+  line += countLines(bytes.subarray(0, offset));
   const at = nbytes - carried + offset;
   const byte = bytes[offset];
   const what =

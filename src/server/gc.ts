@@ -26,6 +26,8 @@ function exposeGc(): (() => void) | undefined {
 export class IdleCollector {
   private readonly collect = exposeGc();
   private timer: NodeJS.Timeout | undefined;
+  /** garbage made since the last collection (see {@link IdleCollector.made}) */
+  private garbage = 0;
 
   constructor(
     private readonly idle: () => boolean,
@@ -55,10 +57,9 @@ export class IdleCollector {
    * garbage grew with the upload (~0.4 GB beyond a 2 GB table).
    */
   made(bytes: number, every: number): void {
-    this.made_ += bytes;
-    if (this.made_ < every) return;
-    this.made_ = 0;
+    this.garbage += bytes;
+    if (this.garbage < every) return;
+    this.garbage = 0;
     this.collect?.();
   }
-  private made_ = 0;
 }

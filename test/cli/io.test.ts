@@ -5,23 +5,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type CliIO, main } from '../../src/cli/main.js';
 import { type CsvServer, startServer } from '../../src/server/server.js';
-
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIO = {
-    out: (t) => {
-      out += `${t}\n`;
-    },
-    err: (t) => {
-      err += `${t}\n`;
-    },
-    errIsTTY: false,
-  };
-  return { code: await main(argv, io), out, err };
-}
+import { cli } from './run.js';
 
 describe('--ca FILE', () => {
   let dir: string;

@@ -5,32 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type CliIO, main } from '../../src/cli/main.js';
 import { connect } from '../../src/client/client.js';
 import { type CsvServer, startServer } from '../../src/server/server.js';
+import { cli } from './run.js';
 
 const ESC_CLEAR = '\u001b[2J';
 const OSC52 = '\u001b]52;c;ZXZpbA==\u0007';
 const RLO = '\u202e';
 const C1 = '\u009b31m';
-
-/** Run the CLI with captured output; `tty` says whether stdout is a terminal. */
-async function cli(argv: string[], tty = false): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIO = {
-    out: (t) => {
-      out += `${t}\n`;
-    },
-    err: (t) => {
-      err += `${t}\n`;
-    },
-    errIsTTY: false,
-    outIsTTY: tty,
-  };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
 
 /** Any character a terminal would act on or that reorders text. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the characters that must not reach a terminal

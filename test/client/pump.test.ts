@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -11,6 +10,7 @@ import { openSource } from '../../src/client/sources.js';
 import { type CsvServer, startServer } from '../../src/index.js';
 import { decodeFrame, FRAME_HEADER_BYTES, FrameKind } from '../../src/protocol/frames.js';
 import { SendWindow } from '../../src/protocol/window.js';
+import { recordingProxy, wireFrames } from '../server/raw-client.js';
 
 interface Sent {
   rid: number;
@@ -38,32 +38,6 @@ async function pumpInto(source: Parameters<typeof openSource>[0], first: number,
     },
   });
   return { end, sent };
-}
-
-/** The client's frames in raw bytes after the HTTP upgrade request: the WebSocket framing, unparsed by ws. */
-function clientFrames(bytes: Buffer): Array<{ opcode: number; masked: boolean; key: Buffer; payload: Buffer }> {
-  const frames = [];
-  let at = bytes.indexOf('\r\n\r\n') + 4;
-  while (at < bytes.length) {
-    const b1 = bytes[at + 1] as number;
-    let length = b1 & 0x7f;
-    let p = at + 2;
-    if (length === 126) {
-      length = bytes.readUInt16BE(p);
-      p += 2;
-    } else if (length === 127) {
-      length = Number(bytes.readBigUInt64BE(p));
-      p += 8;
-    }
-    const masked = (b1 & 0x80) !== 0;
-    const key = masked ? Buffer.from(bytes.subarray(p, p + 4)) : Buffer.alloc(0);
-    if (masked) p += 4;
-    const payload = Buffer.from(bytes.subarray(p, p + length));
-    if (masked) for (let i = 0; i < payload.length; i++) payload[i] = (payload[i] as number) ^ (key[i & 3] as number);
-    frames.push({ opcode: (bytes[at] as number) & 0x0f, masked, key, payload });
-    at = p + length;
-  }
-  return frames;
 }
 
 describe('pumpChunks', () => {
@@ -145,30 +119,20 @@ describe('upload frames on the wire', () => {
 
   it('masks every frame with a zero key (the mask bit set), so no byte of the file is rewritten', async () => {
     // a recording proxy between the client and the server
-    const recorded: Buffer[] = [];
-    const sockets: Socket[] = [];
-    const proxy = createServer((socket) => {
-      const upstream = createConnection(server.port, '127.0.0.1');
-      sockets.push(socket, upstream);
-      socket.on('data', (d) => recorded.push(Buffer.from(d)));
-      socket.pipe(upstream).pipe(socket);
-    });
-    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-    const { port } = proxy.address() as { port: number };
+    const proxy = await recordingProxy(server, 'client');
     const rows = Array.from({ length: 120_000 }, (_, i) => `${i},${i * 3},name ${i}\n`);
     const bytes = Buffer.from(`a,b,c\n${rows.join('')}`);
     assert.ok(bytes.byteLength > 2 << 20, 'three chunks or more');
     // bytes, not a file: a file would be read by this process's server itself (protocol/local.ts)
-    const client = await connect(server.url.replace(`:${server.port}/`, `:${port}/`), { reconnect: false });
+    const client = await connect(proxy.url, { reconnect: false });
     try {
       const { summary } = await client.upload(bytes, { returnTable: false });
       assert.equal(summary.rows, 120_000);
     } finally {
       await client.close();
-      for (const s of sockets) s.destroy();
-      await new Promise((r) => proxy.close(r));
+      await proxy.close();
     }
-    const frames = clientFrames(Buffer.concat(recorded));
+    const frames = wireFrames(proxy.recorded());
     assert.ok(frames.length > 4, `${frames.length} frames`);
     for (const f of frames) {
       assert.equal(f.masked, true, 'RFC 6455: a client masks every frame');

@@ -4,11 +4,83 @@
  * no clientId, chunks past the window, uploads that never end).
  */
 import { once } from 'node:events';
+import { createConnection, createServer, type Socket } from 'node:net';
 import WebSocket from 'ws';
 import type { CsvServer } from '../../src/index.js';
 
 /** A message the server sent, as parsed JSON. */
 export type Reply = { type: string; rid?: number; code?: string; message?: string; [key: string]: unknown };
+
+/**
+ * A TCP proxy in front of `server` that records the bytes one side sends
+ * (`client`: what the client writes; `server`: what the server answers), for
+ * {@link wireFrames}. `url` is the server's URL through the proxy.
+ */
+export async function recordingProxy(
+  server: CsvServer,
+  side: 'client' | 'server',
+): Promise<{ url: string; recorded: () => Buffer; close: () => Promise<void> }> {
+  const chunks: Buffer[] = [];
+  const sockets: Socket[] = [];
+  const proxy = createServer((socket) => {
+    const upstream = createConnection(server.port, '127.0.0.1');
+    sockets.push(socket, upstream);
+    (side === 'client' ? socket : upstream).on('data', (d: Buffer) => chunks.push(Buffer.from(d)));
+    socket.pipe(upstream).pipe(socket);
+  });
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  const { port } = proxy.address() as { port: number };
+  return {
+    url: server.url.replace(`:${server.port}/`, `:${port}/`),
+    recorded: () => Buffer.concat(chunks),
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => proxy.close(r));
+    },
+  };
+}
+
+/** A WebSocket frame as it went over the wire (see {@link wireFrames}). */
+export interface WireFrame {
+  fin: boolean;
+  opcode: number;
+  masked: boolean;
+  /** the masking key (empty when unmasked) */
+  key: Buffer;
+  /** the payload, unmasked */
+  payload: Buffer;
+}
+
+/**
+ * The WebSocket frames in raw bytes recorded from one side of a connection,
+ * after its HTTP upgrade request or answer: the framing as sent, not as ws
+ * reads it back.
+ */
+export function wireFrames(bytes: Buffer): WireFrame[] {
+  const frames: WireFrame[] = [];
+  let at = bytes.indexOf('\r\n\r\n') + 4;
+  while (at < bytes.length) {
+    const b0 = bytes[at] as number;
+    const b1 = bytes[at + 1] as number;
+    let length = b1 & 0x7f;
+    let p = at + 2;
+    if (length === 126) {
+      length = bytes.readUInt16BE(p);
+      p += 2;
+    } else if (length === 127) {
+      length = Number(bytes.readBigUInt64BE(p));
+      p += 8;
+    }
+    const masked = (b1 & 0x80) !== 0;
+    const key = masked ? Buffer.from(bytes.subarray(p, p + 4)) : Buffer.alloc(0);
+    if (masked) p += 4;
+    const payload = Buffer.from(bytes.subarray(p, p + length));
+    if (masked) for (let i = 0; i < payload.length; i++) payload[i] = (payload[i] as number) ^ (key[i & 3] as number);
+    frames.push({ fin: (b0 & 0x80) !== 0, opcode: b0 & 0x0f, masked, key, payload });
+    at = p + length;
+  }
+  return frames;
+}
 
 /** A chunk frame: "CS", kind 1, the request id, the byte offset, then the payload. */
 export function chunkFrame(rid: number, offset: number, payload: Uint8Array): Buffer {
