@@ -52,7 +52,7 @@ const jobs = new Map<number, Job>();
 // background work: the main thread (a notebook's kernel) gets the CPU first (priority.ts)
 lowerThreadPriority();
 
-// a finished parse's garbage is collected as soon as no job is left (see gc.ts)
+// a finished parse's garbage: the young generation as soon as no job is left, all of it once idle for a while (see gc.ts)
 const garbage = new IdleCollector(() => jobs.size === 0, 0);
 
 /** garbage a worker leaves between collections during a long upload (see IdleCollector.made) */

@@ -20,7 +20,7 @@ const tables = new Map<number, ColumnTable>();
 /** decoded tables kept at most; a forgotten key is dropped at once */
 const MAX_TABLES = 8;
 
-// a query's garbage is collected once the worker has been idle for a moment (see gc.ts)
+// a query's garbage: the young generation once the worker has been idle for a moment, all of it after a while (see gc.ts)
 const garbage = new IdleCollector(() => true, 200);
 
 const port = parentPort;
