@@ -276,7 +276,7 @@ async function main(): Promise<void> {
   );
 
   // `csvsocket send FILE` as a whole process: start-up, upload, summary
-  const cli = join(__dirname, '..', 'dist', 'cli', 'main.js');
+  const cli = join(__dirname, '..', 'dist', 'cli', 'csvsocket.js');
   const cliRun = (file: string, name: string): number => {
     const t = performance.now();
     const out = spawnSync(process.execPath, [cli, 'send', file, '--url', url, '--name', name], { encoding: 'utf8' });

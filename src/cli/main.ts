@@ -1,10 +1,10 @@
-#!/usr/bin/env node
 /**
  * `csvsocket` — the command line, a thin layer over the public API.
  * Results go to stdout; errors to stderr as `csvsocket: CODE: message` with
  * exit status 1.
  *
  * ```
+ *  bin.ts         the executable (bundled into dist/cli/csvsocket.js by scripts/build-cli.ts)
  *  main.ts        the program: one command per file, errors → exit status
  *  serve.ts       csvsocket serve        send.ts    csvsocket send (follow.ts: --follow)
  *  query.ts       csvsocket query        list.ts    csvsocket list
@@ -80,10 +80,4 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
     io.err(`csvsocket: ${escapeTerminal(message)}`);
     return 1;
   }
-}
-
-if (require.main === module) {
-  void main(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
-  });
 }

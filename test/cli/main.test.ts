@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 const root = join(__dirname, '..', '..');
-const cliPath = join(root, 'dist', 'cli', 'main.js');
+const cliPath = join(root, 'dist', 'cli', 'csvsocket.js');
 const studentsPath = join(root, 'data', 'students.csv');
 
 interface Run {

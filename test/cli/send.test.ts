@@ -43,7 +43,7 @@ describe('csvsocket send --type date:FORMAT and --delimiter', () => {
     await server.close();
   });
 
-  const cli = join(__dirname, '..', '..', 'dist', 'cli', 'main.js');
+  const cli = join(__dirname, '..', '..', 'dist', 'cli', 'csvsocket.js');
   // the server runs in this process: the CLI must run beside it, not block it
   const run = (args: string[], input = ''): Promise<{ status: number | null; stdout: string; stderr: string }> =>
     new Promise((resolve) => {
@@ -98,11 +98,10 @@ describe('csvsocket send, start-up', () => {
       report,
       `process.on('exit', () => process.stderr.write('\\nMODULES ' + JSON.stringify({
         bufferutil: Object.keys(require.cache).some((m) => m.includes('/node_modules/bufferutil/')),
-        ws: Object.keys(require.cache).some((m) => m.includes('/node_modules/ws/')),
         env: process.env.WS_NO_BUFFER_UTIL ?? null,
       }) + '\\n'));`,
     );
-    const cli = join(__dirname, '..', '..', 'dist', 'cli', 'main.js');
+    const cli = join(__dirname, '..', '..', 'dist', 'cli', 'csvsocket.js');
     const r = await new Promise<{ status: number; stderr: string }>((resolve) => {
       const child = execFile(
         process.execPath,
@@ -114,7 +113,7 @@ describe('csvsocket send, start-up', () => {
     });
     assert.equal(r.status, 0, r.stderr);
     const line = r.stderr.split('\n').find((l) => l.startsWith('MODULES '));
-    assert.deepEqual(JSON.parse(line?.slice(8) ?? 'null'), { bufferutil: false, ws: true, env: null });
+    assert.deepEqual(JSON.parse(line?.slice(8) ?? 'null'), { bufferutil: false, env: null });
     assert.equal(server.table('startup')?.numRows(), 1);
   });
 });

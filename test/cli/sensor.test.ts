@@ -20,7 +20,7 @@ describe('csvsocket sensor', () => {
     await server.close();
   });
 
-  const cli = join(repoRoot, 'src', 'cli', 'main.ts');
+  const cli = join(repoRoot, 'src', 'cli', 'bin.ts');
   const run = (args: string[]): ChildProcess =>
     spawn(process.execPath, ['--import', 'tsx', cli, 'sensor', ...args], {
       cwd: repoRoot,

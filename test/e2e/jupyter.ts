@@ -137,7 +137,7 @@ export async function ensureKernel(): Promise<string> {
   }
   if (!existsSync(tslabBin)) throw new Error(`${tslabBin} is missing; run npm ci`);
   mkdirSync(jupyterPrefix, { recursive: true });
-  const cli = join(repoRoot, 'dist', 'cli', 'main.js');
+  const cli = join(repoRoot, 'dist', 'cli', 'csvsocket.js');
   await run(process.execPath, [cli, 'notebook-setup', `--python=${python}`, `--prefix=${jupyterPrefix}`], {
     timeoutMs: 120_000,
   });
@@ -195,7 +195,7 @@ function sendsOf(notebook: string): SendSpec[] {
 
 /**
  * Sends each file to the server on `port` from another process, once the
- * kernel listens: `node dist/cli/main.js send FILE --url URL --name N` — or, while
+ * kernel listens: `node dist/cli/csvsocket.js send FILE --url URL --name N` — or, while
  * the CLI does not exist yet, a small script over the package's `connect()`.
  * The port is polled: the kernel is another process and tells nobody when its
  * server is up.
@@ -211,7 +211,7 @@ async function sendFromElsewhere(
     await new Promise((r) => setTimeout(r, 100));
   }
   const url = `ws://127.0.0.1:${port}/?token=${token}`;
-  const cli = join(repoRoot, 'dist', 'cli', 'main.js');
+  const cli = join(repoRoot, 'dist', 'cli', 'csvsocket.js');
   const sent: SentFile[] = [];
   for (const spec of sends) {
     const file = join(repoRoot, spec.file);

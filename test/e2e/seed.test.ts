@@ -24,7 +24,9 @@ describe('the original client.py', () => {
   it('uploads to csvsocket serve --no-auth and prints the server confirmation', async () => {
     // .ci/run installs python3-pandas and python3-websockets; without them this is a setup error, not a pass
     assert.ok(pythonHasSeedDeps(), `${python} needs python3-pandas and python3-websockets (apt-get install them)`);
-    const server = spawn(process.execPath, [join(root, 'dist', 'cli', 'main.js'), 'serve', '--no-auth'], { cwd: root });
+    const server = spawn(process.execPath, [join(root, 'dist', 'cli', 'csvsocket.js'), 'serve', '--no-auth'], {
+      cwd: root,
+    });
     let out = '';
     server.stdout.on('data', (d) => {
       out += d;
