@@ -9,7 +9,7 @@
  * cuts the byte stream after a line break outside quotes (quote parity, with a
  * check that every quote opens or closes a quoted field as the parser reads it;
  * a stray quote stops the cutting) once a piece holds `pieceBytes`, and hands
- * consecutive pieces to the least busy workers. Every later piece starts with
+ * consecutive pieces to the workers with the least unparsed. Every later piece starts with
  * a copy of the header line. Each piece reports per-column type statistics; the
  * merge picks, per column, exactly the type one parser reading the whole file
  * would (see mergeColumnStats), and each piece converts its columns to it and
@@ -44,6 +44,8 @@ export interface IngestListener {
 interface PooledWorker {
   worker: Worker;
   active: number;
+  /** bytes sent to it and not yet parsed: its backlog */
+  pending: number;
 }
 
 /** One worker job: a piece of a parse (or the whole of it). */
@@ -327,6 +329,7 @@ export class Ingest {
     if (piece.released) return;
     const n = bytes.byteLength;
     piece.sent += n;
+    piece.worker.pending += n;
     // a copy the worker owns; large chunks go into recycled buffers, whose pages
     // are already mapped (a fresh megabyte costs more in page faults than the copy)
     let copy: Uint8Array;
@@ -388,6 +391,7 @@ export class Ingest {
     for (const buffer of piece.shared ?? []) if (buffer) this.sharedUse.delete(buffer);
     delete piece.shared;
     this.jobs.delete(piece.job);
+    piece.worker.pending -= Math.max(0, piece.sent - piece.parsed);
     piece.worker.active--;
     if (piece.worker.active === 0) piece.worker.worker.unref();
   }
@@ -416,7 +420,11 @@ export class Ingest {
       if (least) return least;
       return this.spawn();
     }
-    return this.pool.reduce((a, b) => (b.active < a.active ? b : a));
+    // the shortest backlog: a worker that fell behind (descheduled, or given the
+    // slower pieces) gets no new piece until it catches up, so the pieces end together
+    return this.pool.reduce((a, b) =>
+      b.pending < a.pending || (b.pending === a.pending && b.active < a.active) ? b : a,
+    );
   }
 
   private spawn(): PooledWorker {
@@ -427,7 +435,7 @@ export class Ingest {
     const worker = file.endsWith('.ts')
       ? new Worker(`require('tsx/cjs'); require(${JSON.stringify(file)});`, { eval: true })
       : new Worker(file);
-    const pooled: PooledWorker = { worker, active: 0 };
+    const pooled: PooledWorker = { worker, active: 0, pending: 0 };
     worker.unref();
     worker.on('message', (m: FromWorker) => this.onMessage(m));
     worker.on('error', (err) => this.onWorkerDeath(pooled, err));
@@ -447,6 +455,7 @@ export class Ingest {
       case 'parsed': {
         this.recycle(m.buffer);
         this.recycleShared(piece.shared?.shift());
+        piece.worker.pending -= m.bytes - piece.parsed;
         piece.parsed = m.bytes;
         let total = 0;
         for (const p of parse.pieces) total += p.parsed;
