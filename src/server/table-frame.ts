@@ -4,21 +4,24 @@
  * pieces together on the server's main thread.
  *
  *   one WebSocket frame, written in parts:  [ws header][CS header][piece 1][piece 2]…
+ *   a small table, copied into one frame:   [ws header][CS header piece 1 …]
  *   fallback, fragments of one message:     [ws header][CS header] [ws header][piece 1] …
  *
- * Both are one binary message to the peer. Fragments cost the receiving ws a
+ * All are one binary message to the peer. Fragments cost the receiving ws a
  * second copy of the whole table (it joins them into one buffer: ~50 MB more
- * to allocate, copy and collect for the bench's table), so a large table in
- * several pieces is written as one frame whose header this file writes on the
- * socket itself, in order with ws's own writes (ws queues nothing of its own
- * while the server neither compresses nor sends Blobs).
+ * to allocate, copy and collect for the bench's table, and for 200 clients
+ * each getting 1 MB back a quarter of what they allocate), so a table is
+ * written as one frame whose header this file writes on the socket itself, in
+ * order with ws's own writes (ws queues nothing of its own while the server
+ * neither compresses nor sends Blobs). Fragments are left for a socket with
+ * ws's own writes queued.
  */
 import type { WebSocket } from 'ws';
 import { type ArrowStreams, ipcFragments } from '../arrow/ipc.js';
 import { encodeFrameHeader, FRAME_HEADER_BYTES, FrameKind } from '../protocol/frames.js';
 
-/** Below this, fragments cost nothing worth a frame of our own. */
-const WHOLE_FRAME_MIN_BYTES = 1 << 20;
+/** Below this, copying the parts together costs less than writing them one by one. */
+const WHOLE_FRAME_MIN_BYTES = 64 << 10;
 
 /** What this file needs of ws's internals; anything else falls back to `ws.send`. */
 interface WsInternals {
@@ -49,7 +52,7 @@ function webSocketHeader(length: number): Buffer {
  * @param ws - an open socket
  * @param rid - the request the table answers
  * @param ipc - the table's stream, or its pieces' streams
- * @returns whether it went as one frame written in parts (else as fragments)
+ * @returns whether it went as one frame (else as fragments)
  * @internal
  */
 export function sendTableFrame(ws: WebSocket, rid: number, ipc: ArrowStreams): boolean {
@@ -60,7 +63,11 @@ export function sendTableFrame(ws: WebSocket, rid: number, ipc: ArrowStreams): b
   const { _socket: socket, _sender: sender } = ws as unknown as WsInternals;
   // nothing queued in ws, and no fragmented message of its own in progress
   const idle = sender?._state === 0 && sender._queue?.length === 0 && sender._firstFragment === true;
-  if (fragments.length > 1 && length >= WHOLE_FRAME_MIN_BYTES && socket && idle) {
+  if (length < WHOLE_FRAME_MIN_BYTES) {
+    ws.send(Buffer.concat([header, ...fragments], length), { binary: true });
+    return true;
+  }
+  if (socket && idle) {
     socket.cork();
     socket.write(webSocketHeader(length));
     socket.write(header);

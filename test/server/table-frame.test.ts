@@ -12,29 +12,34 @@ describe('sendTableFrame', () => {
   });
   after(() => server.close());
 
-  it('sends a large table parsed in pieces as one unfragmented frame, which the client opens', async () => {
-    const proxy = await recordingProxy(server, 'server');
-    // over 4 MiB: the server parses it in pieces, each its own Arrow stream
-    const rows = 250_000;
-    const text = `id,name,x\n${Array.from({ length: rows }, (_, i) => `${i},"name ${i}",${i / 4}`).join('\n')}\n`;
-    assert.ok(text.length > 5 << 20);
-    const client = await connect(proxy.url, { reconnect: false });
-    try {
-      const table = await client.send(Buffer.from(text), { name: 'pieces' });
-      assert.equal(table.numRows(), rows);
-      assert.equal(table.get('name', rows - 1), `name ${rows - 1}`);
-      assert.equal(table.get('x', 3), 0.75);
-    } finally {
-      await client.close();
-      await proxy.close();
-    }
-    const binary = wireFrames(proxy.recorded()).filter((f) => f.opcode === 2 || f.opcode === 0);
-    assert.deepEqual(
-      binary.map((f) => [f.opcode, f.fin]),
-      [[2, true]],
-      'one final binary frame, no continuation frames',
-    );
-    const frame = decodeFrame(binary[0]?.payload as Buffer);
-    assert.equal(frame.kind, FrameKind.table);
-  });
+  // a small table (copied into one frame), one parse piece of ~1 MB, and many pieces (over 4 MiB)
+  for (const [what, rows] of [
+    ['a small table', 100],
+    ['a table of one piece', 40_000],
+    ['a table parsed in pieces', 250_000],
+  ] as const) {
+    it(`sends ${what} as one unfragmented frame, which the client opens`, async () => {
+      const proxy = await recordingProxy(server, 'server');
+      const text = `id,name,x\n${Array.from({ length: rows }, (_, i) => `${i},"name ${i}",${i / 4}`).join('\n')}\n`;
+      if (rows === 250_000) assert.ok(text.length > 5 << 20);
+      const client = await connect(proxy.url, { reconnect: false });
+      try {
+        const table = await client.send(Buffer.from(text), { name: 'pieces' });
+        assert.equal(table.numRows(), rows);
+        assert.equal(table.get('name', rows - 1), `name ${rows - 1}`);
+        assert.equal(table.get('x', 3), 0.75);
+      } finally {
+        await client.close();
+        await proxy.close();
+      }
+      const binary = wireFrames(proxy.recorded()).filter((f) => f.opcode === 2 || f.opcode === 0);
+      assert.deepEqual(
+        binary.map((f) => [f.opcode, f.fin]),
+        [[2, true]],
+        'one final binary frame, no continuation frames',
+      );
+      const frame = decodeFrame(binary[0]?.payload as Buffer);
+      assert.equal(frame.kind, FrameKind.table);
+    });
+  }
 });
