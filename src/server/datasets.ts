@@ -22,8 +22,15 @@ export interface Dataset {
   owner: string;
 }
 
-/** The datasets of one server, by name; emits `stored` with each new dataset. */
-export class Datasets extends EventEmitter<{ stored: [Dataset]; dropped: [string] }> {
+/**
+ * The datasets of one server, by name; emits `stored` with each new dataset,
+ * and `released` with a dataset replaced (with its replacement) or dropped.
+ */
+export class Datasets extends EventEmitter<{
+  stored: [Dataset];
+  dropped: [string];
+  released: [Dataset, Dataset | undefined];
+}> {
   private readonly byName = new Map<string, Dataset>();
 
   /** The dataset under `name`, if any. */
@@ -38,10 +45,12 @@ export class Datasets extends EventEmitter<{ stored: [Dataset]; dropped: [string
 
   /** Store (or atomically replace) a dataset and announce it. */
   put(dataset: Dataset): void {
+    const old = this.byName.get(dataset.name);
     // delete first so that a replaced dataset moves to the end of the arrival order
     this.byName.delete(dataset.name);
     this.byName.set(dataset.name, dataset);
     this.emit('stored', dataset);
+    if (old && old !== dataset) this.emit('released', old, dataset);
   }
 
   /** The first of `prefix_1`, `prefix_2`, … not in use. */
@@ -54,8 +63,11 @@ export class Datasets extends EventEmitter<{ stored: [Dataset]; dropped: [string
 
   /** Remove a dataset; returns whether it existed. */
   drop(name: string): boolean {
-    const existed = this.byName.delete(name);
-    if (existed) this.emit('dropped', name);
-    return existed;
+    const old = this.byName.get(name);
+    if (!old) return false;
+    this.byName.delete(name);
+    this.emit('dropped', name);
+    this.emit('released', old, undefined);
+    return true;
   }
 }

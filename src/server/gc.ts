@@ -1,5 +1,6 @@
 /**
- * Garbage collection in the worker threads. A finished parse or query leaves
+ * Garbage collection in the worker threads, and on the main thread once tables
+ * in shared memory are let go. A finished parse or query leaves
  * its columns and Arrow IPC as garbage, most of it outside the JS heap (typed
  * arrays), which an idle worker would otherwise keep until its next job: the
  * process's memory would stay at its peak between uploads.
@@ -13,9 +14,16 @@
  * collection at once (it frees the handles to the IPC just posted, which keep
  * the shared bytes alive), and the full one waits until the worker has been
  * quiet for a while.
+ *
+ * The main thread has the opposite problem: a stored table lives in shared
+ * memory, which V8 counts against no thread's heap, so a replaced or dropped
+ * dataset gave the main thread no reason to collect, and each re-sent 50 MB
+ * file kept the one before it (server RSS 219 → 319 MB over six re-sends of
+ * the same name). {@link ReleaseCollector} collects once enough is let go.
  */
-import { setFlagsFromString } from 'node:v8';
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { type ArrowStreams, streamList } from '../arrow/ipc.js';
 
 /** how long a worker stays quiet before a full collection (see the module comment) */
 const FULL_DELAY_MS = 5_000;
@@ -88,4 +96,71 @@ export class IdleCollector {
     this.garbage = 0;
     this.collect?.();
   }
+}
+
+/** Shared bytes let go before the main thread collects (see {@link ReleaseCollector}). */
+const RELEASE_MIN_BYTES = 32 << 20;
+
+/**
+ * Full collections on the main thread after tables in shared memory were let
+ * go. A collection's pause grows with the live heap, so it is made only when
+ * what it frees is at least half the heap (a notebook with a large heap
+ * collects often enough by itself), at most once per `delayMs`, and not in
+ * the middle of the work that let the table go.
+ *
+ * @param delayMs - the wait after the first release, collecting what follows too
+ * @param minBytes - bytes let go before a collection is worth it
+ * @param collect - a full collection (V8's `gc()`, exposed at run time)
+ */
+export class ReleaseCollector {
+  private owed = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly delayMs = 200,
+    private readonly minBytes = RELEASE_MIN_BYTES,
+    private readonly collect: (() => void) | undefined = exposeGc(),
+  ) {}
+
+  /** `bytes` of shared memory are no longer referenced by anything the server keeps. */
+  released(bytes: number): void {
+    if (!this.collect || bytes <= 0) return;
+    this.owed += bytes;
+    if (this.owed < this.minBytes || this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      const owed = this.owed;
+      this.owed = 0;
+      if (owed >= getHeapStatistics().used_heap_size / 2) this.collect?.();
+    }, this.delayMs);
+    this.timer.unref();
+  }
+
+  /** Forget what is owed (the server closes). */
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.owed = 0;
+  }
+}
+
+/**
+ * The bytes of shared memory in `old` that `kept` does not also hold (an
+ * append keeps the pieces it extends).
+ *
+ * @param old - the streams of a dataset let go
+ * @param kept - the streams of what replaced it, if anything
+ */
+export function sharedBytesLetGo(old: ArrowStreams | null, kept: ArrowStreams | null | undefined): number {
+  if (!old) return 0;
+  const keep = new Set<ArrayBufferLike>(kept ? streamList(kept).map((s) => s.buffer) : []);
+  const seen = new Set<ArrayBufferLike>();
+  let bytes = 0;
+  for (const s of streamList(old)) {
+    const buffer = s.buffer;
+    if (!(buffer instanceof SharedArrayBuffer) || keep.has(buffer) || seen.has(buffer)) continue;
+    seen.add(buffer);
+    bytes += buffer.byteLength;
+  }
+  return bytes;
 }

@@ -27,6 +27,7 @@ import { processClientId, processState } from '../state.js';
 import { UploadGate } from './admission.js';
 import { type AuthCheck, checkUpgrade, exposureWarning, isLoopbackHost, newToken } from './auth.js';
 import { type Dataset, Datasets } from './datasets.js';
+import { ReleaseCollector, sharedBytesLetGo } from './gc.js';
 import { Ingest } from './ingest/pool.js';
 import { handlePageRequest } from './page.js';
 import { KeyedQueue, Persist } from './persist.js';
@@ -128,6 +129,7 @@ export class CsvServer extends EventEmitter<CsvServerEvents> {
   private readonly queue = new KeyedQueue();
   private readonly gate: UploadGate;
   private readonly persist: Persist | null;
+  private readonly released = new ReleaseCollector();
   private readonly allowOverwrite: boolean;
   private readonly secure: boolean;
   private readonly check: AuthCheck;
@@ -189,6 +191,8 @@ export class CsvServer extends EventEmitter<CsvServerEvents> {
     });
     http.on('request', (req, res) => this.onRequest(req, res));
     this.datasets.on('stored', (dataset: Dataset) => this.emit('dataset', dataset));
+    // a replaced or dropped table's shared memory is freed by a collection on this thread (see gc.ts)
+    this.datasets.on('released', (old, now) => this.released.released(sharedBytesLetGo(old.ipc, now?.ipc)));
   }
 
   /** Where clients connect, with the token as `?token=` when auth is on. */
@@ -311,6 +315,7 @@ export class CsvServer extends EventEmitter<CsvServerEvents> {
         });
         await this.ingest.close();
         await this.queries.close();
+        this.released.stop();
         this.emit('closed');
       })();
     }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { IdleCollector } from '../../src/server/gc.js';
+import { getHeapStatistics } from 'node:v8';
+import { IdleCollector, ReleaseCollector, sharedBytesLetGo } from '../../src/server/gc.js';
 
 describe('IdleCollector', () => {
   it('asks whether the worker is idle before the young and the full collection, after the last schedule only, and not after a cancel', async () => {
@@ -25,5 +26,49 @@ describe('IdleCollector', () => {
     garbage.cancel();
     await sleep(40);
     assert.equal(asked.length, 3);
+  });
+});
+
+describe('ReleaseCollector', () => {
+  it('collects once, a moment after enough shared memory was let go, and not for less', async () => {
+    let collections = 0;
+    const collector = new ReleaseCollector(5, 32 << 20, () => collections++);
+    collector.released(10 << 20);
+    await sleep(20);
+    assert.equal(collections, 0, '10 MB is not worth a collection');
+    collector.released(30 << 20);
+    collector.released(60 << 20); // within the wait: the same collection
+    await sleep(30);
+    assert.equal(collections, 1);
+    collector.released(1 << 20);
+    await sleep(20);
+    assert.equal(collections, 1, 'what is owed starts again from nothing');
+    collector.released(64 << 20);
+    collector.stop();
+    await sleep(20);
+    assert.equal(collections, 1, 'stopped');
+  });
+
+  it('skips the collection when what it would free is small next to the heap', async () => {
+    let collections = 0;
+    const heap = getHeapStatistics().used_heap_size;
+    const collector = new ReleaseCollector(5, 1, () => collections++);
+    collector.released(Math.floor(heap / 4));
+    await sleep(20);
+    assert.equal(collections, 0);
+  });
+});
+
+describe('sharedBytesLetGo', () => {
+  const shared = (n: number) => new Uint8Array(new SharedArrayBuffer(n));
+  it('counts each shared buffer of the old streams once, leaving out what the new ones keep and unshared bytes', () => {
+    const a = shared(100);
+    const b = shared(200);
+    const c = shared(400);
+    const view = new Uint8Array(b.buffer, 8, 50); // a second stream in b's buffer
+    assert.equal(sharedBytesLetGo([a, b, view, new Uint8Array(1000)], null), 300);
+    assert.equal(sharedBytesLetGo([a, b], [b, c]), 100, 'an append keeps the pieces it extends');
+    assert.equal(sharedBytesLetGo(a, undefined), 100);
+    assert.equal(sharedBytesLetGo(null, [a]), 0);
   });
 });

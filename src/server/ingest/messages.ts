@@ -45,14 +45,23 @@ export type ToWorker =
     }
   | { op: 'chunk'; id: number; bytes: Uint8Array }
   | { op: 'seal'; id: number; final: boolean; whole: boolean }
-  | { op: 'finish'; id: number; decisions: ColumnDecision[]; headRows: number }
+  | {
+      op: 'finish';
+      id: number;
+      decisions: ColumnDecision[];
+      headRows: number;
+      /** the piece's stream, as its 'sealed' message gave it */
+      stream: Uint8Array;
+    }
   | { op: 'end'; id: number }
   | { op: 'abort'; id: number };
 
 /** Messages from a worker to the main thread. */
 export type FromWorker =
   | { op: 'parsed'; id: number; bytes: number; buffer?: ArrayBuffer }
-  | { op: 'sealed'; id: number; state: PieceState }
+  /** the piece's columns, each of its own type, as an IPC stream in shared memory (held by the main thread from here on) */
+  | { op: 'sealed'; id: number; state: PieceState; stream: Uint8Array }
   | ({ op: 'done'; id: number } & IngestResult)
-  | { op: 'columns'; id: number; stream: Uint8Array; head: Array<Array<string | null>> }
+  /** `stream`: the piece encoded again with the merged types, when any differs from its own */
+  | { op: 'columns'; id: number; stream?: Uint8Array; head: Array<Array<string | null>> }
   | { op: 'error'; id: number; code: string; message: string; context: ErrorContext };

@@ -56,8 +56,10 @@ interface Piece {
   sent: number;
   parsed: number;
   sealed?: PieceState;
-  /** the piece's columns as an Arrow IPC stream */
+  /** the piece's columns as an Arrow IPC stream: each of its own type once sealed, of the merged type once typed */
   stream?: Uint8Array;
+  /** its columns have the merged types (the worker answered 'columns') */
+  typed?: boolean;
   head?: Array<Array<string | null>>;
   error?: { code: string; message: string; context: ErrorContext };
   released: boolean;
@@ -464,6 +466,7 @@ export class Ingest {
       }
       case 'sealed':
         piece.sealed = m.state;
+        piece.stream = m.stream;
         this.advance(parse);
         break;
       case 'done':
@@ -472,7 +475,8 @@ export class Ingest {
         break;
       case 'columns':
         this.release(piece);
-        piece.stream = m.stream;
+        if (m.stream) piece.stream = m.stream;
+        piece.typed = true;
         piece.head = m.head;
         this.complete(parse);
         break;
@@ -532,7 +536,8 @@ export class Ingest {
     };
     let headRows = HEAD_ROWS;
     for (const p of pieces) {
-      this.post(p.worker, { op: 'finish', id: p.job, decisions, headRows: Math.max(0, headRows) });
+      const stream = p.stream as Uint8Array;
+      this.post(p.worker, { op: 'finish', id: p.job, decisions, headRows: Math.max(0, headRows), stream });
       headRows -= p.sealed?.rows ?? 0;
     }
   }
@@ -540,7 +545,7 @@ export class Ingest {
   /** Every piece has its columns typed: the table is their streams, in order. */
   private complete(parse: Parse): void {
     const merged = parse.merged;
-    if (!merged || !parse.pieces.every((p) => p.stream)) return;
+    if (!merged || !parse.pieces.every((p) => p.typed && p.stream)) return;
     const ipc = parse.pieces.map((p) => p.stream as Uint8Array);
     const head: Array<Array<string | null>> = [];
     for (const p of parse.pieces) {

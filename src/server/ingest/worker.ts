@@ -24,12 +24,12 @@ import { lowerThreadPriority } from '../priority.js';
 import type { FromWorker, IngestFormat, ParseOptions, ToWorker } from './messages.js';
 
 /**
- * A sealed piece, already encoded with its own column types: the builders'
- * memory is freed as each piece ends, not when the last one does, and most
- * pieces need nothing more once every piece's types are merged.
+ * A sealed piece, already encoded with its own column types (the stream went
+ * to the main thread, which hands it back with the merged types): the
+ * builders' memory is freed as each piece ends, not when the last one does,
+ * and most pieces need nothing more once every piece's types are merged.
  */
 interface Encoded {
-  ipc: Uint8Array;
   rows: number;
   stats: ColumnStats[];
   /** the kinds the piece was encoded with */
@@ -169,12 +169,15 @@ function seal(m: Extract<ToWorker, { op: 'seal' }>): void {
     const values = parsed.values as unknown as Array<ArrayLike<unknown>>;
     const ipc = columnsToIPC({ columns: parsed.columns, values }, SHARED);
     recycle(values);
-    job.encoded = { ipc, rows: parsed.rows, stats: state.stats, kinds: own.map((d) => d.kind) };
+    // the stream goes to the main thread now: a handle kept here until the
+    // upload's end would outlive young-generation collections, and the shared
+    // memory would stay allocated until this worker's next full one
+    job.encoded = { rows: parsed.rows, stats: state.stats, kinds: own.map((d) => d.kind) };
     delete job.parser;
     // what the piece leaves behind (its large arrays go back to the arena):
     // the encoder's objects and copies, about a quarter of its encoded size
     garbage.made(ipc.byteLength / 4, GARBAGE_BYTES);
-    return send({ op: 'sealed', id: m.id, state });
+    return send({ op: 'sealed', id: m.id, state, stream: ipc });
   }
   jobs.delete(m.id);
   const parsed = job.parser.finishPiece(state.stats.map((s) => mergeColumnStats([s])));
@@ -193,10 +196,11 @@ function finish(m: Extract<ToWorker, { op: 'finish' }>): void {
   if (!job || !encoded || job.failed) return;
   jobs.delete(m.id);
   const columns = m.decisions.map((d) => d.info);
-  let stream = encoded.ipc;
+  let stream = m.stream;
+  let encodedAgain = false;
   let values: Array<ArrowColumn | Utf8Column> | null = null;
   if (m.decisions.some((d, i) => d.kind !== encoded.kinds[i])) {
-    const own = pieceColumns(encoded.ipc);
+    const own = pieceColumns(m.stream);
     values = m.decisions.map((d, i) => {
       const column = own?.[i];
       if (column && d.kind === encoded.kinds[i]) return column;
@@ -205,6 +209,7 @@ function finish(m: Extract<ToWorker, { op: 'finish' }>): void {
       return restored.finishArrow(d.kind);
     });
     stream = columnsToIPC({ columns, values: values as unknown as Array<ArrayLike<unknown>> }, SHARED);
+    encodedAgain = true;
   }
   let first: Array<Array<string | null>> = [];
   if (m.headRows > 0) {
@@ -213,7 +218,7 @@ function finish(m: Extract<ToWorker, { op: 'finish' }>): void {
   }
   // the piece's own columns are views of its shared IPC, which the arena never takes
   if (values) recycle(values);
-  send({ op: 'columns', id: m.id, stream, head: first });
+  send(encodedAgain ? { op: 'columns', id: m.id, stream, head: first } : { op: 'columns', id: m.id, head: first });
 }
 
 /** The whole input has arrived (a one-piece CSV, pandas JSON or Arrow): finish it. */
