@@ -154,13 +154,18 @@ export class Uploads {
     // announced at once then cost the main thread little more than their messages
     upload.start = () => {
       delete upload.start;
-      upload.parse = this.ctx.ingest.begin(m.format, this.parseOptions(types, m.delimiter), {
-        onParsed: (bytes) => upload.host?.onParsed(upload, bytes),
-        onError: (err) => {
-          upload.failed = err;
-          upload.host?.fail(upload, err);
+      upload.parse = this.ctx.ingest.begin(
+        m.format,
+        this.parseOptions(types, m.delimiter),
+        {
+          onParsed: (bytes) => upload.host?.onParsed(upload, bytes),
+          onError: (err) => {
+            upload.failed = err;
+            upload.host?.fail(upload, err);
+          },
         },
-      });
+        m.size,
+      );
     };
     this.active.set(m.rid, upload);
     if (this.readLocal(m, upload)) return;

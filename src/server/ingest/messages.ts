@@ -42,6 +42,8 @@ export type ToWorker =
       byteOffset?: number;
       /** a later piece: the rows it is expected to hold */
       rowsHint?: number;
+      /** a first piece: about how many bytes it will hold (from the upload's declared size), to size its columns from its first chunk */
+      expectBytes?: number;
     }
   | { op: 'chunk'; id: number; bytes: Uint8Array }
   | { op: 'seal'; id: number; final: boolean; whole: boolean }

@@ -85,6 +85,8 @@ interface Parse {
   merged?: Omit<IngestResult, 'ipc' | 'head'>;
   /** rows per byte, estimated from the line breaks before the first cut */
   rowsPerByte?: number;
+  /** the upload's declared size */
+  sizeHint?: number;
 }
 
 /** Options of the parse pool. */
@@ -155,9 +157,10 @@ export class Ingest {
    * @param format - csv or arrow
    * @param options - CSV options (types, limits)
    * @param listener - told of progress, and of a failure before the end
+   * @param sizeHint - the upload's declared size, when known: the first piece's columns are sized from it
    * @returns the parse's id for {@link push}, {@link end} and {@link abort}
    */
-  begin(format: IngestFormat, options: ParseOptions, listener: IngestListener): number {
+  begin(format: IngestFormat, options: ParseOptions, listener: IngestListener, sizeHint?: number): number {
     const id = this.nextId++;
     const memory = this.memoryBytes ?? freemem();
     const parse: Parse = {
@@ -176,6 +179,7 @@ export class Ingest {
       const cuttable = this.size > 1 && delim < 0x80 && (options.maxRows === undefined || options.maxRows === Infinity);
       parse.scan = newScan(cuttable, delim);
     }
+    if (sizeHint !== undefined && sizeHint > 0) parse.sizeHint = sizeHint;
     this.parses.set(id, parse);
     this.startPiece(parse, options, 0);
     // a CSV may be cut into pieces: have every worker started (unref'd) before the first cut
@@ -315,6 +319,10 @@ export class Ingest {
       }
       const perByte = rows > 0 ? rows / bytes : parse.rowsPerByte;
       if (perByte) message.rowsHint = Math.ceil((perByte * this.pieceBytes + 1) * 1.05);
+    } else if (parse.pieces.length === 1 && parse.format === 'csv' && parse.sizeHint !== undefined) {
+      // the worker sizes the columns from the first chunk's rows per byte (a
+      // declared size is the client's word: never more than a piece)
+      message.expectBytes = Math.min(parse.sizeHint, this.pieceBytes);
     }
     this.post(worker, message);
   }

@@ -60,8 +60,9 @@ async function ingest(
   text: string | Uint8Array,
   options: CsvOptions = {},
   chunk = 1 << 20,
+  sizeHint?: number,
 ): Promise<IngestResult> {
-  const id = pool.begin('csv', options, { onParsed: () => undefined, onError: () => undefined });
+  const id = pool.begin('csv', options, { onParsed: () => undefined, onError: () => undefined }, sizeHint);
   const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
   for (let at = 0; at < bytes.length; at += chunk) pool.push(id, bytes.subarray(at, at + chunk));
   return pool.end(id);
@@ -245,6 +246,28 @@ describe('Ingest', () => {
         expectSame(await ingest(pool, text, options, 3), text, options);
       });
     }
+
+    it('gives the same table whatever size the upload declares (the first piece sizes its columns from it)', async () => {
+      const rows = Array.from(
+        { length: 3000 },
+        (_, i) => `${i},${i / 8},"w ${i}",2020-01-0${(i % 9) + 1},${i % 2 === 0}`,
+      );
+      const text = `a,b,c,d,e\n${rows.join('\n')}\n`;
+      const size = Buffer.byteLength(text);
+      // the true size, one byte, a hostile trillion; in 1 MiB chunks and in 100-byte ones
+      for (const declared of [size, 1, 1e12]) {
+        for (const chunk of [1 << 20, 100]) {
+          expectSame(await ingest(pool, text, {}, chunk, declared), text);
+        }
+      }
+      // nothing arrives after all: the error parseCSV gives
+      await rejectsWithCode(ingest(pool, '', {}, 1 << 20, 500), ErrorCode.PARSE_EMPTY);
+      for (const [what, cased, options] of CASES) {
+        const declared = Buffer.byteLength(cased);
+        assert.doesNotThrow(() => parseCSV(cased, options), what);
+        expectSame(await ingest(pool, cased, options, 7, declared), cased, options);
+      }
+    });
 
     for (const file of readdirSync(SPECTRUM).filter((f) => f.endsWith('.csv'))) {
       it(`gives the table parseCSV gives for csv-spectrum ${file}`, async () => {
