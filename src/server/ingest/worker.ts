@@ -165,6 +165,9 @@ function chunk(m: Extract<ToWorker, { op: 'chunk' }>): void {
   }
 }
 
+/** bytes of a first chunk whose line breaks estimate the piece's rows */
+const SAMPLE_BYTES = 64 << 10;
+
 /**
  * The parser of a first piece, made once its first chunk shows how many bytes a
  * row takes: its columns start at the size the piece needs instead of growing
@@ -184,10 +187,13 @@ function parserFor(job: Job, first: Uint8Array | null): void {
       const b = first[i] as number;
       if (b === 44 || b === 59 || b === 9 || b === 124) fields++;
     }
+    // rows per byte from the chunk's first 64 KiB (counting every line of a
+    // megabyte cost as much as the growing it saves)
+    const sample = Math.min(first.byteLength, SAMPLE_BYTES);
     let lines = 0;
-    for (let at = headerEnd; at !== -1; at = first.indexOf(10, at + 1)) lines++;
+    for (let at = first.indexOf(10); at !== -1 && at < sample; at = first.indexOf(10, at + 1)) lines++;
     const bytes = Math.max(expect, first.byteLength);
-    rowsHint = Math.min(Math.ceil((lines / first.byteLength) * bytes * 1.05), Math.floor(bytes / fields));
+    rowsHint = Math.min(Math.ceil((lines / sample) * bytes * 1.05), Math.floor(bytes / fields));
   }
   job.parser = new PieceParser(job.options, { utf8Strings: true, rowsHint });
 }
