@@ -45,7 +45,8 @@ export type ToWorker =
       /** a first piece: about how many bytes it will hold (from the upload's declared size), to size its columns from its first chunk */
       expectBytes?: number;
     }
-  | { op: 'chunk'; id: number; bytes: Uint8Array }
+  /** `back`: a pooled buffer, returned once parsed for the next chunk's copy (any other is freed by the worker) */
+  | { op: 'chunk'; id: number; bytes: Uint8Array; back?: boolean }
   | { op: 'seal'; id: number; final: boolean; whole: boolean }
   | {
       op: 'finish';

@@ -25,6 +25,7 @@
 import { availableParallelism, freemem } from 'node:os';
 import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { discard } from '../../csv/arena.js';
 import { type ColumnStats, mergeColumnStats } from '../../csv/merge.js';
 import { blankLinesWarning, type PieceState } from '../../csv/pieces.js';
 import { type CsvSocketError, ErrorCode, type ErrorContext, errorFromWire, LimitError } from '../../errors.js';
@@ -361,15 +362,19 @@ export class Ingest {
       copy = new Uint8Array(buffer, 0, n);
       copy.set(bytes);
     }
-    piece.worker.worker.postMessage({ op: 'chunk', id: piece.job, bytes: copy } satisfies ToWorker, [
+    // a pooled copy comes back for the next chunk's copy; any other buffer the worker frees once parsed
+    const back = !owned && n >= MIN_POOLED;
+    piece.worker.worker.postMessage({ op: 'chunk', id: piece.job, bytes: copy, back } satisfies ToWorker, [
       copy.buffer as ArrayBuffer,
     ]);
   }
 
-  /** A chunk's buffer the worker is done with: keep it for the next chunk while parses run. */
+  /** A pooled chunk buffer the worker is done with: keep it for the next chunk's copy while parses run, else free it. */
   private recycle(buffer: ArrayBuffer | undefined): void {
-    if (!buffer || buffer.byteLength < MIN_POOLED || buffer.byteLength > MAX_POOLED) return;
-    if (this.parses.size > 0 && this.spare.length < MAX_SPARE) this.spare.push(buffer);
+    if (!buffer) return;
+    if (buffer.byteLength <= MAX_POOLED && this.parses.size > 0 && this.spare.length < MAX_SPARE)
+      this.spare.push(buffer);
+    else discard(buffer);
   }
 
   /** A chunk of a shared buffer is parsed: once all its chunks are, the buffer is free again. */
@@ -387,7 +392,7 @@ export class Ingest {
   /** Forget a parse; with none left, free the recycled buffers. */
   private forget(id: number): void {
     this.parses.delete(id);
-    if (this.parses.size === 0) this.spare.length = 0;
+    if (this.parses.size === 0) discard(...this.spare.splice(0));
   }
 
   private post(w: PooledWorker, message: ToWorker, transfer: ArrayBuffer[] = []): void {

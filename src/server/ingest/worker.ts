@@ -10,7 +10,7 @@
 import { parentPort } from 'node:worker_threads';
 import { checkArrowUpload } from '../../arrow/check.js';
 import { columnsToIPC, describeTable, pieceColumns, tableFromArrowIPC } from '../../arrow/ipc.js';
-import { clearArena, release } from '../../csv/arena.js';
+import { clearArena, discard, release } from '../../csv/arena.js';
 import { ColumnBuilder } from '../../csv/column.js';
 import { type ColumnInfo, formatValue, Utf8Column } from '../../csv/index.js';
 import { ArrowColumn } from '../../csv/layout.js';
@@ -154,10 +154,15 @@ function chunk(m: Extract<ToWorker, { op: 'chunk' }>): void {
   if (job.expectBytes !== undefined) parserFor(job, m.bytes);
   if (job.parser) {
     job.parser.push(m.bytes);
-    // the parser keeps no view of a chunk: hand the buffer back for the next one
+    // the parser keeps no view of a chunk: a pooled buffer goes back for the next
+    // chunk, any other is freed now (see arena.ts discard)
     const buffer = m.bytes.buffer;
     if (buffer instanceof SharedArrayBuffer) send({ op: 'parsed', id: m.id, bytes: job.bytes });
-    else send({ op: 'parsed', id: m.id, bytes: job.bytes, buffer }, [buffer]);
+    else if (m.back) send({ op: 'parsed', id: m.id, bytes: job.bytes, buffer }, [buffer]);
+    else {
+      discard(buffer);
+      send({ op: 'parsed', id: m.id, bytes: job.bytes });
+    }
   } else {
     // a shared buffer is reused once parsed: keep a copy
     job.chunks?.push(m.bytes.buffer instanceof SharedArrayBuffer ? m.bytes.slice() : m.bytes);
