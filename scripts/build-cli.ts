@@ -32,6 +32,7 @@ const BUNDLED = [
   'state.ts',
   'query/expressions.ts',
   'query/types.ts',
+  'csv/arena.ts',
 ];
 /** Packages bundled: loaded by every client command. The rest load from node_modules when needed. */
 const PACKAGES = ['commander', 'ws', 'zod'];

@@ -12,6 +12,7 @@
  * socket has written them: fresh memory per chunk costs more in page faults
  * than the copy it holds.
  */
+import { discard } from '../csv/arena.js';
 import { FRAME_HEADER_BYTES, FrameKind, writeFrameHeader } from '../protocol/frames.js';
 import type { SendWindow } from '../protocol/window.js';
 import type { OpenedSource } from './sources.js';
@@ -30,9 +31,15 @@ export interface PumpTarget {
   send(frame: Buffer, written: () => void): void;
 }
 
-/** Frame buffers of one upload, reused once written. */
+/**
+ * Frame buffers of one upload, reused once written, and freed once the upload
+ * has sent its last frame and the socket has written them (see arena.ts
+ * discard: a client sending many files would otherwise hold a megabyte per
+ * upload until its next full collection).
+ */
 class FramePool {
   private readonly free: Buffer[] = [];
+  private closed = false;
 
   constructor(private readonly bytes: number) {}
 
@@ -46,7 +53,14 @@ class FramePool {
   }
 
   give(frame: Buffer): void {
-    this.free.push(frame);
+    if (this.closed) discard(frame.buffer as ArrayBuffer);
+    else this.free.push(frame);
+  }
+
+  /** No frame will be taken again: free the written ones now, the others as they are written. */
+  close(): void {
+    this.closed = true;
+    discard(...this.free.splice(0).map((f) => f.buffer as ArrayBuffer));
   }
 }
 
@@ -64,38 +78,45 @@ export async function pumpChunks(input: OpenedSource, first: number, target: Pum
   // a small upload takes a small buffer
   const payloadBytes = input.size === null ? chunkBytes : Math.max(1, Math.min(chunkBytes, input.size - first));
   const pool = new FramePool(FRAME_HEADER_BYTES + payloadBytes);
-  let sent = first;
-  const send = (frame: Buffer, n: number): void => {
-    writeFrameHeader(frame, FrameKind.chunk, target.rid, sent);
-    target.send(frame.subarray(0, FRAME_HEADER_BYTES + n), () => pool.give(frame));
-    sent += n;
-  };
-  if (input.openReader) {
-    const reader = await input.openReader();
-    try {
-      for (;;) {
-        if (!(await target.flow.room(sent)) || !target.live()) return null;
-        const frame = pool.take();
-        const n = await reader.read(frame.subarray(FRAME_HEADER_BYTES, FRAME_HEADER_BYTES + payloadBytes), sent);
-        if (n === 0) break;
-        if (!target.live()) return null;
-        send(frame, n);
+  try {
+    let sent = first;
+    const send = (frame: Buffer, n: number): void => {
+      writeFrameHeader(frame, FrameKind.chunk, target.rid, sent);
+      target.send(frame.subarray(0, FRAME_HEADER_BYTES + n), () => pool.give(frame));
+      sent += n;
+    };
+    if (input.openReader) {
+      const reader = await input.openReader();
+      try {
+        for (;;) {
+          if (!(await target.flow.room(sent)) || !target.live()) return null;
+          const frame = pool.take();
+          const n = await reader.read(frame.subarray(FRAME_HEADER_BYTES, FRAME_HEADER_BYTES + payloadBytes), sent);
+          if (n === 0) {
+            pool.give(frame);
+            break;
+          }
+          if (!target.live()) return null;
+          send(frame, n);
+        }
+      } finally {
+        await reader.close();
       }
-    } finally {
-      await reader.close();
+      return sent;
+    }
+    for await (const chunk of input.chunks(first)) {
+      for (let at = 0; at < chunk.byteLength; at += payloadBytes) {
+        if (!(await target.flow.room(sent)) || !target.live()) return null;
+        const piece = chunk.subarray(at, at + payloadBytes);
+        // bytes in memory are copied without a pause: give the socket a turn to hand buffers back
+        if (pool.empty) await new Promise(setImmediate);
+        const frame = pool.take();
+        frame.set(piece, FRAME_HEADER_BYTES);
+        send(frame, piece.byteLength);
+      }
     }
     return sent;
+  } finally {
+    pool.close();
   }
-  for await (const chunk of input.chunks(first)) {
-    for (let at = 0; at < chunk.byteLength; at += payloadBytes) {
-      if (!(await target.flow.room(sent)) || !target.live()) return null;
-      const piece = chunk.subarray(at, at + payloadBytes);
-      // bytes in memory are copied without a pause: give the socket a turn to hand buffers back
-      if (pool.empty) await new Promise(setImmediate);
-      const frame = pool.take();
-      frame.set(piece, FRAME_HEADER_BYTES);
-      send(frame, piece.byteLength);
-    }
-  }
-  return sent;
 }
