@@ -6,7 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { WebSocket } from 'ws';
-import { type ArrowStreams, tableToArrowIPC } from '../arrow/ipc.js';
+import { type ArrowStreams, streamList, tableToArrowIPC } from '../arrow/ipc.js';
+import { discard } from '../csv/arena.js';
 import { type CsvSocketError, ErrorCode, ProtocolError, QueryError, toCsvSocketError } from '../errors.js';
 import type { Limits } from '../protocol/limits.js';
 import { CHUNK_BYTES, WINDOW_BYTES } from '../protocol/limits.js';
@@ -288,10 +289,11 @@ export class Session {
     }
   }
 
-  private sendTable(rid: number, ipc: ArrowStreams): void {
-    if (this.ws.readyState !== this.ws.OPEN) return;
+  /** @param written - called once the socket no longer needs `ipc` (or it was not sent) */
+  private sendTable(rid: number, ipc: ArrowStreams, written?: () => void): void {
+    if (this.ws.readyState !== this.ws.OPEN) return written?.();
     // the pieces of a parallel parse go out as one stream without a copy (table-frame.ts)
-    sendTableFrame(this.ws, rid, ipc);
+    sendTableFrame(this.ws, rid, ipc, written);
   }
 
   private onQuery(rid: number, name: string, input: unknown): void {
@@ -323,9 +325,13 @@ export class Session {
           head: answer.head,
           warnings: [],
         };
+        // a worker's result is freed once written, not at this thread's next full collection
+        const free = answer.disposable
+          ? () => discard(...streamList(answer.ipc).map((s) => s.buffer as ArrayBuffer))
+          : undefined;
         this.corked(() => {
           this.send({ type: 'result', rid, summary, table: true });
-          this.sendTable(rid, answer.ipc);
+          this.sendTable(rid, answer.ipc, free);
         });
       },
       (err: unknown) => this.sendError(toCsvSocketError(err, ErrorCode.QUERY_INVALID), rid),

@@ -25,7 +25,7 @@ const WHOLE_FRAME_MIN_BYTES = 64 << 10;
 
 /** What this file needs of ws's internals; anything else falls back to `ws.send`. */
 interface WsInternals {
-  _socket?: { cork(): void; uncork(): void; write(data: Uint8Array): boolean } | null;
+  _socket?: { cork(): void; uncork(): void; write(data: Uint8Array, done?: (err?: Error) => void): boolean } | null;
   _sender?: { _queue?: unknown[]; _state?: number; _firstFragment?: boolean } | null;
 }
 
@@ -52,10 +52,11 @@ function webSocketHeader(length: number): Buffer {
  * @param ws - an open socket
  * @param rid - the request the table answers
  * @param ipc - the table's stream, or its pieces' streams
+ * @param written - called once the socket no longer needs `ipc` (written, or failed)
  * @returns whether it went as one frame (else as fragments)
  * @internal
  */
-export function sendTableFrame(ws: WebSocket, rid: number, ipc: ArrowStreams): boolean {
+export function sendTableFrame(ws: WebSocket, rid: number, ipc: ArrowStreams, written?: () => void): boolean {
   const header = encodeFrameHeader(FrameKind.table, rid, 0);
   const fragments = ipcFragments(ipc);
   let length = FRAME_HEADER_BYTES;
@@ -65,13 +66,18 @@ export function sendTableFrame(ws: WebSocket, rid: number, ipc: ArrowStreams): b
   const idle = sender?._state === 0 && sender._queue?.length === 0 && sender._firstFragment === true;
   if (length < WHOLE_FRAME_MIN_BYTES) {
     ws.send(Buffer.concat([header, ...fragments], length), { binary: true });
+    written?.();
     return true;
   }
   if (socket && idle) {
     socket.cork();
     socket.write(webSocketHeader(length));
     socket.write(header);
-    for (const f of fragments) socket.write(f);
+    fragments.forEach((f, i) => {
+      if (i < fragments.length - 1 || !written) socket.write(f);
+      else socket.write(f, () => written());
+    });
+    if (fragments.length === 0) written?.();
     socket.uncork();
     return true;
   }
@@ -79,7 +85,8 @@ export function sendTableFrame(ws: WebSocket, rid: number, ipc: ArrowStreams): b
   // (Buffer.concat) blocked the event loop for ~40 ms per 50 MB
   ws.send(header, { binary: true, fin: false });
   fragments.forEach((f, i) => {
-    ws.send(f, { binary: true, fin: i === fragments.length - 1 });
+    const last = i === fragments.length - 1;
+    ws.send(f, { binary: true, fin: last }, last && written ? () => written() : undefined);
   });
   return false;
 }

@@ -42,4 +42,23 @@ describe('sendTableFrame', () => {
       assert.equal(frame.kind, FrameKind.table);
     });
   }
+
+  it("sends a query worker's large answer whole before its memory is freed", async () => {
+    const rows = 200_000;
+    const text = `id,name\n${Array.from({ length: rows }, (_, i) => `${i},"name ${i}"`).join('\n')}\n`;
+    const client = await connect(server.url, { reconnect: false });
+    try {
+      await client.send(Buffer.from(text), { name: 'answers' });
+      for (let round = 0; round < 3; round++) {
+        // a full sort runs in a query worker; its answer is several megabytes
+        const sorted = await client.query('answers', { sort: [{ column: 'id', desc: true }] });
+        assert.equal(sorted.numRows(), rows);
+        assert.equal(sorted.get('id', 0), rows - 1);
+        assert.equal(sorted.get('name', rows - 1), 'name 0');
+        assert.equal(sorted.get('name', 12_345), `name ${rows - 1 - 12_345}`);
+      }
+    } finally {
+      await client.close();
+    }
+  });
 });

@@ -19,6 +19,8 @@ export interface QueryAnswer {
   columns: ColumnInfo[];
   /** the first rows, exact text per cell */
   head: Array<Array<string | null>>;
+  /** `ipc` is this answer's own memory (a query worker's result), to free once it is sent */
+  disposable?: boolean;
 }
 
 /** A computed result: one IPC stream. */

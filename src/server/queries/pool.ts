@@ -325,7 +325,8 @@ export class QueryPool {
       if (!job || job.id !== m.id) return;
       if (m.op === 'done') {
         const { op: _op, id: _id, ...answer } = m;
-        this.settle(job, answer);
+        // its bytes were transferred from the worker: nothing else holds them
+        this.settle(job, { ...answer, disposable: true });
       } else this.settle(job, errorFromWire(m.code, m.message, m.context));
       this.pump();
     });
