@@ -1,6 +1,7 @@
 /**
- * Builds the `csvsocket` command into one file, dist/cli/csvsocket.js (the
- * package's `bin`): src/cli/bin.ts with the modules a client command loads —
+ * Builds the `csvsocket` command into one file, dist/cli/csvsocket-bundle.js,
+ * which the package's `bin` (src/cli/csvsocket.ts) runs from V8's code cache:
+ * src/cli/bin.ts with the modules a client command loads —
  * the command files, the client, the protocol, commander, ws and zod — bundled
  * by esbuild. Node then reads one file instead of ~190 and resolves no
  * node_modules paths: start-up of `csvsocket send` ~165 → ~140 ms on the
@@ -20,7 +21,7 @@ import { build, type Plugin } from 'esbuild';
 const root = join(__dirname, '..');
 const src = join(root, 'src');
 const dist = join(root, 'dist');
-const out = join(dist, 'cli', 'csvsocket.js');
+const out = join(dist, 'cli', 'csvsocket-bundle.js');
 
 /** The source folders and files bundled (paths in src/): what a client command runs. */
 const BUNDLED = [

@@ -1,8 +1,8 @@
-#!/usr/bin/env node
 /**
- * The `csvsocket` executable: runs {@link main} with the process's arguments.
- * `npm run build` bundles it into dist/cli/csvsocket.js (scripts/build-cli.ts),
- * the package's `bin`, so that a command starts by reading one file.
+ * The command's entry: runs {@link main} with the process's arguments.
+ * `npm run build` bundles it into dist/cli/csvsocket-bundle.js
+ * (scripts/build-cli.ts), which the `csvsocket` executable (csvsocket.ts) runs,
+ * so that a command starts by reading one file.
  */
 import { main } from './main.js';
 

@@ -4,7 +4,7 @@
  * exit status 1.
  *
  * ```
- *  bin.ts         the executable (bundled into dist/cli/csvsocket.js by scripts/build-cli.ts)
+ *  csvsocket.ts   the executable: runs bin.ts, bundled (scripts/build-cli.ts), from V8's code cache
  *  main.ts        the program: one command per file, errors → exit status
  *  serve.ts       csvsocket serve        send.ts    csvsocket send (follow.ts: --follow)
  *  query.ts       csvsocket query        list.ts    csvsocket list

@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -28,6 +37,7 @@ function run(args: string[], input?: string, env: Record<string, string> = {}): 
         CSVSOCKET_TOKEN: '',
         CSVSOCKET_CLIENT_ID: '',
         XDG_CONFIG_HOME: configHome,
+        XDG_CACHE_HOME: configHome,
         ...env,
       },
     });
@@ -293,6 +303,44 @@ describe('csvsocket CLI', () => {
       const r = await run(['frobnicate']);
       assert.equal(r.code, 1);
       assert.match(r.stderr, /unknown command/);
+    });
+  });
+
+  describe('code cache', () => {
+    const cacheFiles = (dir: string) => (existsSync(join(dir, 'csvsocket')) ? readdirSync(join(dir, 'csvsocket')) : []);
+
+    it('keeps the compiled command in the user cache after the first run and starts from it after', async () => {
+      const cache = mkdtempSync(join(tmpdir(), 'csvs-cache-'));
+      const first = await run(['--version'], undefined, { XDG_CACHE_HOME: cache });
+      assert.equal(first.code, 0, first.stderr);
+      const files = cacheFiles(cache);
+      assert.equal(files.length, 1, `one cache file: ${files}`);
+      const file = join(cache, 'csvsocket', files[0] as string);
+      const written = statSync(file).mtimeMs;
+      const second = await run(['--version'], undefined, { XDG_CACHE_HOME: cache });
+      assert.equal(second.stdout, first.stdout);
+      assert.equal(statSync(file).mtimeMs, written, 'a usable cache is not written again');
+      rmSync(cache, { recursive: true, force: true });
+    });
+
+    it('runs as usual from a corrupt cache (and replaces it) or without a writable one', async () => {
+      const cache = mkdtempSync(join(tmpdir(), 'csvs-cache-'));
+      await run(['--version'], undefined, { XDG_CACHE_HOME: cache });
+      const file = join(cache, 'csvsocket', cacheFiles(cache)[0] as string);
+      const size = statSync(file).size;
+      writeFileSync(file, Buffer.alloc(size, 7));
+      const corrupt = await run(['list', '--help'], undefined, { XDG_CACHE_HOME: cache });
+      assert.equal(corrupt.code, 0, corrupt.stderr);
+      assert.match(corrupt.stdout, /Usage: csvsocket list/);
+      assert.notDeepEqual(readFileSync(file), Buffer.alloc(size, 7), 'the corrupt cache was replaced');
+      // a file where the cache folder should be: nothing can be written
+      const blocked = mkdtempSync(join(tmpdir(), 'csvs-cache-'));
+      writeFileSync(join(blocked, 'csvsocket'), 'not a folder');
+      const unwritable = await run(['--version'], undefined, { XDG_CACHE_HOME: blocked });
+      assert.equal(unwritable.code, 0, unwritable.stderr);
+      assert.equal(unwritable.stderr, '');
+      rmSync(cache, { recursive: true, force: true });
+      rmSync(blocked, { recursive: true, force: true });
     });
   });
 });
