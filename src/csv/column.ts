@@ -333,13 +333,19 @@ export class ColumnBuilder {
   }
 
   /**
-   * The parser's fast path for a column of numbers: read the unquoted field
-   * at `s[start]` and add it, when it is a number that this column takes as
-   * one, ending before `end` at `delim` or a line break — a single pass over
-   * its bytes.
+   * The parser's fast path for a column of numbers or of text: read the
+   * unquoted field at `s[start]` and add it, when it is a number that this
+   * column takes as one, or any text for a text column, ending before `end`
+   * at `delim` or a line break — a single pass over its bytes.
    * @returns where the field ends, or -1: nothing was added, read the field as usual
    */
-  takeNumber(s: Uint8Array, start: number, end: number, delim: number): number {
+  take(s: Uint8Array, start: number, end: number, delim: number): number {
+    if (this.kind === K_STR) {
+      // a column of text copies its field as it finds the field's end (Utf8Sink.take)
+      const p = this.strs.take(s, start, end, delim);
+      if (p >= 0) this.n++;
+      return p;
+    }
     if (this.kind !== K_NUM) return -1;
     const st = scanNumber(s, start, end);
     const p = gEnd;

@@ -35,7 +35,7 @@ const SPACE = 32;
 const TAB = 9;
 const F_QUOTED = 1;
 const F_ESCAPED = 2;
-/** a data field its builder has already read (ColumnBuilder.takeNumber) */
+/** a data field its builder has already read (ColumnBuilder.take) */
 const F_TAKEN = 4;
 
 const EMPTY_BYTES = new Uint8Array(0);
@@ -482,8 +482,8 @@ export class CsvParser {
             }
           }
         } else {
-          // a column of numbers reads its field as it finds the field's end
-          const end = head || nf >= ncols ? -1 : (builders[nf] as ColumnBuilder).takeNumber(buf, pos, len, delim);
+          // a column of numbers or of text reads its field as it finds the field's end
+          const end = head || nf >= ncols ? -1 : (builders[nf] as ColumnBuilder).take(buf, pos, len, delim);
           if (end >= 0) {
             if (end - pos > maxField) this.checkFieldSize(buf, pos, end, 0, nf, fieldLine);
             f = F_TAKEN;

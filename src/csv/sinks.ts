@@ -72,6 +72,33 @@ export class Utf8Sink {
     this.row(1);
   }
 
+  /**
+   * The parser's fast path for a column of text: copy the unquoted field at
+   * `bytes[start]` as the next value while finding its end, at `delim` or a
+   * line break before `end` — a single pass over its bytes.
+   * @returns where the field ends, or -1: nothing was added (an empty field, no
+   *   end before `end`, or no room): read the field as usual
+   */
+  take(bytes: Uint8Array, start: number, end: number, delim: number): number {
+    const data = this.data;
+    let at = this.at;
+    const room = data.length;
+    let high = 0;
+    let i = start;
+    for (; i < end; i++) {
+      const c = bytes[i] as number;
+      if (c === delim || c === 10 || c === 13) break;
+      if (at === room) return -1;
+      high |= c;
+      data[at++] = c;
+    }
+    if (i === end || i === start) return -1;
+    this.high |= high;
+    this.at = at;
+    this.row(1);
+    return i;
+  }
+
   /** Encode `text` as the next value (a value rebuilt from a number, a date, a boolean). */
   pushText(text: string): void {
     if (this.at + text.length * 3 > this.data.length) this.growData(this.at + text.length * 3);
