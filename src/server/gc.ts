@@ -98,6 +98,33 @@ export class IdleCollector {
   }
 }
 
+/**
+ * Young-generation collections on the main thread while uploads arrive. Each
+ * socket read is a buffer of its own that is garbage as soon as ws has copied
+ * it into a frame, and V8 starts no collection for such memory: the main
+ * thread held 46–48 MB of dead reads at the peak of a 50 MB upload (28–32 MB
+ * when collected every 8 MB; each collection takes a millisecond or two).
+ *
+ * @param everyBytes - upload bytes received between collections
+ * @param collect - V8's `gc()`, exposed at run time
+ */
+export class ReceiveCollector {
+  private received = 0;
+
+  constructor(
+    private readonly everyBytes = 8 << 20,
+    private readonly collect: Gc | undefined = exposeGc(),
+  ) {}
+
+  /** `bytes` of an upload arrived. */
+  add(bytes: number): void {
+    this.received += bytes;
+    if (this.received < this.everyBytes) return;
+    this.received = 0;
+    this.collect?.({ type: 'minor' });
+  }
+}
+
 /** Shared bytes let go before the main thread collects (see {@link ReleaseCollector}). */
 const RELEASE_MIN_BYTES = 32 << 20;
 

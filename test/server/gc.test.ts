@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { getHeapStatistics } from 'node:v8';
-import { IdleCollector, ReleaseCollector, sharedBytesLetGo } from '../../src/server/gc.js';
+import { IdleCollector, ReceiveCollector, ReleaseCollector, sharedBytesLetGo } from '../../src/server/gc.js';
 
 describe('IdleCollector', () => {
   it('asks whether the worker is idle before the young and the full collection, after the last schedule only, and not after a cancel', async () => {
@@ -70,5 +70,20 @@ describe('sharedBytesLetGo', () => {
     assert.equal(sharedBytesLetGo([a, b], [b, c]), 100, 'an append keeps the pieces it extends');
     assert.equal(sharedBytesLetGo(a, undefined), 100);
     assert.equal(sharedBytesLetGo(null, [a]), 0);
+  });
+});
+
+describe('ReceiveCollector', () => {
+  it('collects the young generation once per `everyBytes` received', () => {
+    const calls: unknown[] = [];
+    const collector = new ReceiveCollector(10, (options) => calls.push(options));
+    collector.add(4);
+    collector.add(5);
+    assert.equal(calls.length, 0);
+    collector.add(1);
+    assert.deepEqual(calls, [{ type: 'minor' }]);
+    collector.add(25); // one collection however far past
+    collector.add(9);
+    assert.equal(calls.length, 2);
   });
 });

@@ -29,6 +29,7 @@ import { discard } from '../../csv/arena.js';
 import { type ColumnStats, mergeColumnStats } from '../../csv/merge.js';
 import { blankLinesWarning, type PieceState } from '../../csv/pieces.js';
 import { type CsvSocketError, ErrorCode, type ErrorContext, errorFromWire, LimitError } from '../../errors.js';
+import { ReceiveCollector } from '../gc.js';
 import { findCuts, linesPerByte, newScan, type Scan, scanPrefix } from './cuts.js';
 import type { FromWorker, IngestFormat, IngestResult, ParseOptions, ToWorker } from './messages.js';
 
@@ -140,6 +141,8 @@ export class Ingest {
   private readonly spare: ArrayBuffer[] = [];
   /** shared buffers for in-process files (local.ts), reused: fresh memory costs page faults */
   private readonly sharedFree: SharedArrayBuffer[] = [];
+  /** the socket reads the bytes came in, collected as they pile up (see gc.ts) */
+  private readonly received = new ReceiveCollector();
   /** shared buffers still being read by workers: how many chunks of each */
   private readonly sharedUse = new Map<SharedArrayBuffer, number>();
   private nextId = 1;
@@ -197,6 +200,8 @@ export class Ingest {
   push(id: number, bytes: Uint8Array, owned = false): void {
     const parse = this.parses.get(id);
     if (!parse || parse.failed || parse.stopped || bytes.byteLength === 0) return;
+    // bytes from a socket (an in-process file is read into shared memory instead)
+    if (!(bytes.buffer instanceof SharedArrayBuffer)) this.received.add(bytes.byteLength);
     parse.pushed += bytes.byteLength;
     if (parse.pushed > parse.budget) {
       // a clear error now rather than the process running out of memory later
