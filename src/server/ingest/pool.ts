@@ -97,7 +97,8 @@ export interface IngestOptions {
   threads?: number;
   /**
    * Internal: the size of a piece of a CSV parsed in parallel; a smaller input
-   * is parsed by one worker. @default 4 MiB
+   * is parsed by one worker. @default 3 MiB (4 MiB pieces parsed 2–3% faster
+   * but held ~15–20 MB more at the peak of back-to-back 50 MB uploads)
    */
   pieceBytes?: number;
   /**
@@ -151,7 +152,7 @@ export class Ingest {
 
   constructor(options: IngestOptions = {}) {
     this.size = Math.max(1, options.threads ?? Math.min(4, availableParallelism()));
-    this.pieceBytes = Math.max(1, options.pieceBytes ?? 4 << 20);
+    this.pieceBytes = Math.max(1, options.pieceBytes ?? 3 << 20);
     this.memoryBytes = options.memoryBytes;
   }
 
