@@ -21,8 +21,8 @@ import {
   timestamp,
   utf8,
 } from '@uwdata/flechette';
+import type * as Arquero from 'arquero';
 import type { ColumnTable } from 'arquero';
-import * as aq from 'arquero';
 import { compileDateFormat } from '../csv/dateformat.js';
 import {
   type ColumnInfo,
@@ -35,6 +35,15 @@ import {
 } from '../csv/index.js';
 import { ArrowColumn } from '../csv/layout.js';
 import { calendarDayColumns, localizeArrow, withRawNames } from './edges.js';
+
+/**
+ * arquero, loaded on first use: a parse worker encodes and decodes pieces with
+ * flechette alone, and arquero's modules cost each worker thread ~16 MB
+ * (measured: a worker with flechette 12 MB of RSS, with arquero too 28 MB).
+ */
+function aq(): typeof Arquero {
+  return require('arquero') as typeof Arquero;
+}
 
 /** Columns as the CSV parser produces them. */
 export interface ColumnsLike {
@@ -302,10 +311,10 @@ export function tableToArrowIPC(table: ColumnTable): Uint8Array {
   // column named "constructor" or "toString" would find Object's own members
   const types = Object.create(null);
   const days = calendarDayColumns(table, makeBatch as never);
-  if (days.size === 0) return aq.toArrowIPC(table, { format: 'stream', types }) as Uint8Array;
+  if (days.size === 0) return aq().toArrowIPC(table, { format: 'stream', types }) as Uint8Array;
   const names = table.columnNames();
   const rest = names.filter((n) => !days.has(n));
-  const arrow = rest.length > 0 ? aq.toArrow(table, { columns: rest, types }) : null;
+  const arrow = rest.length > 0 ? aq().toArrow(table, { columns: rest, types }) : null;
   const entries = names.map((n): [string, Column<unknown>] => [
     n,
     days.get(n) ?? (arrow?.getChild(n) as unknown as Column<unknown>),
@@ -330,7 +339,7 @@ export function tableFromArrowIPC(ipc: ArrowStreams): ColumnTable {
   const aligned = streamList(ipc).map((bytes) => (bytes.byteOffset % 8 === 0 ? bytes : new Uint8Array(bytes)));
   const first = aligned[0] as Uint8Array;
   const arrow = withRawNames(tableFromIPC(aligned.length === 1 ? first : aligned, { useDate: true }), first);
-  return aq.fromArrow(localizeArrow(arrow) as never) as ColumnTable;
+  return aq().fromArrow(localizeArrow(arrow) as never) as ColumnTable;
 }
 
 /**
