@@ -6,7 +6,7 @@ import type { ColumnTable } from 'arquero';
 import type * as ArrowIPC from './arrow/ipc.js';
 import type { ColumnInfo } from './csv/index.js';
 import type { DatasetSummary } from './protocol/messages.js';
-import { formatBytes, plural } from './protocol/units.js';
+import { formatBytes, formatCount, plural } from './protocol/units.js';
 
 // browser-safe, so the upload page shares them; re-exported for the terminal and notebook faces
 export { formatBytes, plural };
@@ -92,9 +92,7 @@ export function formatRows(table: ColumnTable, columns: readonly ColumnInfo[] = 
     names.map((name) => isNumeric(infos.get(name))),
   );
   const cut = table.numRows() - n;
-  return cut > 0
-    ? `${text}\n… ${cut.toLocaleString('en-US')} more rows (${table.numRows().toLocaleString('en-US')} in all)`
-    : text;
+  return cut > 0 ? `${text}\n… ${formatCount(cut)} more rows (${formatCount(table.numRows())} in all)` : text;
 }
 
 /**

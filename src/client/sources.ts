@@ -6,7 +6,8 @@
  *   arquero table    ─▶ Arrow IPC in memory (resumable)
  *   stream           ─▶ read once, from the start (not resumable)
  */
-import { close, createReadStream, open, read, statSync } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { basename, extname, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -54,19 +55,12 @@ export interface FileReader {
   close(): Promise<void>;
 }
 
-function openFileReader(path: string): Promise<FileReader> {
-  return new Promise((resolveOpen, rejectOpen) => {
-    open(path, 'r', (err, fd) => {
-      if (err) return rejectOpen(err);
-      resolveOpen({
-        read: (target, position) =>
-          new Promise((done, fail) =>
-            read(fd, target, 0, target.byteLength, position, (e, n) => (e ? fail(e) : done(n))),
-          ),
-        close: () => new Promise((done) => close(fd, () => done())),
-      });
-    });
-  });
+async function openFileReader(path: string): Promise<FileReader> {
+  const file = await open(path, 'r');
+  return {
+    read: async (target, position) => (await file.read(target, 0, target.byteLength, position)).bytesRead,
+    close: () => file.close(),
+  };
 }
 
 /**

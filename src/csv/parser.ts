@@ -21,7 +21,7 @@ import { ArgumentError, CsvParseError, ErrorCode, LimitError } from '../errors.j
 import type { ColumnBuilder } from './column.js';
 import { columnBuilders, noHeaderError, renameHeaders } from './headers.js';
 import type { Utf8Column } from './layout.js';
-import { DEFAULT_MAX_COLUMNS, readOptions } from './options.js';
+import { readOptions } from './options.js';
 import { blankLinesWarning } from './pieces.js';
 
 import { jsonError, sniffStart } from './sniff.js';
@@ -125,10 +125,8 @@ export class CsvParser {
   protected readonly blankLines: number[] = [];
   /** @internal */
   protected readonly warnings: string[] = [];
-  private starts: Int32Array;
-  private ends: Int32Array;
-  private flags: Uint8Array;
-  private lines: Int32Array;
+  /** the header row's fields as they are found: start, end, flags and line of each, in turn */
+  private readonly headerFields: number[] = [];
   private failure: unknown = undefined;
   /** @internal */
   protected done = false;
@@ -154,11 +152,6 @@ export class CsvParser {
     this.maxFieldBytes = o.maxFieldBytes;
     this.maxRows = o.maxRows;
     this.types = o.types;
-    const cap = Math.min(this.maxColumns, DEFAULT_MAX_COLUMNS) + 1;
-    this.starts = new Int32Array(cap);
-    this.ends = new Int32Array(cap);
-    this.flags = new Uint8Array(cap);
-    this.lines = new Int32Array(cap);
   }
 
   /** Bytes pushed so far (UTF-8 bytes for text given to {@link CsvParser.pushText}). */
@@ -187,9 +180,7 @@ export class CsvParser {
     let bytes = chunk;
     const carry = this.carry;
     if (carry.length > 0) {
-      bytes = new Uint8Array(carry.length + chunk.length);
-      bytes.set(carry);
-      bytes.set(chunk, carry.length);
+      bytes = concat([carry, chunk]);
     }
     const cut = completeUtf8Length(bytes);
     const complete = cut === bytes.length ? bytes : bytes.subarray(0, cut);
@@ -579,25 +570,13 @@ export class CsvParser {
 
   /** Keep field `i` of the header row (until the row ends, see {@link setHeader}). */
   private headerField(i: number, s: number, e: number, f: number, line: number): void {
-    if (i >= this.starts.length) {
-      // more header fields than the arrays hold: the row fails maxColumns at its end
-      if (i >= this.maxColumns) return;
-      const grow = (a: Int32Array) => {
-        const b = new Int32Array(Math.min(this.maxColumns, a.length * 2) + 1);
-        b.set(a);
-        return b;
-      };
-      this.starts = grow(this.starts);
-      this.ends = grow(this.ends);
-      this.lines = grow(this.lines);
-      const flags = new Uint8Array(this.starts.length);
-      flags.set(this.flags);
-      this.flags = flags;
-    }
-    this.starts[i] = s;
-    this.ends[i] = e;
-    this.flags[i] = f;
-    this.lines[i] = line;
+    // past maxColumns the row fails at its end: nothing more to keep
+    if (i >= this.maxColumns) return;
+    const fields = this.headerFields;
+    fields[4 * i] = s;
+    fields[4 * i + 1] = e;
+    fields[4 * i + 2] = f;
+    fields[4 * i + 3] = line;
   }
 
   /** About 10 characters of `buf` from `pos`, for an error message (whole UTF-8 sequences). */
@@ -658,11 +637,12 @@ export class CsvParser {
 
   private setHeader(buf: Uint8Array, nf: number, line: number): void {
     const raw: string[] = [];
+    const fields = this.headerFields;
     for (let i = 0; i < nf; i++) {
-      const s = this.starts[i] as number;
-      const e = this.ends[i] as number;
-      const f = this.flags[i] as number;
-      this.checkFieldSize(buf, s, e, f, i, this.lines[i] as number);
+      const s = fields[4 * i] as number;
+      const e = fields[4 * i + 1] as number;
+      const f = fields[4 * i + 2] as number;
+      this.checkFieldSize(buf, s, e, f, i, fields[4 * i + 3] as number);
       raw.push(this.fieldText(buf, s, e, f));
     }
     const named = renameHeaders(raw, this.warnings);

@@ -6,16 +6,16 @@
 
 import { release, takeI32, takeU8 } from './arena.js';
 import { Utf8Column } from './layout.js';
-import { asciiText, utf8Text } from './utf8.js';
+import { asciiText, utf8Text, writeUtf8 } from './utf8.js';
 
 /** Below this many bytes, a value is copied byte by byte (cheaper than a subarray and `set`). */
 const SHORT = 32;
 
 /** One string column's values as UTF-8 bytes, row offsets and validity. */
 export class Utf8Sink {
-  private data: Uint8Array = new Uint8Array(1 << 16);
-  private offsets: Int32Array = new Int32Array(1024);
-  private valid: Uint8Array = new Uint8Array(1024);
+  private data: Uint8Array;
+  private offsets: Int32Array;
+  private valid: Uint8Array;
   private at = 0;
   private n = 0;
   private nulls = 0;
@@ -27,12 +27,12 @@ export class Utf8Sink {
 
   constructor(nulls: number, capacity = 0, pooled = false) {
     this.pooled = pooled;
-    if (capacity > 1024) {
-      this.offsets = this.i32(capacity + 2);
-      this.valid = this.u8(capacity + 2);
-      // room for short values without growing (a piece's column of words, codes, names)
-      this.data = this.u8(Math.max(1 << 16, capacity * 8));
-    }
+    // a piece's expected rows, with room for short values without growing (a
+    // column of words, codes, names); else small arrays that grow
+    const rows = capacity > 1024 ? capacity : 0;
+    this.offsets = rows ? this.i32(rows + 2) : new Int32Array(1024);
+    this.valid = rows ? this.u8(rows + 2) : new Uint8Array(1024);
+    this.data = rows ? this.u8(Math.max(1 << 16, rows * 8)) : new Uint8Array(1 << 16);
     this.offsets[0] = 0;
     for (let i = 0; i < nulls; i++) this.pushNull();
   }
@@ -102,8 +102,7 @@ export class Utf8Sink {
   /** Encode `text` as the next value (a value rebuilt from a number, a date, a boolean). */
   pushText(text: string): void {
     if (this.at + text.length * 3 > this.data.length) this.growData(this.at + text.length * 3);
-    const data = this.data;
-    const n = Buffer.from(data.buffer, data.byteOffset, data.byteLength).write(text, this.at, 'utf8');
+    const n = writeUtf8(this.data, text, this.at);
     if (n !== text.length) this.high = 0x80;
     this.at += n;
     this.row(1);

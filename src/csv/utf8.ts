@@ -9,10 +9,11 @@ import { CsvParseError, ErrorCode } from '../errors.js';
 const LF = 10;
 const CR = 13;
 
-// Buffer's own decoders, which work on any Uint8Array without a Buffer view
-const { latin1Slice, utf8Slice } = Buffer.prototype as unknown as {
+// Buffer's own decoders and encoder, which work on any Uint8Array without a Buffer view
+const { latin1Slice, utf8Slice, utf8Write } = Buffer.prototype as unknown as {
   latin1Slice(this: Uint8Array, start: number, end: number): string;
   utf8Slice(this: Uint8Array, start: number, end: number): string;
+  utf8Write(this: Uint8Array, text: string, offset: number, length: number): number;
 };
 
 /** The text of the UTF-8 bytes `bytes[start, end)` (a U+FEFF in them is kept). */
@@ -23,6 +24,15 @@ export function utf8Text(bytes: Uint8Array, start: number, end: number): string 
 /** The text of the ASCII bytes `bytes[start, end)`. */
 export function asciiText(bytes: Uint8Array, start: number, end: number): string {
   return latin1Slice.call(bytes, start, end);
+}
+
+/**
+ * Write `text` as UTF-8 into `bytes` at `at` (the room after it must hold it:
+ * up to 3 bytes per UTF-16 unit).
+ * @returns the bytes written
+ */
+export function writeUtf8(bytes: Uint8Array, text: string, at: number): number {
+  return utf8Write.call(bytes, text, at, bytes.length - at);
 }
 
 /** Length of `bytes` up to the end of its last complete UTF-8 sequence. */

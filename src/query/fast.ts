@@ -9,11 +9,21 @@
  * unusual key) returns null and takes the general path, so every error
  * message is the general path's.
  */
-import type { Filter, Query, QueryLimits, Scalar, SortKey } from './types.js';
+import {
+  COMPARE_OPS,
+  type Filter,
+  isScalarValue,
+  NULL_OPS,
+  type Query,
+  type QueryLimits,
+  type Scalar,
+  type SortKey,
+  TEXT_OPS,
+} from './types.js';
 
-const COMPARE = new Set(['=', '!=', '<', '<=', '>', '>=']);
-const TEXT = new Set(['contains', 'startsWith', 'endsWith']);
-const NULL_TEST = new Set(['isNull', 'notNull']);
+const COMPARE = new Set<string>(COMPARE_OPS);
+const TEXT = new Set<string>(TEXT_OPS);
+const NULL_TEST = new Set<string>(NULL_OPS);
 const QUERY_KEYS = new Set(['filter', 'groupby', 'sort', 'select', 'offset', 'limit']);
 
 type Limits = Required<QueryLimits>;
@@ -22,8 +32,7 @@ const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
 
 function isScalar(v: unknown, lim: Limits): v is Scalar {
-  if (typeof v === 'string') return v.length <= lim.maxStringLength;
-  return v === null || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
+  return typeof v === 'string' ? v.length <= lim.maxStringLength : isScalarValue(v);
 }
 
 function keysWithin(o: Record<string, unknown>, allowed: readonly string[]): boolean {

@@ -17,7 +17,7 @@
 import type { ColumnTable } from 'arquero';
 import * as aq from 'arquero';
 import { ErrorCode, LimitError, QueryError } from '../errors.js';
-import { checkColumns, columnValues, comparable, isMissing, kindOf, type Values } from './columns.js';
+import { checkColumns, columnValues, isMissing, kindOf, type Values } from './columns.js';
 import { compileFilter } from './filter.js';
 import type { Query, QueryLimits, Rollup, SortKey } from './types.js';
 import { resolveLimits } from './validate.js';
@@ -58,7 +58,8 @@ function rowComparator(table: ColumnTable, keys: SortKey[]): (a: number, b: numb
     const kind = kindOf(values);
     const sign = k.desc === true ? -1 : 1;
     if (kind === 'number' || kind === 'date') return { numbers: numericKeys(values, kind), values: null, sign };
-    return { numbers: null, values: comparable(values, kind), sign };
+    // dates went to numericKeys: text and booleans compare as they are
+    return { numbers: null, values, sign };
   });
   const n = cols.length;
   const only = cols[0];

@@ -8,7 +8,16 @@
  */
 
 import { z } from 'zod';
-import type { Filter, Query, Rollup, Scalar } from './types.js';
+import {
+  COMPARE_OPS,
+  type Filter,
+  isScalarValue,
+  NULL_OPS,
+  type Query,
+  type Rollup,
+  type Scalar,
+  TEXT_OPS,
+} from './types.js';
 
 /** How the filter forms read in an error message. */
 export const FILTER_FORMS = '{"and":[…]}, {"or":[…]}, {"not":{…}} or {"column","op","value"}';
@@ -19,14 +28,8 @@ const ColumnName = z.string({ message: 'expected a column name (string)' });
 
 // a predicate rather than z.union: a union builds a ZodError for every branch it
 // tries, which dominated the cost of small queries
-const ScalarSchema = z.custom<Scalar>(
-  (v) => v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v)),
-  { message: 'Expected a string, number, boolean or null' },
-);
+const ScalarSchema = z.custom<Scalar>(isScalarValue, { message: 'Expected a string, number, boolean or null' });
 
-const COMPARE_OPS = ['=', '!=', '<', '<=', '>', '>='] as const;
-const TEXT_OPS = ['contains', 'startsWith', 'endsWith'] as const;
-const NULL_OPS = ['isNull', 'notNull'] as const;
 const ALL_OPS: readonly string[] = [...COMPARE_OPS, 'in', ...TEXT_OPS, ...NULL_OPS];
 
 const CompareLeaf = z.object({ column: ColumnName, op: z.enum(COMPARE_OPS), value: ScalarSchema }).strict();

@@ -15,6 +15,18 @@
  */
 export type Scalar = string | number | boolean | null;
 
+/** Whether `v` is a {@link Scalar} (a number must be finite). */
+export function isScalarValue(v: unknown): v is Scalar {
+  return v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
+}
+
+/** The comparing filter operators (schema.ts validates with them, fast.ts checks by hand). */
+export const COMPARE_OPS = ['=', '!=', '<', '<=', '>', '>='] as const;
+/** The text filter operators. */
+export const TEXT_OPS = ['contains', 'startsWith', 'endsWith'] as const;
+/** The missing-value filter operators. */
+export const NULL_OPS = ['isNull', 'notNull'] as const;
+
 /**
  * The comparison operators of a filter leaf, by name.
  *

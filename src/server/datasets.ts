@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { ColumnTable } from 'arquero';
-import type { ArrowStreams } from '../arrow/ipc.js';
+import { type ArrowStreams, tableToArrowIPC } from '../arrow/ipc.js';
 import type { ColumnInfo } from '../csv/index.js';
 import type { DatasetSummary } from '../protocol/messages.js';
 
@@ -20,6 +20,11 @@ export interface Dataset {
   ipc: ArrowStreams | null;
   /** who stored it: the uploading client's identity (see `ConnectOptions.clientId`) */
   owner: string;
+}
+
+/** A dataset's table as Arrow IPC: the stored streams, or encoded now (a table built on this thread, an append). */
+export function datasetIPC(dataset: Dataset): ArrowStreams {
+  return dataset.ipc ?? tableToArrowIPC(dataset.table);
 }
 
 /**

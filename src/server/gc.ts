@@ -146,7 +146,7 @@ export class ReleaseCollector {
   constructor(
     private readonly delayMs = 200,
     private readonly minBytes = RELEASE_MIN_BYTES,
-    private readonly collect: (() => void) | undefined = exposeGc(),
+    private readonly collect: Gc | undefined = exposeGc(),
   ) {}
 
   /** `bytes` of shared memory are no longer referenced by anything the server keeps. */

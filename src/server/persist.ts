@@ -16,8 +16,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ipcFragments, tableFromArrowIPC, tableToArrowIPC } from '../arrow/ipc.js';
-import type { Dataset } from './datasets.js';
+import { ipcFragments, tableFromArrowIPC } from '../arrow/ipc.js';
+import { type Dataset, datasetIPC } from './datasets.js';
 
 const SIDECAR_VERSION = 1;
 
@@ -185,7 +185,7 @@ export class Persist {
    */
   async save(dataset: Dataset): Promise<void> {
     const stem = fileStem(dataset.name);
-    const ipc = Buffer.concat(ipcFragments(dataset.ipc ?? tableToArrowIPC(dataset.table)));
+    const ipc = Buffer.concat(ipcFragments(datasetIPC(dataset)));
     const arrow = `${stem}.${Date.now().toString(36)}${randomBytes(4).toString('hex')}.arrow`;
     await writeAtomic(this.dir, arrow, ipc);
     const sidecar: Sidecar = {

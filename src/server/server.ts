@@ -10,7 +10,6 @@ import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server as HttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { availableParallelism } from 'node:os';
 import type { Duplex } from 'node:stream';
 import type { ColumnTable } from 'arquero';
 import { type WebSocket, WebSocketServer } from 'ws';
@@ -155,9 +154,8 @@ export class CsvServer extends EventEmitter<CsvServerEvents> {
     this.live = new LiveHub(this.datasets);
     for (const dataset of options.restored) this.datasets.put(dataset);
     this.ingest = new Ingest(options.threads === undefined ? {} : { threads: options.threads });
-    const parseThreads = Math.max(1, options.threads ?? Math.min(4, availableParallelism()));
     this.gate = new UploadGate({
-      slots: options.uploadTurns?.slots ?? UPLOADS_PER_THREAD * parseThreads,
+      slots: options.uploadTurns?.slots ?? UPLOADS_PER_THREAD * this.ingest.threads,
       leaseMs: options.uploadTurns?.leaseMs ?? UPLOAD_LEASE_MS,
     });
     this.queries = new QueryPool(this.datasets, {

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { WebSocket } from 'ws';
-import { type ArrowStreams, streamList, tableToArrowIPC } from '../arrow/ipc.js';
+import { type ArrowStreams, streamList } from '../arrow/ipc.js';
 import { discard } from '../csv/arena.js';
 import { type CsvSocketError, ErrorCode, ProtocolError, QueryError, toCsvSocketError } from '../errors.js';
 import type { Limits } from '../protocol/limits.js';
@@ -22,10 +22,10 @@ import {
   type ServerMessage,
 } from '../protocol/messages.js';
 import { parseQuery, type Query } from '../query/index.js';
-import type { Dataset } from './datasets.js';
+import { type Dataset, datasetIPC } from './datasets.js';
 import type { QueryPool } from './queries/pool.js';
 import type { LiveHub } from './subscribers.js';
-import { sendTableFrame } from './table-frame.js';
+import { corked, sendTableFrame } from './table-frame.js';
 import { type Upload, type UploadContext, type UploadPeer, Uploads } from './uploads.js';
 
 /** What a session shares with its server. */
@@ -245,12 +245,7 @@ export class Session {
       reply: (upload, dataset) => this.reply(upload, dataset),
       sendError: (err, rid) => this.sendError(err, rid),
       send: (message) => this.send(message),
-      replyCompleted: (rid, dataset, returnTable) => {
-        this.corked(() => {
-          this.send({ type: 'stored', rid, summary: dataset.summary, table: returnTable });
-          if (returnTable) this.sendTable(rid, dataset.ipc ?? tableToArrowIPC(dataset.table));
-        });
-      },
+      replyCompleted: (rid, dataset, returnTable) => this.sendStored(rid, dataset, returnTable),
       violate: (code, reason) => {
         this.terminate(code, reason);
         // read nothing more from a peer that broke the protocol
@@ -266,27 +261,15 @@ export class Session {
     }
     // in-process: the client takes the table object itself, not its bytes
     const handed = upload.returnTable && upload.local !== undefined && handOverTable(upload.local, dataset.table);
-    const table = upload.returnTable && !handed;
-    this.corked(() => {
-      this.send({ type: 'stored', rid: upload.rid, summary: dataset.summary, table });
-      if (table) this.sendTable(upload.rid, dataset.ipc ?? tableToArrowIPC(dataset.table));
-    });
+    this.sendStored(upload.rid, dataset, upload.returnTable && !handed);
   }
 
-  /**
-   * Send several frames as one write: an answer is a JSON message, a table
-   * header and the table's fragments, each its own `ws.send`, and written one
-   * by one they cost a system call (and a wake-up of the peer) each.
-   */
-  private corked(send: () => void): void {
-    // ws's own socket: ws corks it around each frame too, and corks nest
-    const socket = (this.ws as WebSocket & { _socket?: { cork(): void; uncork(): void } | null })._socket;
-    socket?.cork();
-    try {
-      send();
-    } finally {
-      socket?.uncork();
-    }
+  /** `stored`, and the table after it when asked for, in one write. */
+  private sendStored(rid: number, dataset: Dataset, table: boolean): void {
+    corked(this.ws, () => {
+      this.send({ type: 'stored', rid, summary: dataset.summary, table });
+      if (table) this.sendTable(rid, datasetIPC(dataset));
+    });
   }
 
   /** @param written - called once the socket no longer needs `ipc` (or it was not sent) */
@@ -329,7 +312,7 @@ export class Session {
         const free = answer.disposable
           ? () => discard(...streamList(answer.ipc).map((s) => s.buffer as ArrayBuffer))
           : undefined;
-        this.corked(() => {
+        corked(this.ws, () => {
           this.send({ type: 'result', rid, summary, table: true });
           this.sendTable(rid, answer.ipc, free);
         });

@@ -17,7 +17,7 @@ import type { ColumnTable } from 'arquero';
 import { type ArrowStreams, tableToArrowIPC } from '../arrow/ipc.js';
 import { CsvParseError, type CsvSocketError, ErrorCode } from '../errors.js';
 import type { ServerMessage } from '../protocol/messages.js';
-import type { Dataset, Datasets } from './datasets.js';
+import { type Dataset, type Datasets, datasetIPC } from './datasets.js';
 
 /** Bytes a subscriber's socket may have unsent before updates to it are held back. */
 export const LAG_BYTES = 16 * 1024 * 1024;
@@ -210,7 +210,7 @@ export class LiveHub {
     const rows = dataset.table.numRows();
     who.notify(
       { type: 'update', rid, name: dataset.name, kind, from: 0, rows, summary: dataset.summary, table: true },
-      dataset.ipc ?? tableToArrowIPC(dataset.table),
+      datasetIPC(dataset),
     );
     sub.rows = rows;
     sub.stale = false;

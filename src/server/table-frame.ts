@@ -29,6 +29,26 @@ interface WsInternals {
   _sender?: { _queue?: unknown[]; _state?: number; _firstFragment?: boolean } | null;
 }
 
+/**
+ * Send several frames as one write: an answer is a JSON message, a table
+ * header and the table's fragments, each its own `ws.send`, and written one by
+ * one they cost a system call (and a wake-up of the peer) each. ws corks its
+ * socket around each frame too, and corks nest.
+ *
+ * @param ws - an open socket
+ * @param send - the sends to write together
+ * @internal
+ */
+export function corked(ws: WebSocket, send: () => void): void {
+  const socket = (ws as unknown as WsInternals)._socket;
+  socket?.cork();
+  try {
+    send();
+  } finally {
+    socket?.uncork();
+  }
+}
+
 /** The header of one final binary WebSocket frame of `length` bytes, unmasked (server to client). */
 function webSocketHeader(length: number): Buffer {
   if (length < 126) return Buffer.from([0x82, length]);

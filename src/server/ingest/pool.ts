@@ -46,8 +46,6 @@ export interface IngestListener {
 interface PooledWorker {
   worker: Worker;
   active: number;
-  /** bytes sent to it and not yet parsed: its backlog */
-  pending: number;
 }
 
 /** One worker job: a piece of a parse (or the whole of it). */
@@ -58,10 +56,9 @@ interface Piece {
   sent: number;
   parsed: number;
   sealed?: PieceState;
-  /** the piece's columns as an Arrow IPC stream: each of its own type once sealed, of the merged type once typed */
+  /** the piece's columns as an Arrow IPC stream: each of its own type once sealed, of the merged types once it has its head */
   stream?: Uint8Array;
-  /** its columns have the merged types (the worker answered 'columns') */
-  typed?: boolean;
+  /** its first rows, once the worker has typed its columns ('columns') */
   head?: Array<Array<string | null>>;
   error?: { code: string; message: string; context: ErrorContext };
   released: boolean;
@@ -133,7 +130,8 @@ const MEMORY_PER_BYTE = 2.5;
  * `unref`'d, so an idle pool never keeps a process (or a kernel) alive.
  */
 export class Ingest {
-  private readonly size: number;
+  /** worker threads at most */
+  readonly threads: number;
   private readonly pieceBytes: number;
   private readonly memoryBytes: number | undefined;
   private readonly pool: PooledWorker[] = [];
@@ -151,7 +149,7 @@ export class Ingest {
   private closed = false;
 
   constructor(options: IngestOptions = {}) {
-    this.size = Math.max(1, options.threads ?? Math.min(4, availableParallelism()));
+    this.threads = Math.max(1, options.threads ?? Math.min(4, availableParallelism()));
     this.pieceBytes = Math.max(1, options.pieceBytes ?? 3 << 20);
     this.memoryBytes = options.memoryBytes;
   }
@@ -181,14 +179,15 @@ export class Ingest {
     if (format === 'csv') {
       const delim = (options.delimiter ?? ',').charCodeAt(0);
       // a row limit counts rows across pieces: one piece then
-      const cuttable = this.size > 1 && delim < 0x80 && (options.maxRows === undefined || options.maxRows === Infinity);
+      const cuttable =
+        this.threads > 1 && delim < 0x80 && (options.maxRows === undefined || options.maxRows === Infinity);
       parse.scan = newScan(cuttable, delim);
     }
     if (sizeHint !== undefined && sizeHint > 0) parse.sizeHint = sizeHint;
     this.parses.set(id, parse);
     this.startPiece(parse, options, 0);
     // a CSV may be cut into pieces: have every worker started (unref'd) before the first cut
-    if (parse.scan?.enabled) while (this.pool.length < this.size) this.spawn();
+    if (parse.scan?.enabled) while (this.pool.length < this.threads) this.spawn();
     return id;
   }
 
@@ -346,7 +345,6 @@ export class Ingest {
     if (piece.released) return;
     const n = bytes.byteLength;
     piece.sent += n;
-    piece.worker.pending += n;
     // a copy the worker owns; large chunks go into recycled buffers, whose pages
     // are already mapped (a fresh megabyte costs more in page faults than the copy)
     let copy: Uint8Array;
@@ -412,7 +410,6 @@ export class Ingest {
     for (const buffer of piece.shared ?? []) if (buffer) this.sharedUse.delete(buffer);
     delete piece.shared;
     this.jobs.delete(piece.job);
-    piece.worker.pending -= Math.max(0, piece.sent - piece.parsed);
     piece.worker.active--;
     if (piece.worker.active === 0) piece.worker.worker.unref();
   }
@@ -436,15 +433,20 @@ export class Ingest {
 
   private pick(): PooledWorker {
     if (this.closed) throw errorFromWire(ErrorCode.CONNECTION_CLOSED, 'the server is closed');
-    if (this.pool.length < this.size) {
+    if (this.pool.length < this.threads) {
       const least = this.pool.find((w) => w.active === 0);
       if (least) return least;
       return this.spawn();
     }
-    // the shortest backlog: a worker that fell behind (descheduled, or given the
-    // slower pieces) gets no new piece until it catches up, so the pieces end together
+    // the shortest backlog (bytes sent and not yet parsed): a worker that fell
+    // behind (descheduled, or given the slower pieces) gets no new piece until it
+    // catches up, so the pieces end together
+    const backlog = new Map<PooledWorker, number>();
+    for (const { piece } of this.jobs.values())
+      backlog.set(piece.worker, (backlog.get(piece.worker) ?? 0) + piece.sent - piece.parsed);
+    const pending = (w: PooledWorker) => backlog.get(w) ?? 0;
     return this.pool.reduce((a, b) =>
-      b.pending < a.pending || (b.pending === a.pending && b.active < a.active) ? b : a,
+      pending(b) < pending(a) || (pending(b) === pending(a) && b.active < a.active) ? b : a,
     );
   }
 
@@ -456,7 +458,7 @@ export class Ingest {
     const worker = file.endsWith('.ts')
       ? new Worker(`require('tsx/cjs'); require(${JSON.stringify(file)});`, { eval: true })
       : new Worker(file);
-    const pooled: PooledWorker = { worker, active: 0, pending: 0 };
+    const pooled: PooledWorker = { worker, active: 0 };
     worker.unref();
     worker.on('message', (m: FromWorker) => this.onMessage(m));
     worker.on('error', (err) => this.onWorkerDeath(pooled, err));
@@ -476,7 +478,6 @@ export class Ingest {
       case 'parsed': {
         this.recycle(m.buffer);
         this.recycleShared(piece.shared?.shift());
-        piece.worker.pending -= m.bytes - piece.parsed;
         piece.parsed = m.bytes;
         let total = 0;
         for (const p of parse.pieces) total += p.parsed;
@@ -495,7 +496,6 @@ export class Ingest {
       case 'columns':
         this.release(piece);
         if (m.stream) piece.stream = m.stream;
-        piece.typed = true;
         piece.head = m.head;
         this.complete(parse);
         break;
@@ -564,7 +564,7 @@ export class Ingest {
   /** Every piece has its columns typed: the table is their streams, in order. */
   private complete(parse: Parse): void {
     const merged = parse.merged;
-    if (!merged || !parse.pieces.every((p) => p.typed && p.stream)) return;
+    if (!merged || !parse.pieces.every((p) => p.head && p.stream)) return;
     const ipc = parse.pieces.map((p) => p.stream as Uint8Array);
     const head: Array<Array<string | null>> = [];
     for (const p of parse.pieces) {

@@ -111,8 +111,13 @@ function head(columns: ColumnInfo[], values: Array<ArrayLike<unknown>>, rows: nu
   return out;
 }
 
-/** Build the Arrow IPC of a finished piece (or whole parse) and send it. */
-function done(id: number, parsed: ReturnType<PieceParser['finishPiece']>, warnings: string[], headRows: number): void {
+/** Build the Arrow IPC of a whole parse (one piece, or a parse that ended) and send it with its first rows. */
+function done(
+  id: number,
+  parsed: { columns: ColumnInfo[]; rows: number; values: readonly unknown[] },
+  warnings: string[],
+  headRows: number,
+): void {
   const values = parsed.values as unknown as Array<ArrayLike<unknown>>;
   const ipc = columnsToIPC({ columns: parsed.columns, values }, SHARED);
   const result: FromWorker = {
@@ -282,19 +287,7 @@ function end(m: Extract<ToWorker, { op: 'end' }>): void {
   }
   if (!job.parser) return;
   const parsed = job.parser.end();
-  const ipc = columnsToIPC(parsed, SHARED);
-  const { columns, rows, warnings } = parsed;
-  const result: FromWorker = {
-    op: 'done',
-    id: m.id,
-    ipc,
-    columns,
-    rows,
-    warnings,
-    head: head(columns, parsed.values, rows, job.headRows),
-  };
-  recycle(parsed.values);
-  send(result);
+  done(m.id, parsed, parsed.warnings, job.headRows);
 }
 
 /**

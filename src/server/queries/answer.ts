@@ -84,13 +84,13 @@ export function answerQuery(
   // filter, sort, select and limit keep the dataset's columns as they are; only
   // a grouped result has new columns whose types must be read from the values
   const grouped = query.groupby !== undefined || query.rollup !== undefined;
-  const byName = new Map(known.map((c) => [c.name, c]));
-  if (grouped) {
-    const columns = inferColumns(result, known);
-    return { ipc: tableToArrowIPC(result), rows: result.numRows(), columns, head: headOf(result, columns) };
+  let columns: ColumnInfo[];
+  if (grouped) columns = inferColumns(result, known);
+  else {
+    const byName = new Map(known.map((c) => [c.name, c]));
+    columns = result.columnNames().map((n) => byName.get(n) ?? { name: n, type: 'string' as const });
   }
-  const columns = result.columnNames().map((n) => byName.get(n) ?? { name: n, type: 'string' as const });
-  const ipc = directIPC(result, columns) ?? tableToArrowIPC(result);
+  const ipc = (grouped ? null : directIPC(result, columns)) ?? tableToArrowIPC(result);
   return { ipc, rows: result.numRows(), columns, head: headOf(result, columns) };
 }
 
