@@ -178,21 +178,30 @@ export class Uploads {
     else ready();
   }
 
+  /**
+   * The upload's parse, begun now if its turn has not come yet: a client that
+   * sends bytes, or ends, before its `ready` skips its turn (admission.ts).
+   */
+  private parseOf(upload: Upload): number {
+    upload.start?.();
+    return upload.parse;
+  }
+
   /** An in-process file upload: the server reads the file itself and the client skips to the end. */
   private readLocal(m: UploadMessage, upload: Upload): boolean {
     const handle = m.local;
     const offer = handle === undefined || m.size === undefined ? undefined : takeLocalFile(handle);
     if (handle === undefined || !offer || offer.size !== m.size) return false;
     const { ingest } = this.ctx;
-    upload.start?.();
+    const parse = this.parseOf(upload);
     upload.local = handle;
     const read = readLocalFile(offer.path, offer.size, {
       buffer: () => ingest.sharedBuffer(),
       push: (bytes) => {
         // a dropped connection parks the upload: a resuming client sends the rest itself
-        if (upload.failed || upload.host !== this || ingest.failure(upload.parse)) return false;
+        if (upload.failed || upload.host !== this || ingest.failure(parse)) return false;
         upload.received += bytes.byteLength;
-        ingest.push(upload.parse, bytes);
+        ingest.push(parse, bytes);
         return true;
       },
       backlog: () => upload.received - upload.parsed,
@@ -246,8 +255,7 @@ export class Uploads {
     upload.received = size;
     this.watchStall(upload);
     // a client that sends before its `ready` skips its turn
-    upload.start?.();
-    this.ctx.ingest.push(upload.parse, frame.payload, ownsBuffer(data));
+    this.ctx.ingest.push(this.parseOf(upload), frame.payload, ownsBuffer(data));
   }
 
   /** `end`: the client sent every byte; parse the rest and store. */
@@ -277,7 +285,7 @@ export class Uploads {
     }
     upload.ending = true;
     clearTimeout(upload.stallTimer);
-    this.ctx.ingest.end(upload.parse).then(
+    this.ctx.ingest.end(this.parseOf(upload)).then(
       (result) => {
         upload.admission?.release();
         this.store(upload, result);

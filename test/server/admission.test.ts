@@ -113,4 +113,25 @@ describe('CsvServer with many uploads at once', () => {
     );
     await Promise.all(clients.map((c) => c.close()));
   });
+
+  it('answers an upload that ends before its turn as it would any other (here: an empty CSV)', async () => {
+    const waiting = await Promise.all(Array.from({ length: 4 }, () => RawClient.open(server)));
+    const holders: number[] = [];
+    for (const [i, c] of waiting.entries()) {
+      const rid = c.nextRid();
+      holders.push(rid);
+      c.send({ type: 'upload', rid, id: `hold-${i}`, name: `hold-${i}`, format: 'csv', mode: 'replace' });
+      await c.next((r) => r.rid === rid && r.type === 'ready');
+    }
+    // every slot is taken: this upload waits, and its client ends it at once
+    const late = await RawClient.open(server);
+    const rid = late.nextRid();
+    late.send({ type: 'upload', rid, id: 'late', name: 'late', format: 'csv', mode: 'replace' });
+    late.send({ type: 'end', rid, bytes: 0 });
+    const answer = await late.answer(rid);
+    assert.equal(answer.type, 'error', JSON.stringify(answer));
+    assert.equal((answer as { code?: string }).code, 'CSVS_PARSE_EMPTY', JSON.stringify(answer));
+    for (const [i, c] of waiting.entries()) c.send({ type: 'abort', rid: holders[i] as number });
+    await Promise.all([...waiting, late].map((c) => c.close()));
+  });
 });
