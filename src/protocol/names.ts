@@ -7,6 +7,15 @@
 /** The longest dataset name, in UTF-16 code units. */
 export const DATASET_NAME_MAX = 128;
 
+/** A text with no C0 control character and no DEL. */
+export const NO_CONTROL_CHARACTER = /^[^\u0000-\u001f\u007f]*$/;
+
+/**
+ * A text with no lone (unpaired) surrogate: read as code points (`u`), a
+ * paired surrogate is one code point outside the Cs category, a lone one is in it.
+ */
+export const NO_LONE_SURROGATE = /^\P{Cs}*$/u;
+
 /**
  * Whether a text contains a C0 control character or DEL.
  *
@@ -17,11 +26,7 @@ export const DATASET_NAME_MAX = 128;
  * ```
  */
 export function hasControlCharacter(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x20 || c === 0x7f) return true;
-  }
-  return false;
+  return !NO_CONTROL_CHARACTER.test(text);
 }
 
 /**
@@ -34,7 +39,7 @@ export function hasControlCharacter(text: string): boolean {
  * ```
  */
 export function hasLoneSurrogate(text: string): boolean {
-  return /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(text);
+  return !NO_LONE_SURROGATE.test(text);
 }
 
 /**

@@ -143,8 +143,10 @@ function topRows(compare: (a: number, b: number) => number, top: number, each: (
       if (stable(best[mid] as number, row) <= 0) lo = mid + 1;
       else hi = mid;
     }
-    best.splice(lo, 0, row);
-    if (best.length > top) best.pop();
+    // insert at lo, dropping the last when full (not splice: it makes an array per call)
+    let i = best.length < top ? best.length : top - 1;
+    for (; i > lo; i--) best[i] = best[i - 1] as number;
+    best[lo] = row;
   });
   return best;
 }

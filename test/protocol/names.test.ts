@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseClientMessage } from '../../src/protocol/messages.js';
-import { DATASET_NAME_MAX, datasetNameForFile, hasControlCharacter, isDatasetName } from '../../src/protocol/names.js';
+import { z } from 'zod';
+import { DatasetName, parseClientMessage } from '../../src/protocol/messages.js';
+import {
+  DATASET_NAME_MAX,
+  datasetNameForFile,
+  hasControlCharacter,
+  hasLoneSurrogate,
+  isDatasetName,
+} from '../../src/protocol/names.js';
 
 describe('names', () => {
   describe('#isDatasetName', () => {
@@ -17,6 +24,29 @@ describe('names', () => {
         assert.equal(isDatasetName(name), false, JSON.stringify(name));
         assert.throws(() => parseClientMessage(JSON.stringify({ type: 'drop', rid: 1, name })), /"name"/);
       }
+    });
+  });
+
+  describe('#hasLoneSurrogate', () => {
+    it('finds an unpaired high or low surrogate, not a pair', () => {
+      for (const text of ['report\udfff', '\ud83d', 'a\ud83db', '\ude42\ud83d', '\ud83d\ud83d'])
+        assert.equal(hasLoneSurrogate(text), true, JSON.stringify(text));
+      for (const text of ['', 'plain', '🙂', 'a🙂b🙂', '\ud83d\ude42']) assert.equal(hasLoneSurrogate(text), false, text);
+    });
+
+    it('is refused by the message schema with its own reason', () => {
+      assert.throws(
+        () => parseClientMessage(JSON.stringify({ type: 'drop', rid: 1, name: 'report\udfff' })),
+        /"name": must be well-formed Unicode/,
+      );
+      assert.throws(
+        () => parseClientMessage(JSON.stringify({ type: 'drop', rid: 1, name: 'a\tb' })),
+        /"name": must not contain control characters/,
+      );
+    });
+
+    it('is checked without a refinement (one made every parse outlive the young generation)', () => {
+      assert.ok(DatasetName instanceof z.ZodString);
     });
   });
 
