@@ -21,6 +21,7 @@ import { z } from 'zod';
 import type { ColumnInfo } from '../csv/types.js';
 import { ErrorCode, ProtocolError } from '../errors.js';
 import { MAX_RID } from './constants.js';
+import { fastServerMessage } from './fast.js';
 import { DATASET_NAME_MAX, NO_CONTROL_CHARACTER, NO_LONE_SURROGATE } from './names.js';
 
 // the protocol's constants and frames live in files the browser page bundles too
@@ -218,10 +219,15 @@ export function parseClientMessage(text: string): ClientMessage {
  * @throws ProtocolError `CSVS_PROTOCOL_BAD_MESSAGE`
  */
 export function parseServerMessage(text: string): ServerMessage {
-  return parseWith(ServerMessage, text, 'server');
+  return parseWith(ServerMessage, text, 'server', fastServerMessage as (json: unknown) => ServerMessage | null);
 }
 
-function parseWith<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, text: string, who: string): T {
+function parseWith<T>(
+  schema: z.ZodType<T, z.ZodTypeDef, unknown>,
+  text: string,
+  who: string,
+  fast?: (json: unknown) => T | null,
+): T {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -231,6 +237,8 @@ function parseWith<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, text: string,
       `${who} message is not JSON: ${JSON.stringify(text.slice(0, 60))}`,
     );
   }
+  const quick = fast?.(json);
+  if (quick) return quick;
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

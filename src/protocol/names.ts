@@ -8,6 +8,7 @@
 export const DATASET_NAME_MAX = 128;
 
 /** A text with no C0 control character and no DEL. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 export const NO_CONTROL_CHARACTER = /^[^\u0000-\u001f\u007f]*$/;
 
 /**

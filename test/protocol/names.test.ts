@@ -31,7 +31,8 @@ describe('names', () => {
     it('finds an unpaired high or low surrogate, not a pair', () => {
       for (const text of ['report\udfff', '\ud83d', 'a\ud83db', '\ude42\ud83d', '\ud83d\ud83d'])
         assert.equal(hasLoneSurrogate(text), true, JSON.stringify(text));
-      for (const text of ['', 'plain', '🙂', 'a🙂b🙂', '\ud83d\ude42']) assert.equal(hasLoneSurrogate(text), false, text);
+      for (const text of ['', 'plain', '🙂', 'a🙂b🙂', '\ud83d\ude42'])
+        assert.equal(hasLoneSurrogate(text), false, text);
     });
 
     it('is refused by the message schema with its own reason', () => {
