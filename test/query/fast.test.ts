@@ -15,6 +15,9 @@ describe('fastQuery', () => {
       { filter: { column: 'a', op: 'isNull' } },
       { filter: { not: { and: [{ column: 'a', op: 'contains', value: 'b' }, { or: [] }] } } },
       { select: ['a', 'b'], groupby: ['c'], sort: [{ column: 'a' }, { column: 'b', desc: false }] },
+      { groupby: ['a'], rollup: { n: { op: 'count' }, avg: { op: 'mean', column: 'b' } } },
+      { rollup: { toString: { op: 'max', column: 'b' }, '': { op: 'count', column: 'a' } } },
+      { rollup: {} },
     ];
     for (const input of valid) {
       const copy = JSON.parse(JSON.stringify(input));
@@ -26,7 +29,14 @@ describe('fastQuery', () => {
     const other: unknown[] = [
       null,
       [],
-      { rollup: { n: { op: 'count' } } },
+      { rollup: { n: { op: 'sum' } } },
+      { rollup: { n: { op: 'median', column: 'a' } } },
+      { rollup: { n: { op: 'count', column: 1 } } },
+      { rollup: { n: { op: 'count', extra: 1 } } },
+      { rollup: { a: { op: 'count' }, b: { op: 'count' }, c: { op: 'count' } } },
+      { rollup: { 'a-very-long-name': { op: 'count' } } },
+      { rollup: [] },
+      JSON.parse('{"rollup": {"__proto__": {"op": "count"}}}'),
       { limit: -1 },
       { limit: 1.5 },
       { offset: '3' },
