@@ -8,11 +8,11 @@
  *   → { url }                        once listening
  *   → { dataset, at, storedBytes }   on each stored dataset (at: epoch ms, fractional)
  *   ← 'reset'  → { reset }           restart the event-loop histogram and the RSS peak
- *   ← 'stats'  → { stats: {...} }    max event-loop delay, peak RSS, RSS samples
+ *   ← 'stats'  → { stats: {...} }    max event-loop delay, peak RSS, RSS samples, garbage collections
  *   ← 'memory' → { memory: {...} }   process.memoryUsage() (for investigating RSS)
  */
 import { join } from 'node:path';
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks';
 
 /** the package's folder: given by run.ts, which runs a transpiled copy of this file from elsewhere */
 const root = process.env.CSVS_BENCH_ROOT ?? join(__dirname, '..');
@@ -35,6 +35,11 @@ async function main(): Promise<void> {
     samples.push(rss);
   }, 20);
   sampler.unref();
+  // garbage collections since the last reset: [epoch ms at start, duration ms]
+  let gcs: Array<[number, number]> = [];
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcs.push([performance.timeOrigin + e.startTime, e.duration]);
+  }).observe({ entryTypes: ['gc'] });
   // storedBytes: the stored table's Arrow IPC, which its columns are views of
   server.on('dataset', (d) =>
     process.send?.({
@@ -49,6 +54,7 @@ async function main(): Promise<void> {
       loop.reset();
       peak = process.memoryUsage.rss();
       samples = [];
+      gcs = [];
       process.send?.({ reset: true });
     } else if (m === 'stats') {
       peak = Math.max(peak, process.memoryUsage.rss());
@@ -59,6 +65,7 @@ async function main(): Promise<void> {
           peakRss: peak,
           maxRss: process.resourceUsage().maxRSS * 1024,
           samples,
+          gcs,
         },
       });
     } else if (m === 'memory') {
