@@ -26,6 +26,7 @@ import {
 } from '../protocol/messages.js';
 import { type PendingRequest, Requests } from '../protocol/requests.js';
 import { SendWindow } from '../protocol/window.js';
+import { writeBinaryFrame } from '../protocol/ws-frame.js';
 import type { Query } from '../query/index.js';
 import { processClientId } from '../state.js';
 import { type ConnectOptions, createDialer, type Dialer, redial, type Welcome } from './connect.js';
@@ -305,6 +306,7 @@ export class CsvClient {
         flow,
         live: () => !this.closedError && ws === this.ws,
         send: (frame, written) => ws.send(frame, written),
+        sendParts: (header, payload, written) => writeBinaryFrame(ws, [header, payload], true, written),
       });
       if (sent !== null && !flow.isStopped && ws === this.ws) ws.send(encodeMessage({ type: 'end', rid, bytes: sent }));
     };

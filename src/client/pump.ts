@@ -3,17 +3,21 @@
  * server acknowledged. Each frame is one buffer, header and payload, that goes
  * to the socket as is:
  *
- *   file  ─ read at its offset ─┐
- *   bytes, stream ── copied ────┴─▶ [16-byte header │ payload] ─▶ ws.send ─▶ written: the buffer is reused
+ *   file  ─ read at its offset ─▶ [16-byte header │ payload] ─▶ ws.send ─▶ written: the buffer is reused
+ *   bytes, stream ─────────────▶ [16-byte header] [payload]  ─▶ one frame, written in two parts
  *
  * A file is read straight into the frame behind its header, so no JS code
  * touches its bytes; the connection masks with a zero key (connect.ts), so ws
  * neither XORs nor copies them either. Frame buffers are recycled once the
  * socket has written them: fresh memory per chunk costs more in page faults
- * than the copy it holds.
+ * than the copy it holds. Bytes already in memory are not copied at all: the
+ * frame goes to the socket as its header and a view of the caller's bytes
+ * (protocol/ws-frame.ts), and only a socket with ws's own writes queued gets a
+ * copy behind the header (200 clients sending 1 MB each copied 200 MB, and the
+ * fresh buffers brought ~25 full collections in the sending process).
  */
 import { discard } from '../csv/arena.js';
-import { FRAME_HEADER_BYTES, FrameKind, writeFrameHeader } from '../protocol/frames.js';
+import { encodeFrameHeader, FRAME_HEADER_BYTES, FrameKind, writeFrameHeader } from '../protocol/frames.js';
 import type { SendWindow } from '../protocol/window.js';
 import type { OpenedSource } from './sources.js';
 
@@ -29,6 +33,8 @@ export interface PumpTarget {
   live(): boolean;
   /** send one frame; `written` is called once the socket no longer needs its bytes */
   send(frame: Buffer, written: () => void): void;
+  /** send one frame given as its header and payload, uncopied; false when it cannot (nothing was sent) */
+  sendParts?(header: Uint8Array, payload: Uint8Array, written: () => void): boolean;
 }
 
 /**
@@ -63,6 +69,8 @@ class FramePool {
     discard(...this.free.splice(0).map((f) => f.buffer as ArrayBuffer));
   }
 }
+
+const noop = (): void => {};
 
 /**
  * Send an upload's bytes from `first` on.
@@ -108,6 +116,10 @@ export async function pumpChunks(input: OpenedSource, first: number, target: Pum
       for (let at = 0; at < chunk.byteLength; at += payloadBytes) {
         if (!(await target.flow.room(sent)) || !target.live()) return null;
         const piece = chunk.subarray(at, at + payloadBytes);
+        if (target.sendParts?.(encodeFrameHeader(FrameKind.chunk, target.rid, sent), piece, noop)) {
+          sent += piece.byteLength;
+          continue;
+        }
         // bytes in memory are copied without a pause: give the socket a turn to hand buffers back
         if (pool.empty) await new Promise(setImmediate);
         const frame = pool.take();

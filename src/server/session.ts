@@ -21,11 +21,12 @@ import {
   ridOf,
   type ServerMessage,
 } from '../protocol/messages.js';
+import { corked } from '../protocol/ws-frame.js';
 import { parseQuery, type Query } from '../query/index.js';
 import { type Dataset, datasetIPC } from './datasets.js';
 import type { QueryPool } from './queries/pool.js';
 import type { LiveHub } from './subscribers.js';
-import { corked, sendTableFrame } from './table-frame.js';
+import { sendTableFrame } from './table-frame.js';
 import { type Upload, type UploadContext, type UploadPeer, Uploads } from './uploads.js';
 
 /** What a session shares with its server. */

@@ -82,6 +82,45 @@ describe('pumpChunks', () => {
     }
   });
 
+  it('sends bytes in memory uncopied when the socket takes a frame in parts, else copies them', async () => {
+    for (const accept of [true, false]) {
+      const flow = new SendWindow(2000);
+      const parts: Array<{ offset: number; payload: Uint8Array }> = [];
+      let copied = 0;
+      const end = await pumpChunks(openSource(bytes, 'x'), 0, {
+        rid: 7,
+        chunkBytes: 1000,
+        flow,
+        live: () => true,
+        send: (frame, written) => {
+          const f = decodeFrame(frame);
+          copied++;
+          flow.ack(f.offset + f.payload.byteLength);
+          setImmediate(written);
+        },
+        sendParts: (header, payload) => {
+          if (!accept) return false;
+          const f = decodeFrame(Buffer.concat([header, payload]));
+          assert.deepEqual([f.kind, f.rid], [FrameKind.chunk, 7]);
+          parts.push({ offset: f.offset, payload });
+          flow.ack(f.offset + payload.byteLength);
+          return true;
+        },
+      });
+      assert.equal(end, bytes.byteLength);
+      if (accept) {
+        assert.equal(copied, 0);
+        assert.deepEqual(Buffer.concat(parts.map((p) => p.payload)), bytes);
+        assert.deepEqual(
+          parts.map((p) => p.offset),
+          parts.map((_, i) => i * 1000),
+        );
+        // views of the caller's bytes, not copies
+        for (const p of parts) assert.equal(p.payload.buffer, bytes.buffer);
+      } else assert.equal(copied, Math.ceil(bytes.byteLength / 1000));
+    }
+  });
+
   it('takes a buffer the size of a small upload, not a whole chunk', async () => {
     const { sent } = await pumpInto(Buffer.from('a\n1\n'), 0, 1 << 20);
     assert.equal(sent[0]?.buffer.byteLength, FRAME_HEADER_BYTES + 4);
@@ -138,7 +177,10 @@ describe('upload frames on the wire', () => {
       assert.equal(f.masked, true, 'RFC 6455: a client masks every frame');
       assert.deepEqual([...f.key], [0, 0, 0, 0]);
     }
-    const chunks = frames.filter((f) => f.opcode === 2).map((f) => decodeFrame(f.payload));
+    const binary = frames.filter((f) => f.opcode === 2 || f.opcode === 0);
+    // each chunk one final frame, written in parts (header, then a view of the bytes)
+    assert.ok(binary.every((f) => f.opcode === 2 && f.fin));
+    const chunks = binary.map((f) => decodeFrame(f.payload));
     assert.ok(chunks.length >= 3);
     assert.deepEqual(Buffer.concat(chunks.map((c) => c.payload)), bytes);
   });
