@@ -4,7 +4,8 @@
  * to the socket as is:
  *
  *   file  ─ read at its offset ─▶ [16-byte header │ payload] ─▶ ws.send ─▶ written: the buffer is reused
- *   bytes, stream ─────────────▶ [16-byte header] [payload]  ─▶ one frame, written in two parts
+ *   stream ── copied ───────────┘
+ *   bytes in memory ───────────▶ [16-byte header] [payload]  ─▶ one frame, written in two parts
  *
  * A file is read straight into the frame behind its header, so no JS code
  * touches its bytes; the connection masks with a zero key (connect.ts), so ws
@@ -13,8 +14,9 @@
  * than the copy it holds. Bytes already in memory are not copied at all: the
  * frame goes to the socket as its header and a view of the caller's bytes
  * (protocol/ws-frame.ts), and only a socket with ws's own writes queued gets a
- * copy behind the header (200 clients sending 1 MB each copied 200 MB, and the
- * fresh buffers brought ~25 full collections in the sending process).
+ * copy behind the header (200 clients sending 1 MB each copied 200 MB). A
+ * stream's chunks are always copied: the socket may hold a view until well
+ * after the next chunk is read, and a source may refill one buffer for each.
  */
 import { discard } from '../csv/arena.js';
 import { encodeFrameHeader, FRAME_HEADER_BYTES, FrameKind, writeFrameHeader } from '../protocol/frames.js';
@@ -116,7 +118,7 @@ export async function pumpChunks(input: OpenedSource, first: number, target: Pum
       for (let at = 0; at < chunk.byteLength; at += payloadBytes) {
         if (!(await target.flow.room(sent)) || !target.live()) return null;
         const piece = chunk.subarray(at, at + payloadBytes);
-        if (target.sendParts?.(encodeFrameHeader(FrameKind.chunk, target.rid, sent), piece, noop)) {
+        if (input.stable && target.sendParts?.(encodeFrameHeader(FrameKind.chunk, target.rid, sent), piece, noop)) {
           sent += piece.byteLength;
           continue;
         }

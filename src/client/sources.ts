@@ -42,6 +42,12 @@ export interface OpenedSource {
   resumable: boolean;
   /** a file's path: a server in this process may read it itself */
   path?: string;
+  /**
+   * the chunks are views of bytes that stay as they are until the upload ends
+   * (bytes, text, tables in memory), so they may go to the socket uncopied; a
+   * stream or iterable may refill one buffer for each chunk it yields
+   */
+  stable?: boolean;
   /** the bytes from `offset` on */
   chunks(offset: number): AsyncIterable<Uint8Array>;
   /** a file: its bytes read at any offset straight into the caller's buffer (see pump.ts) */
@@ -83,7 +89,7 @@ async function* fromBytes(bytes: Uint8Array, offset: number): AsyncIterable<Uint
 
 /** A source held in memory: resumable from any offset. */
 function inMemory(name: string, format: 'csv' | 'arrow', bytes: Uint8Array): OpenedSource {
-  return { name, format, size: bytes.byteLength, resumable: true, chunks: (o) => fromBytes(bytes, o) };
+  return { name, format, size: bytes.byteLength, resumable: true, stable: true, chunks: (o) => fromBytes(bytes, o) };
 }
 
 /** A file; `given` is the path as the caller wrote it, for the error when there is none. */

@@ -47,8 +47,9 @@ function frameHeader(length: number, masked: boolean): Buffer {
 
 /**
  * Send `parts` as one binary message in one frame, written on the socket as
- * they are. Returns false, having written nothing, when ws has writes of its
- * own queued or a fragmented message under way; the caller then sends another way.
+ * they are. Returns false, having written nothing, when the socket is not open
+ * or ws has writes of its own queued or a fragmented message under way; the
+ * caller then sends another way.
  *
  * @param ws - an open socket
  * @param parts - the message's bytes, in order
@@ -62,6 +63,8 @@ export function writeBinaryFrame(
   masked: boolean,
   written?: () => void,
 ): boolean {
+  // closing or closed: ws.send refuses and reports it; no data frame may follow a close frame
+  if (ws.readyState !== ws.OPEN) return false;
   const { _socket: socket, _sender: sender } = ws as unknown as WsInternals;
   const idle = sender?._state === 0 && sender._queue?.length === 0 && sender._firstFragment === true;
   if (!socket || !idle) return false;

@@ -32,6 +32,28 @@ const TEXT = new Set<string>(TEXT_OPS);
 const NULL_TEST = new Set<string>(NULL_OPS);
 const QUERY_KEYS = new Set(['filter', 'groupby', 'rollup', 'sort', 'select', 'offset', 'limit']);
 const AGGREGATES = new Set<string>(Object.values(Aggregate));
+/**
+ * The longest key or operator name this path accepts without measuring it
+ * ("startsWith"): the general path measures every string against
+ * `maxStringLength`, so a lower limit takes the general path.
+ */
+const LONGEST_FIXED = Math.max(
+  ...[
+    ...QUERY_KEYS,
+    ...COMPARE,
+    ...TEXT,
+    ...NULL_TEST,
+    ...AGGREGATES,
+    'in',
+    'and',
+    'or',
+    'not',
+    'column',
+    'op',
+    'value',
+    'desc',
+  ].map((k) => k.length),
+);
 
 type Limits = Required<QueryLimits>;
 
@@ -139,7 +161,7 @@ const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isI
  * @param lim - the limits in force
  */
 export function fastQuery(input: unknown, lim: Limits): Query | null {
-  if (!isRecord(input)) return null;
+  if (!isRecord(input) || lim.maxStringLength < LONGEST_FIXED) return null;
   const out: Query = {};
   for (const key of Object.keys(input)) {
     if (!QUERY_KEYS.has(key)) return null;

@@ -121,6 +121,37 @@ describe('pumpChunks', () => {
     }
   });
 
+  it('copies the chunks of a stream that refills one buffer, as a socket may still hold the last view', async () => {
+    // each chunk different: a view of a refilled buffer would read as the last one
+    const expected = Buffer.from(Array.from({ length: 3000 }, (_, i) => String(i % 7)).join(''));
+    async function* reusing(): AsyncIterable<Uint8Array> {
+      const buffer = Buffer.alloc(1000);
+      for (let at = 0; at < expected.byteLength; at += 1000) {
+        expected.copy(buffer, 0, at, at + 1000);
+        yield buffer;
+      }
+    }
+    const flow = new SendWindow(1 << 20);
+    // like a socket, both keep what they were given until the end, uncopied
+    const held: Array<{ offset: number; payload: Uint8Array }> = [];
+    await pumpChunks(openSource(reusing(), 'x'), 0, {
+      rid: 7,
+      chunkBytes: 1000,
+      flow,
+      live: () => true,
+      send: (frame) => {
+        const f = decodeFrame(frame);
+        held.push({ offset: f.offset, payload: f.payload });
+      },
+      sendParts: (header, payload) => {
+        held.push({ offset: decodeFrame(Buffer.concat([header, payload])).offset, payload });
+        return true;
+      },
+    });
+    held.sort((a, b) => a.offset - b.offset);
+    assert.deepEqual(Buffer.concat(held.map((h) => h.payload)), expected);
+  });
+
   it('takes a buffer the size of a small upload, not a whole chunk', async () => {
     const { sent } = await pumpInto(Buffer.from('a\n1\n'), 0, 1 << 20);
     assert.equal(sent[0]?.buffer.byteLength, FRAME_HEADER_BYTES + 4);

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { fastQuery } from '../../src/query/fast.js';
 import { defaultQueryLimits, QuerySchema } from '../../src/query/index.js';
 
-const lim = { ...defaultQueryLimits, maxDepth: 4, maxNodes: 6, maxInValues: 3, maxStringLength: 8, maxColumns: 2 };
+const lim = { ...defaultQueryLimits, maxDepth: 4, maxNodes: 6, maxInValues: 3, maxStringLength: 10, maxColumns: 2 };
 
 describe('fastQuery', () => {
   it('gives what the schema gives for the common shapes', () => {
@@ -59,5 +59,11 @@ describe('fastQuery', () => {
       { select: [1] },
     ];
     for (const input of other) assert.equal(fastQuery(input, lim), null, JSON.stringify(input));
+  });
+
+  it('leaves a string limit below its own key and operator names ("startsWith") to the general path', () => {
+    const query = { rollup: { n: { op: 'distinct', column: 'a' } }, limit: 0 };
+    assert.equal(fastQuery(query, { ...lim, maxStringLength: 9 }), null);
+    assert.deepEqual(fastQuery(query, lim), query);
   });
 });
