@@ -125,6 +125,52 @@ export class ReceiveCollector {
   }
 }
 
+/**
+ * A young-generation collection on the main thread soon after a query
+ * worker's answer has been written. The answer is in shared memory (a
+ * transferred buffer would count as new memory of this thread's and start a
+ * full collection here, see queries/worker.ts), which is freed once the
+ * worker and this thread have both collected their handles to it; this
+ * thread may otherwise allocate too little to collect for a long while. The
+ * handle is young, so a minor collection (a millisecond or two) frees it; it
+ * is made once `minBytes` of answers are owed, not for every small answer (a
+ * stream of 1-row answers would spend a fifth of this thread collecting).
+ *
+ * @param delayMs - the wait after an answer is written, collecting the next ones too
+ * @param minBytes - answer bytes let go before a collection is worth it
+ * @param collect - V8's `gc()`, exposed at run time
+ */
+export class AnswerCollector {
+  private timer: NodeJS.Timeout | undefined;
+  private owed = 0;
+
+  constructor(
+    private readonly delayMs = 20,
+    private readonly minBytes = 1 << 20,
+    private readonly collect: Gc | undefined = exposeGc(),
+  ) {}
+
+  /** An answer of `bytes` in shared memory was written and let go. */
+  written(bytes: number): void {
+    if (!this.collect) return;
+    this.owed += bytes;
+    if (this.owed < this.minBytes || this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.owed = 0;
+      this.collect?.({ type: 'minor' });
+    }, this.delayMs);
+    this.timer.unref();
+  }
+
+  /** No collection is owed any more (the server closes). */
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.owed = 0;
+  }
+}
+
 /** Shared bytes let go before the main thread collects (see {@link ReleaseCollector}). */
 const RELEASE_MIN_BYTES = 32 << 20;
 

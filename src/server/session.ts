@@ -6,8 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { WebSocket } from 'ws';
-import { type ArrowStreams, streamList } from '../arrow/ipc.js';
-import { discard } from '../csv/arena.js';
+import type { ArrowStreams } from '../arrow/ipc.js';
 import { type CsvSocketError, ErrorCode, ProtocolError, QueryError, toCsvSocketError } from '../errors.js';
 import type { Limits } from '../protocol/limits.js';
 import { CHUNK_BYTES, WINDOW_BYTES } from '../protocol/limits.js';
@@ -309,10 +308,8 @@ export class Session {
           head: answer.head,
           warnings: [],
         };
-        // a worker's result is freed once written, not at this thread's next full collection
-        const free = answer.disposable
-          ? () => discard(...streamList(answer.ipc).map((s) => s.buffer as ArrayBuffer))
-          : undefined;
+        // a worker's result is freed once written, not at this thread's next collection (see gc.ts)
+        const free = answer.disposable ? () => this.ctx.queries.written(answer) : undefined;
         corked(this.ws, () => {
           this.send({ type: 'result', rid, summary, table: true });
           this.sendTable(rid, answer.ipc, free);

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { getHeapStatistics } from 'node:v8';
-import { IdleCollector, ReceiveCollector, ReleaseCollector, sharedBytesLetGo } from '../../src/server/gc.js';
+import {
+  AnswerCollector,
+  IdleCollector,
+  ReceiveCollector,
+  ReleaseCollector,
+  sharedBytesLetGo,
+} from '../../src/server/gc.js';
 
 describe('IdleCollector', () => {
   it('asks whether the worker is idle before the young and the full collection, after the last schedule only, and not after a cancel', async () => {
@@ -26,6 +32,24 @@ describe('IdleCollector', () => {
     garbage.cancel();
     await sleep(40);
     assert.equal(asked.length, 3);
+  });
+});
+
+describe('AnswerCollector', () => {
+  it('collects the young generation once, a moment after a megabyte of answers was let go, and not for less', async () => {
+    const kinds: unknown[] = [];
+    const collector = new AnswerCollector(5, 1 << 20, (options) => kinds.push(options?.type));
+    collector.written(100);
+    await sleep(20);
+    assert.deepEqual(kinds, [], 'a small answer is not worth a collection');
+    collector.written(1 << 20);
+    collector.written(5 << 20); // within the wait: the same collection
+    await sleep(20);
+    assert.deepEqual(kinds, ['minor']);
+    collector.written(4 << 20);
+    collector.stop();
+    await sleep(20);
+    assert.deepEqual(kinds, ['minor'], 'stopped');
   });
 });
 

@@ -19,7 +19,7 @@ export interface QueryAnswer {
   columns: ColumnInfo[];
   /** the first rows, exact text per cell */
   head: Array<Array<string | null>>;
-  /** `ipc` is this answer's own memory (a query worker's result), to free once it is sent */
+  /** `ipc` is this answer's own shared memory (a query worker's result): let it go once it is sent */
   disposable?: boolean;
 }
 

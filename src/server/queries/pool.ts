@@ -23,6 +23,7 @@
  */
 import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { ipcByteLength } from '../../arrow/ipc.js';
 import type { ColumnInfo } from '../../csv/index.js';
 import {
   type CsvSocketError,
@@ -35,6 +36,7 @@ import {
 import type { Limits } from '../../protocol/limits.js';
 import type { Query } from '../../query/index.js';
 import type { Dataset, Datasets } from '../datasets.js';
+import { AnswerCollector } from '../gc.js';
 import { answerBoundedQuery, type QueryAnswer } from './answer.js';
 import { type SharedDataset, SharedDatasets } from './shared.js';
 
@@ -103,6 +105,7 @@ export class QueryPool {
   private readonly shared: SharedDatasets;
   private nextId = 1;
   private closed = false;
+  private readonly answers = new AnswerCollector();
 
   constructor(datasets: Datasets, options: QueryPoolOptions) {
     this.limits = options.limits;
@@ -155,6 +158,11 @@ export class QueryPool {
     });
   }
 
+  /** A worker's answer (`disposable`) has been written and let go: its shared memory is freed soon. */
+  written(answer: QueryAnswer): void {
+    this.answers.written(ipcByteLength(answer.ipc));
+  }
+
   /** Stop every query of a client that left (its workers are terminated). */
   cancel(client: object): void {
     const jobs = this.inFlight.get(client);
@@ -166,6 +174,7 @@ export class QueryPool {
   /** Stop every worker and fail every query. */
   async close(): Promise<void> {
     this.closed = true;
+    this.answers.stop();
     for (const jobs of [...this.inFlight.values()])
       for (const job of [...jobs])
         this.settle(job, errorFromWire(ErrorCode.CONNECTION_CLOSED, 'the server closed before the query finished'));
@@ -325,7 +334,7 @@ export class QueryPool {
       if (!job || job.id !== m.id) return;
       if (m.op === 'done') {
         const { op: _op, id: _id, ...answer } = m;
-        // its bytes were transferred from the worker: nothing else holds them
+        // its bytes are the worker's shared copy: nothing but the answer holds them
         this.settle(job, { ...answer, disposable: true });
       } else this.settle(job, errorFromWire(m.code, m.message, m.context));
       this.pump();

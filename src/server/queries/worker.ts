@@ -1,6 +1,6 @@
 /**
  * The query worker: runs one query at a time on a dataset it keeps decoded,
- * and answers with the result as Arrow IPC (transferred, not copied). The
+ * and answers with the result as Arrow IPC in shared memory. The
  * main thread stops a query that runs too long by terminating this thread.
  *
  *   run (dataset key + its IPC in a SharedArrayBuffer) ─▶ decode once per key
@@ -10,6 +10,7 @@
 import { parentPort } from 'node:worker_threads';
 import type { ColumnTable } from 'arquero';
 import { tableFromArrowIPC } from '../../arrow/ipc.js';
+import { discard } from '../../csv/arena.js';
 import { ErrorCode, toCsvSocketError } from '../../errors.js';
 import { IdleCollector } from '../gc.js';
 import { answerQuery } from './answer.js';
@@ -47,8 +48,15 @@ port.on('message', (m: ToQueryWorker) => {
   garbage.cancel();
   try {
     const answer = answerQuery(tableOf(m.key, m.ipc), m.columns, m.query, m.maxRows);
-    const message: FromQueryWorker = { op: 'done', id: m.id, ...answer };
-    port.postMessage(message, [answer.ipc.buffer as ArrayBuffer]);
+    // shared, not transferred: a transferred buffer counts as new memory of
+    // the main thread's, and a large answer made it start a full collection
+    // while this thread was collecting its own garbage (both cores busy: a
+    // 16 MB heap took 130–350 ms to collect, the event loop stalled that long)
+    const ipc = new Uint8Array(new SharedArrayBuffer(answer.ipc.byteLength));
+    ipc.set(answer.ipc);
+    if (answer.ipc.buffer instanceof ArrayBuffer) discard(answer.ipc.buffer);
+    const message: FromQueryWorker = { op: 'done', id: m.id, ...answer, ipc };
+    port.postMessage(message);
   } catch (err) {
     const e = toCsvSocketError(err, ErrorCode.QUERY_INVALID);
     const message: FromQueryWorker = { op: 'error', id: m.id, code: e.code, message: e.message, context: e.context() };

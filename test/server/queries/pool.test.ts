@@ -11,6 +11,7 @@ import { tableFromArrowIPC } from '../../../src/arrow/ipc.js';
 import { type CsvClient, type CsvServer, connect, LimitError, QueryError, startServer } from '../../../src/index.js';
 import { parseQuery, type Query } from '../../../src/query/index.js';
 import { answerQuery, INLINE_WORK, queryWork } from '../../../src/server/queries/answer.js';
+import type { QueryPool } from '../../../src/server/queries/pool.js';
 import { rejectsWithCode } from '../../helpers.js';
 
 const WORDS = ['alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'eta', 'theta'];
@@ -127,6 +128,17 @@ describe('QueryPool', () => {
       ],
       ['a rollup without groupby', { rollup: { total: { op: 'sum', column: 'score' } } }],
     ];
+    it("hands a worker's answer over in shared memory, which the main thread does not count as its own new memory", async () => {
+      const dataset = server.datasets.get('mixed');
+      assert.ok(dataset);
+      const pool = (server as unknown as { queries: QueryPool }).queries;
+      const answer = await pool.run({}, dataset, parseQuery({ sort: [{ column: 'id', desc: true }] }));
+      assert.equal(answer.disposable, true);
+      assert.ok(answer.ipc instanceof Uint8Array && answer.ipc.buffer instanceof SharedArrayBuffer);
+      assert.equal(tableFromArrowIPC(answer.ipc).get('id', 0), MIXED_ROWS - 1);
+      pool.written(answer);
+    });
+
     for (const [what, query] of cases) {
       it(`answers ${what} as the main-thread path does`, async () => {
         const dataset = server.datasets.get('mixed');
