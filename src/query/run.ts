@@ -251,7 +251,29 @@ function rollupRows(table: ColumnTable, rows: number[], query: Query): ColumnTab
  * ```
  */
 export function runQuery(table: ColumnTable, query: Query, limits?: QueryLimits): ColumnTable {
-  const lim = resolveLimits(limits);
+  const { current, rows } = resultRows(table, query, resolveLimits(limits));
+  const result = current.reify(rows);
+  return query.select !== undefined ? selectColumns(result, query.select) : result;
+}
+
+/**
+ * The rows of `table` that a query without groupby or rollup keeps, in the
+ * result's order, as raw row indices: the rows runQuery's result is made of,
+ * without making it (a query worker writes them straight from the dataset's
+ * Arrow buffers, see arrow/take.ts). Checks and throws as runQuery does.
+ *
+ * @param table - the table to query (ungrouped)
+ * @param query - the query, as returned by `parseQuery`, without groupby or rollup
+ * @param limits - bounds to enforce; only `maxRows` applies here
+ */
+export function queryRows(table: ColumnTable, query: Query, limits?: QueryLimits): number[] {
+  if ((query.groupby?.length ?? 0) > 0 || query.rollup !== undefined)
+    throw new Error('internal: queryRows takes a query without groupby or rollup');
+  return resultRows(table, query, resolveLimits(limits)).rows;
+}
+
+/** filter → groupby/rollup → sort → offset/limit, as raw row indices of `current`. */
+function resultRows(table: ColumnTable, query: Query, lim: Required<QueryLimits>) {
   let current = table.ungroup();
   checkColumns(current, query);
   const grouped = (query.groupby?.length ?? 0) > 0 || query.rollup !== undefined;
@@ -275,8 +297,7 @@ export function runQuery(table: ColumnTable, query: Query, limits?: QueryLimits)
       hint: 'add a limit or a narrower filter',
     });
   }
-  const result = current.reify(rows);
-  return query.select !== undefined ? selectColumns(result, query.select) : result;
+  return { current, rows };
 }
 
 /**
