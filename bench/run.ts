@@ -534,6 +534,9 @@ function profile(what: string, args: string[]): string {
  * responsive. Two 1-row queries: a head (`limit: 1`, answered on the main
  * thread) and a point filter (scans every row, in a query worker).
  */
+/** 1-row queries at least, meanwhile a heavy query runs (see heavyQueries) */
+const HEAVY_MIN_SAMPLES = 300;
+
 async function heavyQueries(
   url: string,
   server: ServerProcess,
@@ -575,31 +578,38 @@ async function heavyQueries(
   );
   for (const [what, query] of heavy) {
     await server.ask('reset', 'reset');
-    const started = performance.now();
-    let outcome = '';
-    let settled = false;
-    const run = student.query('big', query as never).then(
-      (t) => {
-        outcome = `${t.numRows().toLocaleString('en')} rows in ${((performance.now() - started) / 1000).toFixed(1)} s`;
-      },
-      (err: { code?: string }) => {
-        outcome = `${err.code ?? 'failed'} after ${((performance.now() - started) / 1000).toFixed(1)} s`;
-      },
-    );
-    void run.finally(() => {
-      settled = true;
-    });
     const heads: number[] = [];
     const points: number[] = [];
-    while (!settled) {
-      let t = performance.now();
-      await other.query('big', head as never);
-      heads.push(performance.now() - t);
-      t = performance.now();
-      await other.query('big', point as never);
-      points.push(performance.now() - t);
+    let outcome = '';
+    // the heavy query again until there are enough 1-row queries for a p99 that
+    // is not just the slowest one (a full sort that ends in a second gives ~80)
+    let runs = 0;
+    while (runs === 0 || points.length < HEAVY_MIN_SAMPLES) {
+      runs++;
+      const started = performance.now();
+      let settled = false;
+      const run = student.query('big', query as never).then(
+        (t) => {
+          outcome = `${t.numRows().toLocaleString('en')} rows in ${((performance.now() - started) / 1000).toFixed(1)} s`;
+        },
+        (err: { code?: string }) => {
+          outcome = `${err.code ?? 'failed'} after ${((performance.now() - started) / 1000).toFixed(1)} s`;
+        },
+      );
+      void run.finally(() => {
+        settled = true;
+      });
+      while (!settled) {
+        let t = performance.now();
+        await other.query('big', head as never);
+        heads.push(performance.now() - t);
+        t = performance.now();
+        await other.query('big', point as never);
+        points.push(performance.now() - t);
+      }
+      await run;
     }
-    await run;
+    if (runs > 1) outcome += ` (run ${runs} times)`;
     const stats = await server.stats();
     const headP99 = percentile(heads, 99);
     const pointP99 = percentile(points, 99);
@@ -607,13 +617,13 @@ async function heavyQueries(
     add(
       `1-row query p99 during a heavy query (${what})`,
       `${headP99.toFixed(1)} ms`,
-      `≤ 50 ms; head (limit 1), ${heads.length} queries; heavy: ${outcome}`,
+      `≤ 50 ms; head (limit 1), ${heads.length} queries, max ${Math.max(...heads).toFixed(0)} ms; heavy: ${outcome}`,
       headP99 <= 50,
     );
     add(
       '  1-row point filter p99 meanwhile (scans 1M rows in a worker)',
       `${pointP99.toFixed(1)} ms`,
-      `≤ 50 ms; ${points.length} queries; server event-loop max ${stats.loopMaxMs.toFixed(1)} ms`,
+      `≤ 50 ms; ${points.length} queries, max ${Math.max(...points).toFixed(0)} ms; server event-loop max ${stats.loopMaxMs.toFixed(1)} ms`,
       pointP99 <= 50,
     );
   }

@@ -135,7 +135,8 @@ function takenAnswer(
     .map((row) => columns.map((c) => formatCell((table.column(c.name) as { at(i: number): unknown }).at(row), c)));
   // columnsToIPC writes layout columns as they are (the parse workers hand it the same)
   return {
-    ipc: columnsToIPC({ columns, values: values as unknown as Array<ArrayLike<unknown>> }),
+    // in shared memory: a query worker hands it to the main thread as it is (see worker.ts)
+    ipc: columnsToIPC({ columns, values: values as unknown as Array<ArrayLike<unknown>> }, { shared: true }),
     rows: rows.length,
     columns,
     head,

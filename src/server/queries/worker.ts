@@ -52,9 +52,12 @@ port.on('message', (m: ToQueryWorker) => {
     // the main thread's, and a large answer made it start a full collection
     // while this thread was collecting its own garbage (both cores busy: a
     // 16 MB heap took 130–350 ms to collect, the event loop stalled that long)
-    const ipc = new Uint8Array(new SharedArrayBuffer(answer.ipc.byteLength));
-    ipc.set(answer.ipc);
-    if (answer.ipc.buffer instanceof ArrayBuffer) discard(answer.ipc.buffer);
+    let ipc = answer.ipc;
+    if (!(ipc.buffer instanceof SharedArrayBuffer)) {
+      ipc = new Uint8Array(new SharedArrayBuffer(answer.ipc.byteLength));
+      ipc.set(answer.ipc);
+      discard(answer.ipc.buffer as ArrayBuffer);
+    }
     const message: FromQueryWorker = { op: 'done', id: m.id, ...answer, ipc };
     port.postMessage(message);
   } catch (err) {
