@@ -560,16 +560,18 @@ async function heavyQueries(
   // warm: the first query of a dataset version shares its IPC and starts a worker
   for (let i = 0; i < 10; i++) await other.query('big', (i % 2 ? point : head) as never);
   await server.ask('reset', 'reset');
-  const idleHeads: number[] = [];
-  const idlePoints: number[] = [];
-  for (let i = 0; i < 50; i++) {
+  /** One head query and one point filter from the other client, timed into the lists. */
+  const headThenPoint = async (heads: number[], points: number[]): Promise<void> => {
     let t = performance.now();
     await other.query('big', head as never);
-    idleHeads.push(performance.now() - t);
+    heads.push(performance.now() - t);
     t = performance.now();
     await other.query('big', point as never);
-    idlePoints.push(performance.now() - t);
-  }
+    points.push(performance.now() - t);
+  };
+  const idleHeads: number[] = [];
+  const idlePoints: number[] = [];
+  for (let i = 0; i < 50; i++) await headThenPoint(idleHeads, idlePoints);
   const idle = await server.stats();
   add(
     '1-row query p99, no heavy query running',
@@ -599,14 +601,7 @@ async function heavyQueries(
       void run.finally(() => {
         settled = true;
       });
-      while (!settled) {
-        let t = performance.now();
-        await other.query('big', head as never);
-        heads.push(performance.now() - t);
-        t = performance.now();
-        await other.query('big', point as never);
-        points.push(performance.now() - t);
-      }
+      while (!settled) await headThenPoint(heads, points);
       await run;
     }
     if (runs > 1) outcome += ` (run ${runs} times)`;

@@ -126,6 +126,45 @@ export class ReceiveCollector {
 }
 
 /**
+ * A collection made `delayMs` after `minBytes` of memory were let go (what
+ * is let go during the wait joins it), by {@link DeferredCollector.collectOwed}.
+ */
+abstract class DeferredCollector {
+  private owed = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly delayMs: number,
+    private readonly minBytes: number,
+    protected readonly collect: Gc | undefined,
+  ) {}
+
+  /** `bytes` more were let go. */
+  protected owe(bytes: number): void {
+    if (!this.collect || bytes <= 0) return;
+    this.owed += bytes;
+    if (this.owed < this.minBytes || this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      const owed = this.owed;
+      this.owed = 0;
+      this.collectOwed(owed);
+    }, this.delayMs);
+    this.timer.unref();
+  }
+
+  /** Collect, `owed` bytes having been let go. */
+  protected abstract collectOwed(owed: number): void;
+
+  /** Forget what is owed (the server closes). */
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.owed = 0;
+  }
+}
+
+/**
  * A young-generation collection on the main thread soon after a query
  * worker's answer has been written. The answer is in shared memory (a
  * transferred buffer would count as new memory of this thread's and start a
@@ -140,34 +179,18 @@ export class ReceiveCollector {
  * @param minBytes - answer bytes let go before a collection is worth it
  * @param collect - V8's `gc()`, exposed at run time
  */
-export class AnswerCollector {
-  private timer: NodeJS.Timeout | undefined;
-  private owed = 0;
-
-  constructor(
-    private readonly delayMs = 20,
-    private readonly minBytes = 1 << 20,
-    private readonly collect: Gc | undefined = exposeGc(),
-  ) {}
+export class AnswerCollector extends DeferredCollector {
+  constructor(delayMs = 20, minBytes = 1 << 20, collect: Gc | undefined = exposeGc()) {
+    super(delayMs, minBytes, collect);
+  }
 
   /** An answer of `bytes` in shared memory was written and let go. */
   written(bytes: number): void {
-    if (!this.collect) return;
-    this.owed += bytes;
-    if (this.owed < this.minBytes || this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.owed = 0;
-      this.collect?.({ type: 'minor' });
-    }, this.delayMs);
-    this.timer.unref();
+    this.owe(bytes);
   }
 
-  /** No collection is owed any more (the server closes). */
-  stop(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    this.owed = 0;
+  protected collectOwed(): void {
+    this.collect?.({ type: 'minor' });
   }
 }
 
@@ -185,35 +208,18 @@ const RELEASE_MIN_BYTES = 32 << 20;
  * @param minBytes - bytes let go before a collection is worth it
  * @param collect - a full collection (V8's `gc()`, exposed at run time)
  */
-export class ReleaseCollector {
-  private owed = 0;
-  private timer: NodeJS.Timeout | undefined;
-
-  constructor(
-    private readonly delayMs = 200,
-    private readonly minBytes = RELEASE_MIN_BYTES,
-    private readonly collect: Gc | undefined = exposeGc(),
-  ) {}
+export class ReleaseCollector extends DeferredCollector {
+  constructor(delayMs = 200, minBytes = RELEASE_MIN_BYTES, collect: Gc | undefined = exposeGc()) {
+    super(delayMs, minBytes, collect);
+  }
 
   /** `bytes` of shared memory are no longer referenced by anything the server keeps. */
   released(bytes: number): void {
-    if (!this.collect || bytes <= 0) return;
-    this.owed += bytes;
-    if (this.owed < this.minBytes || this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      const owed = this.owed;
-      this.owed = 0;
-      if (owed >= getHeapStatistics().used_heap_size / 2) this.collect?.();
-    }, this.delayMs);
-    this.timer.unref();
+    this.owe(bytes);
   }
 
-  /** Forget what is owed (the server closes). */
-  stop(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    this.owed = 0;
+  protected collectOwed(owed: number): void {
+    if (owed >= getHeapStatistics().used_heap_size / 2) this.collect?.();
   }
 }
 
