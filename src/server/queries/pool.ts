@@ -214,10 +214,22 @@ export class QueryPool {
         continue;
       }
       const worker = this.free();
-      if (!worker) return;
+      if (!worker) break;
       this.queue.splice(i, 1);
       this.start(job, worker);
     }
+    this.spare();
+  }
+
+  /**
+   * Keep a started worker free while the pool may still grow: a worker takes
+   * 150–300 ms to start (its modules), and a 1-row query that came while
+   * another client's heavy query held the only worker waited for one (254–288
+   * ms, against 5 ms). An unused spare exits after `idleMs` like any worker.
+   */
+  private spare(): void {
+    if (this.closed || this.workers.length >= this.size || this.workers.some((w) => w.job === null)) return;
+    this.release(this.spawn());
   }
 
   private free(): PooledWorker | null {

@@ -243,5 +243,20 @@ describe('QueryPool', () => {
         await done;
       });
     });
+
+    it('has a started worker free for the next query while the heavy one runs', async () => {
+      await withServer({ queryThreads: 3 }, async (server) => {
+        const student = await connect(server.url);
+        const pool = (server as unknown as { queries: QueryPool }).queries;
+        const workers = (pool as unknown as { workers: Array<{ job: unknown }> }).workers;
+        const done = student.query('big', heavy).catch((e: unknown) => e);
+        // the heavy query reaches its worker, and a spare is started beside it
+        while (!workers.some((w) => w.job !== null)) await new Promise((r) => setTimeout(r, 5));
+        assert.equal(workers.length, 2);
+        assert.equal(workers.filter((w) => w.job === null).length, 1);
+        await student.close();
+        await done;
+      });
+    });
   });
 });
