@@ -139,7 +139,10 @@ function takeValidity(parts: readonly LayoutColumn[], at: Located): { validity?:
   return nullCount > 0 ? { validity, nullCount } : { nullCount: 0 };
 }
 
-function takeUtf8(parts: readonly Utf8Column[], at: Located): Utf8Column {
+/** The most bytes of text one column's Int32 offsets can address. */
+const MAX_TEXT_BYTES = 0x7fffffff;
+
+function takeUtf8(parts: readonly Utf8Column[], at: Located): Utf8Column | null {
   const n = at.batch.length;
   const offsets = new Int32Array(n + 1);
   let total = 0;
@@ -147,6 +150,7 @@ function takeUtf8(parts: readonly Utf8Column[], at: Located): Utf8Column {
     const { offsets: o } = parts[at.batch[i] as number] as Utf8Column;
     const j = at.index[i] as number;
     total += (o[j + 1] as number) - (o[j] as number);
+    if (total > MAX_TEXT_BYTES) return null;
     offsets[i + 1] = total;
   }
   const data = new Uint8Array(total);
@@ -183,18 +187,27 @@ function takeFixed(parts: readonly ArrowColumn[], at: Located): ArrowColumn {
 }
 
 /**
- * Take `rows` of each column, in that order, into one column each.
+ * Take `rows` of each column, in that order, into one column each; null when
+ * a text column's taken bytes pass what one Arrow batch can address (2 GiB).
  *
  * @param columns - each column's batches in the layout (see {@link layoutBatches}), all with the same batch lengths
  * @param rows - raw row indices, in the result's order
  */
-export function takeRows(columns: ReadonlyArray<readonly LayoutColumn[]>, rows: ArrayLike<number>): LayoutColumn[] {
+export function takeRows(
+  columns: ReadonlyArray<readonly LayoutColumn[]>,
+  rows: ArrayLike<number>,
+): LayoutColumn[] | null {
   const first = columns[0] ?? [];
   const at = locate(
     first.map((p) => p.length),
     rows,
   );
-  return columns.map((parts) =>
-    parts[0] instanceof Utf8Column ? takeUtf8(parts as Utf8Column[], at) : takeFixed(parts as ArrowColumn[], at),
-  );
+  const out: LayoutColumn[] = [];
+  for (const parts of columns) {
+    const column =
+      parts[0] instanceof Utf8Column ? takeUtf8(parts as Utf8Column[], at) : takeFixed(parts as ArrowColumn[], at);
+    if (column === null) return null;
+    out.push(column);
+  }
+  return out;
 }

@@ -69,7 +69,10 @@ function float64Values(col: unknown): Float64Array | null {
     out.set(b.values.subarray(0, b.length), at);
     at += b.length;
   }
-  return out;
+  // no number at all (empty, or only NaN, which an uploaded Arrow table may hold):
+  // read value by value, so the column's kind stays 'empty' as it was
+  for (let i = 0; i < n; i++) if (!Number.isNaN(out[i])) return out;
+  return null;
 }
 
 // Arrow's type id of floating-point numbers and flechette's precision of doubles

@@ -309,7 +309,10 @@ export class Session {
           warnings: [],
         };
         // a worker's result is freed once written, not at this thread's next collection (see gc.ts)
-        const free = answer.disposable ? () => this.ctx.queries.written(answer) : undefined;
+        const arrived = performance.now();
+        const free = answer.disposable
+          ? () => this.ctx.queries.written(answer, performance.now() - arrived)
+          : undefined;
         corked(this.ws, () => {
           this.send({ type: 'result', rid, summary, table: true });
           this.sendTable(rid, answer.ipc, free);

@@ -78,6 +78,7 @@ describe('answerQuery on a stored table', () => {
     { filter: { column: 'name', op: 'contains', value: 'long' }, sort: [{ column: 'at', desc: true }] },
     { filter: { column: 'id', op: '<', value: 0 } },
     { offset: 3990 },
+    { select: [], limit: 3 },
   ];
   for (const query of cases) {
     it(`answers ${JSON.stringify(query)} as the rows' own table does`, () => {

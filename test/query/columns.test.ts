@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { columnFromArray, float64, tableFromColumns, tableToIPC } from '@uwdata/flechette';
 import { columnsToIPC, tableFromArrowIPC } from '../../src/arrow/ipc.js';
 import { parseCSV } from '../../src/csv/index.js';
-import { columnValues } from '../../src/query/columns.js';
+import { columnValues, kindOf } from '../../src/query/columns.js';
+import { parseQuery, runQuery } from '../../src/query/index.js';
 
 describe('columnValues', () => {
   // two pieces, as the server stores a table
@@ -24,6 +26,18 @@ describe('columnValues', () => {
       Array.from({ length: 100 }, (_, i) => i * 1.5),
     );
     assert.equal(columnValues(table, 'n'), n, 'once per column');
+  });
+
+  it('reads a column of doubles that holds no number (only NaN) value by value: its kind stays empty', () => {
+    const nan = tableFromArrowIPC(
+      tableToIPC(tableFromColumns([['x', columnFromArray(Float64Array.from([Number.NaN, Number.NaN]), float64())]]), {
+        format: 'stream',
+      }) as Uint8Array,
+    );
+    const x = columnValues(nan, 'x');
+    assert.ok(Array.isArray(x));
+    assert.equal(kindOf(x), 'empty');
+    assert.equal(runQuery(nan, parseQuery({ filter: { column: 'x', op: '=', value: 'n/a' } })).numRows(), 0);
   });
 
   it('reads a column with missing values value by value, nulls kept', () => {

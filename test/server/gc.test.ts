@@ -51,6 +51,17 @@ describe('AnswerCollector', () => {
     await sleep(20);
     assert.deepEqual(kinds, ['minor'], 'stopped');
   });
+
+  it('leaves an answer held long (its handle may be old by then) to a full collection', async () => {
+    const kinds: unknown[] = [];
+    const collector = new AnswerCollector(5, 1 << 20, (options) => kinds.push(options?.type ?? 'full'), 100);
+    collector.written(4 * 2 ** 30, 5_000); // far more than half any heap here
+    await sleep(20);
+    assert.deepEqual(kinds, [], 'a full collection waits longer (ReleaseCollector)');
+    await sleep(250);
+    assert.deepEqual(kinds, ['full']);
+    collector.stop();
+  });
 });
 
 describe('ReleaseCollector', () => {

@@ -75,18 +75,20 @@ export function queryWork(table: ColumnTable, query: Query): number {
  * @param known - the dataset's column infos (types and exact-text formats)
  * @param query - a parsed query
  * @param maxRows - the largest result allowed
+ * @param shared - write the answer into shared memory (a query worker's, see worker.ts)
  */
 export function answerQuery(
   table: ColumnTable,
   known: readonly ColumnInfo[],
   query: Query,
   maxRows: number,
+  shared = false,
 ): EncodedAnswer {
   // filter, sort, select and limit keep the dataset's columns as they are; only
   // a grouped result has new columns whose types must be read from the values
   const grouped = query.groupby !== undefined || query.rollup !== undefined;
   if (!grouped) {
-    const taken = takenAnswer(table, known, query, maxRows);
+    const taken = takenAnswer(table, known, query, maxRows, shared);
     if (taken) return taken;
   }
   const result = runQuery(table, query, { maxRows });
@@ -114,10 +116,12 @@ function takenAnswer(
   known: readonly ColumnInfo[],
   query: Query,
   maxRows: number,
+  shared: boolean,
 ): EncodedAnswer | null {
   if (table.totalRows() < TAKE_MIN_ROWS || table.isFiltered() || table.isOrdered() || table.isGrouped()) return null;
-  // as runQuery's select: each name once, in the order asked
+  // as runQuery's select: each name once, in the order asked (no column: rows of nothing, the general path's)
   const names = query.select ? [...new Set(query.select)] : table.columnNames();
+  if (names.length === 0) return null;
   const batches: LayoutColumn[][] = [];
   for (const name of names) {
     const parts = layoutBatches(table.column(name));
@@ -130,13 +134,14 @@ function takenAnswer(
   const byName = new Map(known.map((c) => [c.name, c]));
   const columns = names.map((n) => byName.get(n) ?? { name: n, type: 'string' as const });
   const values = takeRows(batches, rows);
+  if (values === null) return null;
   const head = rows
     .slice(0, 5)
     .map((row) => columns.map((c) => formatCell((table.column(c.name) as { at(i: number): unknown }).at(row), c)));
   // columnsToIPC writes layout columns as they are (the parse workers hand it the same)
   return {
-    // in shared memory: a query worker hands it to the main thread as it is (see worker.ts)
-    ipc: columnsToIPC({ columns, values: values as unknown as Array<ArrayLike<unknown>> }, { shared: true }),
+    // a query worker's in shared memory: it hands it to the main thread as it is (see worker.ts)
+    ipc: columnsToIPC({ columns, values: values as unknown as Array<ArrayLike<unknown>> }, { shared }),
     rows: rows.length,
     columns,
     head,

@@ -106,6 +106,8 @@ export class QueryPool {
   private nextId = 1;
   private closed = false;
   private readonly answers = new AnswerCollector();
+  /** the last worker to end ended before it was ready: no spare is started until one is (see spare) */
+  private startFailed = false;
 
   constructor(datasets: Datasets, options: QueryPoolOptions) {
     this.limits = options.limits;
@@ -158,9 +160,12 @@ export class QueryPool {
     });
   }
 
-  /** A worker's answer (`disposable`) has been written and let go: its shared memory is freed soon. */
-  written(answer: QueryAnswer): void {
-    this.answers.written(ipcByteLength(answer.ipc));
+  /**
+   * A worker's answer (`disposable`) has been written and let go, `heldMs`
+   * after it arrived: its shared memory is freed soon.
+   */
+  written(answer: QueryAnswer, heldMs: number): void {
+    this.answers.written(ipcByteLength(answer.ipc), heldMs);
   }
 
   /** Stop every query of a client that left (its workers are terminated). */
@@ -228,7 +233,8 @@ export class QueryPool {
    * ms, against 5 ms). An unused spare exits after `idleMs` like any worker.
    */
   private spare(): void {
-    if (this.closed || this.workers.length >= this.size || this.workers.some((w) => w.job === null)) return;
+    if (this.closed || this.startFailed || this.workers.length >= this.size) return;
+    if (this.workers.some((w) => w.job === null)) return;
     this.release(this.spawn());
   }
 
@@ -340,6 +346,7 @@ export class QueryPool {
       const job = w.job;
       if (m.op === 'ready') {
         w.ready = true;
+        this.startFailed = false;
         if (job) this.arm(job);
         return;
       }
@@ -354,6 +361,8 @@ export class QueryPool {
     const died = (why: string) => {
       if (!this.workers.includes(w)) return;
       this.remove(w);
+      // a worker that cannot start (a missing module, no memory) is not started again for a spare
+      if (!w.ready) this.startFailed = true;
       // a worker that dies (out of memory, a bug) fails its own query only
       const job = w.job;
       if (job) this.settle(job, errorFromWire(ErrorCode.INTERNAL, `the query worker failed: ${why}`));

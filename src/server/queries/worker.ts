@@ -47,7 +47,7 @@ port.on('message', (m: ToQueryWorker) => {
   }
   garbage.cancel();
   try {
-    const answer = answerQuery(tableOf(m.key, m.ipc), m.columns, m.query, m.maxRows);
+    const answer = answerQuery(tableOf(m.key, m.ipc), m.columns, m.query, m.maxRows, true);
     // shared, not transferred: a transferred buffer counts as new memory of
     // the main thread's, and a large answer made it start a full collection
     // while this thread was collecting its own garbage (both cores busy: a

@@ -136,7 +136,7 @@ describe('QueryPool', () => {
       assert.equal(answer.disposable, true);
       assert.ok(answer.ipc instanceof Uint8Array && answer.ipc.buffer instanceof SharedArrayBuffer);
       assert.equal(tableFromArrowIPC(answer.ipc).get('id', 0), MIXED_ROWS - 1);
-      pool.written(answer);
+      pool.written(answer, 0);
     });
 
     for (const [what, query] of cases) {
