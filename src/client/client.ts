@@ -306,7 +306,7 @@ export class CsvClient {
         flow,
         live: () => !this.closedError && ws === this.ws,
         send: (frame, written) => ws.send(frame, written),
-        sendParts: (header, payload, written) => writeBinaryFrame(ws, [header, payload], true, written),
+        sendParts: (header, payload) => writeBinaryFrame(ws, [header, payload], true),
       });
       if (sent !== null && !flow.isStopped && ws === this.ws) ws.send(encodeMessage({ type: 'end', rid, bytes: sent }));
     };

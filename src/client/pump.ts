@@ -36,7 +36,7 @@ export interface PumpTarget {
   /** send one frame; `written` is called once the socket no longer needs its bytes */
   send(frame: Buffer, written: () => void): void;
   /** send one frame given as its header and payload, uncopied; false when it cannot (nothing was sent) */
-  sendParts?(header: Uint8Array, payload: Uint8Array, written: () => void): boolean;
+  sendParts?(header: Uint8Array, payload: Uint8Array): boolean;
 }
 
 /**
@@ -71,8 +71,6 @@ class FramePool {
     discard(...this.free.splice(0).map((f) => f.buffer as ArrayBuffer));
   }
 }
-
-const noop = (): void => {};
 
 /**
  * Send an upload's bytes from `first` on.
@@ -118,7 +116,7 @@ export async function pumpChunks(input: OpenedSource, first: number, target: Pum
       for (let at = 0; at < chunk.byteLength; at += payloadBytes) {
         if (!(await target.flow.room(sent)) || !target.live()) return null;
         const piece = chunk.subarray(at, at + payloadBytes);
-        if (input.stable && target.sendParts?.(encodeFrameHeader(FrameKind.chunk, target.rid, sent), piece, noop)) {
+        if (input.stable && target.sendParts?.(encodeFrameHeader(FrameKind.chunk, target.rid, sent), piece)) {
           sent += piece.byteLength;
           continue;
         }

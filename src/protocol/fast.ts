@@ -12,6 +12,7 @@
  * every error message is the schema's.
  */
 import type { ColumnInfo } from '../csv/types.js';
+import { isRecord } from '../query/types.js';
 import { MAX_RID } from './constants.js';
 
 type Json = Record<string, unknown>;
@@ -20,8 +21,6 @@ const COLUMN_TYPES = new Set(['integer', 'number', 'boolean', 'date', 'string'])
 const COLUMN_KEYS = new Set(['name', 'type', 'decimals', 'header', 'format']);
 const SUMMARY_KEYS = ['name', 'rows', 'columns', 'head', 'warnings', 'bytes', 'ms', 'stored'] as const;
 
-const isRecord = (v: unknown): v is Json =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
 const isInteger = (v: unknown, min: number, max: number): boolean =>
   typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
 const isRid = (v: unknown): boolean => isInteger(v, 1, MAX_RID);

@@ -5,6 +5,8 @@
  */
 
 import type { ColumnTable } from 'arquero';
+import { layoutBatches } from '../arrow/take.js';
+import { ArrowColumn } from '../csv/layout.js';
 import { ErrorCode, QueryError } from '../errors.js';
 import type { Filter, Query } from './types.js';
 
@@ -50,34 +52,19 @@ export function columnValues(table: ColumnTable, name: string): Values {
  * milliseconds instead of 200–500); null for any other column.
  */
 function float64Values(col: unknown): Float64Array | null {
-  const data = (col as { data?: unknown } | null)?.data;
-  if (!Array.isArray(data) || data.length === 0) return null;
-  let n = 0;
-  for (const b of data as Array<{
-    type?: { typeId?: number; precision?: number };
-    nullCount?: number;
-    values?: unknown;
-    length?: number;
-  }>) {
-    if (b.type?.typeId !== ARROW_FLOAT || b.type.precision !== DOUBLE || b.nullCount !== 0) return null;
-    if (!(b.values instanceof Float64Array) || b.values.length < (b.length ?? 0)) return null;
-    n += b.length ?? 0;
-  }
-  const out = new Float64Array(n);
+  const parts = layoutBatches(col);
+  if (!parts?.every((p) => p instanceof ArrowColumn && p.type === 'float64' && p.nullCount === 0)) return null;
+  const out = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
-  for (const b of data as Array<{ values: Float64Array; length: number }>) {
-    out.set(b.values.subarray(0, b.length), at);
-    at += b.length;
+  for (const p of parts) {
+    out.set(((p as ArrowColumn).values as Float64Array).subarray(0, p.length), at);
+    at += p.length;
   }
   // no number at all (empty, or only NaN, which an uploaded Arrow table may hold):
   // read value by value, so the column's kind stays 'empty' as it was
-  for (let i = 0; i < n; i++) if (!Number.isNaN(out[i])) return out;
+  for (let i = 0; i < out.length; i++) if (!Number.isNaN(out[i])) return out;
   return null;
 }
-
-// Arrow's type id of floating-point numbers and flechette's precision of doubles
-const ARROW_FLOAT = 3;
-const DOUBLE = 2;
 
 export function kindOf(values: Values): Kind {
   if (values instanceof BigInt64Array || values instanceof BigUint64Array) return 'bigint';

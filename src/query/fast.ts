@@ -17,6 +17,7 @@ import {
   Aggregate,
   COMPARE_OPS,
   type Filter,
+  isRecord,
   isScalarValue,
   NULL_OPS,
   type Query,
@@ -56,9 +57,6 @@ const LONGEST_FIXED = Math.max(
 );
 
 type Limits = Required<QueryLimits>;
-
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
 
 function isScalar(v: unknown, lim: Limits): v is Scalar {
   return typeof v === 'string' ? v.length <= lim.maxStringLength : isScalarValue(v);

@@ -15,6 +15,10 @@
  */
 export type Scalar = string | number | boolean | null;
 
+/** A plain object as JSON.parse makes it (not an array, a class instance or a null-prototype object). */
+export const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
+
 /** Whether `v` is a {@link Scalar} (a number must be finite). */
 export function isScalarValue(v: unknown): v is Scalar {
   return v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));

@@ -183,18 +183,23 @@ abstract class DeferredCollector {
  * @param minBytes - answer bytes let go before a collection is worth it
  * @param collect - V8's `gc()`, exposed at run time
  * @param youngMs - how long a handle is taken to stay young
+ * @param old - the thread's full collections (the server's, which also frees replaced tables)
  */
 export class AnswerCollector extends DeferredCollector {
   private readonly old: ReleaseCollector;
+  /** `old` is this collector's own (not the server's): stopped with it */
+  private readonly ownsOld: boolean;
 
   constructor(
     delayMs = 20,
     minBytes = 1 << 20,
     collect: Gc | undefined = exposeGc(),
     private readonly youngMs = 100,
+    old?: ReleaseCollector,
   ) {
     super(delayMs, minBytes, collect);
-    this.old = new ReleaseCollector(undefined, undefined, collect);
+    this.ownsOld = old === undefined;
+    this.old = old ?? new ReleaseCollector(undefined, undefined, collect);
   }
 
   /** An answer of `bytes` in shared memory was written and let go, `heldMs` after it arrived. */
@@ -209,7 +214,7 @@ export class AnswerCollector extends DeferredCollector {
 
   override stop(): void {
     super.stop();
-    this.old.stop();
+    if (this.ownsOld) this.old.stop();
   }
 }
 

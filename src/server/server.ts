@@ -160,6 +160,7 @@ export class CsvServer extends EventEmitter<CsvServerEvents> {
     });
     this.queries = new QueryPool(this.datasets, {
       limits: this.limits,
+      released: this.released,
       ...(options.queryThreads === undefined ? {} : { threads: options.queryThreads }),
     });
     this.check = {

@@ -188,7 +188,7 @@ function scanHeader(s: Scan, bytes: Uint8Array): number {
 }
 
 /** Line breaks per byte in `buf[from, to)`: how many rows a piece of a given size holds. */
-export function linesPerByte(buf: Buffer, from: number, to: number): number {
+export function linesPerByte(buf: Uint8Array, from: number, to: number): number {
   let n = 0;
   for (let at = buf.indexOf(LF, from); at !== -1 && at < to; at = buf.indexOf(LF, at + 1)) n++;
   return n / Math.max(1, to - from);

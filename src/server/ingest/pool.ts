@@ -84,8 +84,6 @@ interface Parse {
   merged?: Omit<IngestResult, 'ipc' | 'head'>;
   /** rows per byte, estimated from the line breaks before the first cut */
   rowsPerByte?: number;
-  /** the upload's declared size */
-  sizeHint?: number;
 }
 
 /** Options of the parse pool. */
@@ -183,9 +181,8 @@ export class Ingest {
         this.threads > 1 && delim < 0x80 && (options.maxRows === undefined || options.maxRows === Infinity);
       parse.scan = newScan(cuttable, delim);
     }
-    if (sizeHint !== undefined && sizeHint > 0) parse.sizeHint = sizeHint;
     this.parses.set(id, parse);
-    this.startPiece(parse, options, 0);
+    this.startPiece(parse, options, 0, sizeHint !== undefined && sizeHint > 0 ? sizeHint : undefined);
     // a CSV may be cut into pieces: have every worker started (unref'd) before the first cut
     if (parse.scan?.enabled) while (this.pool.length < this.threads) this.spawn();
     return id;
@@ -303,7 +300,7 @@ export class Ingest {
     this.pool.length = 0;
   }
 
-  private startPiece(parse: Parse, options: ParseOptions, byteOffset: number): void {
+  private startPiece(parse: Parse, options: ParseOptions, byteOffset: number, sizeHint?: number): void {
     const worker = this.pick();
     const piece: Piece = { job: this.nextJob++, worker, sent: 0, parsed: 0, released: false };
     worker.active++;
@@ -325,10 +322,10 @@ export class Ingest {
       }
       const perByte = rows > 0 ? rows / bytes : parse.rowsPerByte;
       if (perByte) message.rowsHint = Math.ceil((perByte * this.pieceBytes + 1) * 1.05);
-    } else if (parse.pieces.length === 1 && parse.format === 'csv' && parse.sizeHint !== undefined) {
+    } else if (parse.pieces.length === 1 && parse.format === 'csv' && sizeHint !== undefined) {
       // the worker sizes the columns from the first chunk's rows per byte (a
       // declared size is the client's word: never more than a piece)
-      message.expectBytes = Math.min(parse.sizeHint, this.pieceBytes);
+      message.expectBytes = Math.min(sizeHint, this.pieceBytes);
     }
     this.post(worker, message);
   }

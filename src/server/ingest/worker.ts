@@ -17,10 +17,12 @@ import { ArrowColumn } from '../../csv/layout.js';
 import { type ColumnStats, mergeColumnStats } from '../../csv/merge.js';
 import { PieceParser } from '../../csv/parallel.js';
 import { blankLinesWarning as blankWarning } from '../../csv/pieces.js';
+import { DELIMITERS } from '../../csv/sniff.js';
 import { ErrorCode, toCsvSocketError } from '../../errors.js';
 import { pandasJSONToCSV } from '../../protocol/legacy.js';
 import { IdleCollector } from '../gc.js';
 import { lowerThreadPriority } from '../priority.js';
+import { linesPerByte } from './cuts.js';
 import type { FromWorker, IngestFormat, ParseOptions, ToWorker } from './messages.js';
 
 /**
@@ -177,6 +179,8 @@ function chunk(m: Extract<ToWorker, { op: 'chunk' }>): void {
 
 /** bytes of a first chunk whose line breaks estimate the piece's rows */
 const SAMPLE_BYTES = 64 << 10;
+/** every byte the sniffer may take for the field separator (a header's fields are counted by them) */
+const DELIMITER_CODES = new Set(DELIMITERS.map((d) => d.charCodeAt(0)));
 
 /**
  * The parser of a first piece, made once its first chunk shows how many bytes a
@@ -193,17 +197,13 @@ function parserFor(job: Job, first: Uint8Array | null): void {
   if (first && first.byteLength > 0) {
     const headerEnd = first.indexOf(10);
     let fields = 1;
-    for (let i = 0, n = headerEnd < 0 ? first.byteLength : headerEnd; i < n; i++) {
-      const b = first[i] as number;
-      if (b === 44 || b === 59 || b === 9 || b === 124) fields++;
-    }
+    for (let i = 0, n = headerEnd < 0 ? first.byteLength : headerEnd; i < n; i++)
+      if (DELIMITER_CODES.has(first[i] as number)) fields++;
     // rows per byte from the chunk's first 64 KiB (counting every line of a
     // megabyte cost as much as the growing it saves)
-    const sample = Math.min(first.byteLength, SAMPLE_BYTES);
-    let lines = 0;
-    for (let at = first.indexOf(10); at !== -1 && at < sample; at = first.indexOf(10, at + 1)) lines++;
+    const perByte = linesPerByte(first, 0, Math.min(first.byteLength, SAMPLE_BYTES));
     const bytes = Math.max(expect, first.byteLength);
-    rowsHint = Math.min(Math.ceil((lines / sample) * bytes * 1.05), Math.floor(bytes / fields));
+    rowsHint = Math.min(Math.ceil(perByte * bytes * 1.05), Math.floor(bytes / fields));
   }
   job.parser = new PieceParser(job.options, { utf8Strings: true, rowsHint });
 }
@@ -248,7 +248,6 @@ function finish(m: Extract<ToWorker, { op: 'finish' }>): void {
   jobs.delete(m.id);
   const columns = m.decisions.map((d) => d.info);
   let stream = m.stream;
-  let encodedAgain = false;
   let values: Array<ArrowColumn | Utf8Column> | null = null;
   if (m.decisions.some((d, i) => d.kind !== encoded.kinds[i])) {
     const own = pieceColumns(m.stream);
@@ -260,7 +259,6 @@ function finish(m: Extract<ToWorker, { op: 'finish' }>): void {
       return restored.finishArrow(d.kind);
     });
     stream = columnsToIPC({ columns, values: values as unknown as Array<ArrayLike<unknown>> }, SHARED);
-    encodedAgain = true;
   }
   let first: Array<Array<string | null>> = [];
   if (m.headRows > 0) {
@@ -269,7 +267,10 @@ function finish(m: Extract<ToWorker, { op: 'finish' }>): void {
   }
   // the piece's own columns are views of its shared IPC, which the arena never takes
   if (values) recycle(values);
-  send(encodedAgain ? { op: 'columns', id: m.id, stream, head: first } : { op: 'columns', id: m.id, head: first });
+  // encoded again: the new stream replaces the sealed one
+  send(
+    stream !== m.stream ? { op: 'columns', id: m.id, stream, head: first } : { op: 'columns', id: m.id, head: first },
+  );
 }
 
 /** The whole input has arrived (a one-piece CSV, pandas JSON or Arrow): finish it. */
@@ -277,7 +278,6 @@ function end(m: Extract<ToWorker, { op: 'end' }>): void {
   const job = jobs.get(m.id);
   if (!job || job.failed) return;
   jobs.delete(m.id);
-  if (job.expectBytes !== undefined) parserFor(job, null);
   if (job.format === 'arrow') return endArrow(m.id, job);
   if (job.format === 'pandas') {
     // the original design's df.to_json(): rebuilt as CSV text so that it gets

@@ -92,14 +92,15 @@ export function answerQuery(
     if (taken) return taken;
   }
   const result = runQuery(table, query, { maxRows });
-  let columns: ColumnInfo[];
-  if (grouped) columns = inferColumns(result, known);
-  else {
-    const byName = new Map(known.map((c) => [c.name, c]));
-    columns = result.columnNames().map((n) => byName.get(n) ?? { name: n, type: 'string' as const });
-  }
+  const columns = grouped ? inferColumns(result, known) : knownColumns(known, result.columnNames());
   const ipc = (grouped ? null : directIPC(result, columns)) ?? tableToArrowIPC(result);
   return { ipc, rows: result.numRows(), columns, head: headOf(result, columns) };
+}
+
+/** The dataset's infos of these columns (a filter, sort or select keeps them as they are); text for a name it lacks. */
+function knownColumns(known: readonly ColumnInfo[], names: readonly string[]): ColumnInfo[] {
+  const byName = new Map(known.map((c) => [c.name, c]));
+  return names.map((n) => byName.get(n) ?? { name: n, type: 'string' as const });
 }
 
 /** Tables from this many rows on answer from their Arrow buffers (see arrow/take.ts); below, either path is as fast. */
@@ -131,8 +132,7 @@ function takenAnswer(
   const lengths = (batches[0] ?? []).map((p) => p.length).join();
   if (batches.some((parts) => parts.map((p) => p.length).join() !== lengths)) return null;
   const rows = queryRows(table, query, { maxRows });
-  const byName = new Map(known.map((c) => [c.name, c]));
-  const columns = names.map((n) => byName.get(n) ?? { name: n, type: 'string' as const });
+  const columns = knownColumns(known, names);
   const values = takeRows(batches, rows);
   if (values === null) return null;
   const head = rows

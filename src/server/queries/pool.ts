@@ -36,7 +36,7 @@ import {
 import type { Limits } from '../../protocol/limits.js';
 import type { Query } from '../../query/index.js';
 import type { Dataset, Datasets } from '../datasets.js';
-import { AnswerCollector } from '../gc.js';
+import { AnswerCollector, type ReleaseCollector } from '../gc.js';
 import { answerBoundedQuery, type QueryAnswer } from './answer.js';
 import { type SharedDataset, SharedDatasets } from './shared.js';
 
@@ -71,6 +71,8 @@ export interface QueryPoolOptions {
   threads?: number;
   /** a worker idle this long exits, freeing what it decoded. @default 60 s */
   idleMs?: number;
+  /** the main thread's full collections, for answers held long (see AnswerCollector). @default one of its own */
+  released?: ReleaseCollector;
 }
 
 interface PooledWorker {
@@ -105,7 +107,7 @@ export class QueryPool {
   private readonly shared: SharedDatasets;
   private nextId = 1;
   private closed = false;
-  private readonly answers = new AnswerCollector();
+  private readonly answers: AnswerCollector;
   /** the last worker to end ended before it was ready: no spare is started until one is (see spare) */
   private startFailed = false;
 
@@ -113,6 +115,7 @@ export class QueryPool {
     this.limits = options.limits;
     this.size = Math.max(2, options.threads ?? 4);
     this.idleMs = options.idleMs ?? 60_000;
+    this.answers = new AnswerCollector(undefined, undefined, undefined, undefined, options.released);
     // a replaced or dropped dataset's decoded copies are garbage in every worker
     this.shared = new SharedDatasets(datasets, (key) => this.broadcastForget(key));
   }

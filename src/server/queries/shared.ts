@@ -5,8 +5,8 @@
  * its decoded table. When a dataset is replaced or dropped its key is
  * forgotten, and the workers drop what they decoded.
  */
-import { streamList, tableToArrowIPC } from '../../arrow/ipc.js';
-import type { Dataset, Datasets } from '../datasets.js';
+import { streamList } from '../../arrow/ipc.js';
+import { type Dataset, type Datasets, datasetIPC } from '../datasets.js';
 
 /** A dataset version shared with the workers. */
 export interface SharedDataset {
@@ -44,7 +44,7 @@ export class SharedDatasets {
     if (shared) return shared;
     // a dataset built on this thread (an append) has no IPC yet: encoded once
     // here, which costs time in proportion to the table (see docs/security.md)
-    const ipc = streamList(dataset.ipc ?? tableToArrowIPC(dataset.table)).map((part) => {
+    const ipc = streamList(datasetIPC(dataset)).map((part) => {
       if (part.buffer instanceof SharedArrayBuffer && part.byteOffset % 8 === 0) return part;
       const bytes = new Uint8Array(new SharedArrayBuffer(part.byteLength));
       bytes.set(part);
