@@ -3,8 +3,8 @@
  * original design's users saw on their server and in their terminal.
  */
 import type { ColumnTable } from 'arquero';
-import type * as ArrowIPC from './arrow/ipc.js';
 import type { ColumnInfo } from './csv/index.js';
+import { arrowIPC } from './lazy.js';
 import type { DatasetSummary } from './protocol/messages.js';
 import { formatBytes, formatCount, plural } from './protocol/units.js';
 
@@ -82,7 +82,7 @@ export function formatRows(table: ColumnTable, columns: readonly ColumnInfo[] = 
   const infos = new Map(columns.map((c) => [c.name, c]));
   const arrays = names.map((n) => table.array(n, Array) as unknown[]);
   // loaded here, not at the top: the CLI's `send` uses this module without arquero
-  const { formatCell } = require('./arrow/ipc.js') as typeof ArrowIPC;
+  const { formatCell } = arrowIPC();
   const n = Math.min(limit, table.numRows());
   const rows: Array<Array<string | null>> = [];
   for (let r = 0; r < n; r++) rows.push(names.map((name, i) => formatCell(arrays[i]?.[r], infos.get(name))));

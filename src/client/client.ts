@@ -9,9 +9,9 @@
 import { randomUUID } from 'node:crypto';
 import type { ColumnTable } from 'arquero';
 import WebSocket from 'ws';
-import type * as ArrowIPC from '../arrow/ipc.js';
 import type { TypeSpec } from '../csv/index.js';
 import { ArgumentError, ConnectionError, CsvSocketError, ErrorCode, LimitError, ProtocolError } from '../errors.js';
+import { arrowIPC } from '../lazy.js';
 import { encodeFrame, FrameKind } from '../protocol/frames.js';
 import { CHUNK_BYTES, WINDOW_BYTES } from '../protocol/limits.js';
 import { offerLocalFile, takeLocalTable, withdrawLocalFile } from '../protocol/local.js';
@@ -39,9 +39,6 @@ export type { Source } from './sources.js';
 
 // errors from a dropped connection that a reconnect may cure
 const retryable = new WeakSet<object>();
-
-// loaded on first use: arquero and flechette are most of a small upload's start-up (the CLI's send)
-const arrowIPC = (): typeof ArrowIPC => require('../arrow/ipc.js') as typeof ArrowIPC;
 
 /** Options of {@link CsvClient.send}. */
 export interface SendOptions {

@@ -12,8 +12,8 @@ import { basename, extname, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { ColumnTable } from 'arquero';
-import type * as ArrowIPC from '../arrow/ipc.js';
 import { ArgumentError, ConnectionError, ErrorCode } from '../errors.js';
+import { arrowIPC } from '../lazy.js';
 import { CHUNK_BYTES } from '../protocol/limits.js';
 import { missingFile } from './missing-file.js';
 
@@ -164,7 +164,7 @@ export function openSource(source: Source, name: string | undefined): OpenedSour
       name ?? 'data',
       'arrow',
       // loaded only for a table: the CLI's send needs no arquero
-      (require('../arrow/ipc.js') as typeof ArrowIPC).tableToArrowIPC(source),
+      arrowIPC().tableToArrowIPC(source),
     );
   if (typeof source === 'string') {
     if (/[\r\n]/.test(source)) return inMemory(name ?? 'data', 'csv', Buffer.from(source, 'utf8'));

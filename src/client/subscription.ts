@@ -11,9 +11,8 @@
  * with the dataset's own column types.
  */
 import type { ColumnTable } from 'arquero';
-import type * as ArrowIPC from '../arrow/ipc.js';
-import type * as Csv from '../csv/index.js';
 import { ArgumentError, type CsvSocketError, ErrorCode, errorFromWire } from '../errors.js';
+import { arrowIPC, csvModule } from '../lazy.js';
 import type { ClientMessageInput, DatasetSummary, ServerMessage } from '../protocol/messages.js';
 
 /**
@@ -51,9 +50,6 @@ export interface LiveTransport {
 
 // ─────────────────────────────── append ───────────────────────────────
 
-// loaded on first use, as the client loads Arrow: the CLI's send needs neither
-const csv = (): typeof Csv => require('../csv/index.js') as typeof Csv;
-
 function csvField(value: unknown, column: string): string {
   if (value === null || value === undefined) return '';
   let text: string;
@@ -65,12 +61,12 @@ function csvField(value: unknown, column: string): string {
         `column "${column}": ${value} cannot be written to CSV; use null for a missing value`,
       );
     }
-    text = csv().formatValue(value, { name: column, type: 'number' });
+    text = csvModule().formatValue(value, { name: column, type: 'number' });
   } else if (typeof value === 'boolean' || typeof value === 'bigint') text = String(value);
   else if (value instanceof Date) {
     if (Number.isNaN(value.getTime()))
       throw new ArgumentError(ErrorCode.BAD_ARGUMENT, `column "${column}": an invalid Date`);
-    text = csv().formatDate(value);
+    text = csvModule().formatDate(value);
   } else {
     throw new ArgumentError(
       ErrorCode.BAD_ARGUMENT,
@@ -254,7 +250,7 @@ export class Subscription implements AsyncIterableIterator<LiveUpdate> {
   onTable(payload: Uint8Array): void {
     const m = this.update;
     this.update = null;
-    if (m) this.apply(m, (require('../arrow/ipc.js') as typeof ArrowIPC).tableFromArrowIPC(payload));
+    if (m) this.apply(m, arrowIPC().tableFromArrowIPC(payload));
   }
 
   /** @internal */
