@@ -11,9 +11,7 @@
 import { type Batch, Column, dateDay, Table, Type } from '@uwdata/flechette';
 import type { ColumnTable } from 'arquero';
 import { dateToDay, dayToDate, isCalendarDay, MS_PER_DAY } from '../csv/dates.js';
-
-/** Decodes UTF-8 keeping a leading U+FEFF: it is part of the value, not a byte order mark. */
-const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+import { FlatBuffer, UTF8_KEEPING_BOM } from './read.js';
 
 interface Utf8Parts {
   values: Uint8Array;
@@ -58,7 +56,7 @@ export function localizeArrow(table: Table): Table {
 function keepBom(batch: Batch<unknown>): void {
   const { values, offsets } = batch as unknown as Utf8Parts;
   const b = batch as unknown as { value: (i: number) => string };
-  b.value = (i: number) => utf8.decode(values.subarray(offsets[i] as number, offsets[i + 1] as number));
+  b.value = (i: number) => UTF8_KEEPING_BOM.decode(values.subarray(offsets[i] as number, offsets[i + 1] as number));
 }
 
 function localDays(batch: Batch<unknown>): void {
@@ -137,57 +135,27 @@ export function calendarDayColumns(
  * @returns the names, or null when the bytes do not hold a readable schema first
  */
 export function rawFieldNames(bytes: Uint8Array): string[] | null {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const n = bytes.byteLength;
-  const u32 = (at: number): number => {
-    if (at < 0 || at + 4 > n) throw new RangeError('out of bounds');
-    return view.getUint32(at, true);
-  };
-  const u16 = (at: number): number => {
-    if (at < 0 || at + 2 > n) throw new RangeError('out of bounds');
-    return view.getUint16(at, true);
-  };
-  /** position of field `i` of the table at `table`, or -1 */
-  const field = (table: number, i: number): number => {
-    const vtable = table - view.getInt32(table, true);
-    const size = u16(vtable);
-    const at = 4 + 2 * i;
-    if (at + 2 > size) return -1;
-    const off = u16(vtable + at);
-    return off === 0 ? -1 : table + off;
-  };
-  const deref = (at: number): number => at + u32(at);
+  const fb = new FlatBuffer(bytes);
   try {
     let at = 0;
     // the file format starts with "ARROW1" and two bytes of padding
-    if (n >= 8 && bytes[0] === 0x41 && bytes[1] === 0x52 && bytes[5] === 0x31) at = 8;
-    if (u32(at) === 0xffffffff) at += 4;
-    const size = u32(at);
+    if (bytes.byteLength >= 8 && bytes[0] === 0x41 && bytes[1] === 0x52 && bytes[5] === 0x31) at = 8;
+    if (fb.u32(at) === 0xffffffff) at += 4;
+    const size = fb.u32(at);
     at += 4;
-    if (at + size > n) return null;
-    const message = deref(at);
-    const typeAt = field(message, 1);
-    if (typeAt < 0 || bytes[typeAt] !== 1) return null; // 1: Schema
-    const headerAt = field(message, 2);
-    if (headerAt < 0) return null;
-    const schema = deref(headerAt);
-    const fieldsAt = field(schema, 1);
-    if (fieldsAt < 0) return [];
-    const vector = deref(fieldsAt);
-    const count = u32(vector);
-    if (count > (n - vector) / 4) return null;
+    if (at + size > bytes.byteLength) return null;
+    const message = fb.deref(at);
+    if (fb.scalar(message, 1, fb.u8, 0) !== 1) return null; // 1: Schema
+    const schema = fb.child(message, 2);
+    if (schema < 0) return null;
+    const vector = fb.child(schema, 1);
+    if (vector < 0) return [];
+    const count = fb.u32(vector);
+    if (count > (bytes.byteLength - vector) / 4) return null;
     const names: string[] = [];
     for (let i = 0; i < count; i++) {
-      const f = deref(vector + 4 + 4 * i);
-      const nameAt = field(f, 0);
-      if (nameAt < 0) {
-        names.push('');
-        continue;
-      }
-      const str = deref(nameAt);
-      const len = u32(str);
-      if (str + 4 + len > n) return null;
-      names.push(utf8.decode(bytes.subarray(str + 4, str + 4 + len)));
+      const name = fb.child(fb.deref(vector + 4 + 4 * i), 0);
+      names.push(name < 0 ? '' : fb.text(name));
     }
     return names;
   } catch {

@@ -34,16 +34,17 @@ import {
   Utf8Column,
 } from '../csv/index.js';
 import { ArrowColumn } from '../csv/layout.js';
+import { onFirstUse } from '../lazy.js';
 import { calendarDayColumns, localizeArrow, withRawNames } from './edges.js';
+import { readFlatArrow } from './read.js';
+import { type NamedColumn, writeArrowStream } from './write.js';
 
 /**
  * arquero, loaded on first use: a parse worker encodes and decodes pieces with
  * flechette alone, and arquero's modules cost each worker thread ~16 MB
  * (measured: a worker with flechette 12 MB of RSS, with arquero too 28 MB).
  */
-function aq(): typeof Arquero {
-  return require('arquero') as typeof Arquero;
-}
+const aq = onFirstUse(() => require('arquero') as typeof Arquero);
 
 /** Columns as the CSV parser produces them. */
 export interface ColumnsLike {
@@ -68,6 +69,8 @@ export interface ColumnsLike {
  * ```
  */
 export function columnsToIPC(data: ColumnsLike, options: { shared?: boolean } = {}): Uint8Array {
+  const layout = layoutColumns(data);
+  if (layout) return writeArrowStream(layout, layout[0]?.column.length ?? 0, options.shared);
   const entries: Array<[string, Column<unknown>]> = [];
   let rows = -1;
   data.columns.forEach((column, i) => {
@@ -80,6 +83,17 @@ export function columnsToIPC(data: ColumnsLike, options: { shared?: boolean } = 
   const table = tableFromColumns(entries);
   if (!options.shared) return tableToIPC(table, { format: 'stream' }) as Uint8Array;
   return tableToIPC(table, { format: 'stream', sink: new SharedSink() as never }) as Uint8Array;
+}
+
+/** The columns as written by writeArrowStream, when every one is in Arrow's layout already (a parse's, a taken answer's). */
+function layoutColumns(data: ColumnsLike): NamedColumn[] | null {
+  const out: NamedColumn[] = [];
+  for (let i = 0; i < data.columns.length; i++) {
+    const column = data.values[i];
+    if (!(column instanceof ArrowColumn || column instanceof Utf8Column)) return null;
+    out.push({ name: (data.columns[i] as ColumnInfo).name, column });
+  }
+  return out.length > 0 && out.every(({ column }) => column.length === out[0]?.column.length) ? out : null;
 }
 
 /**
@@ -338,8 +352,10 @@ export function tableFromArrowIPC(ipc: ArrowStreams): ColumnTable {
   // alignment; Node's Buffer pool and ws hand out slices at any offset
   const aligned = streamList(ipc).map((bytes) => (bytes.byteOffset % 8 === 0 ? bytes : new Uint8Array(bytes)));
   const first = aligned[0] as Uint8Array;
-  const arrow = withRawNames(tableFromIPC(aligned.length === 1 ? first : aligned, { useDate: true }), first);
-  return aq().fromArrow(localizeArrow(arrow) as never) as ColumnTable;
+  const arrow =
+    readFlatArrow(aligned) ??
+    localizeArrow(withRawNames(tableFromIPC(aligned.length === 1 ? first : aligned, { useDate: true }), first));
+  return aq().fromArrow(arrow as never) as ColumnTable;
 }
 
 /**
