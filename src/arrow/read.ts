@@ -78,10 +78,14 @@ export class FlatBuffer {
   field(table: number, i: number): number {
     const vtable = table - this.i32(table);
     this.check(vtable, 4);
+    // sizes and offsets are int16 to flechette: anything it would read otherwise is refused
     const size = this.view.getUint16(vtable, true);
+    if (size < 4 || size % 2 !== 0 || size >= 0x8000) throw new RangeError('bad vtable');
+    this.check(vtable, size);
     const at = 4 + 2 * i;
     if (at + 2 > size) return -1;
     const off = this.view.getUint16(vtable + at, true);
+    if (off >= 0x8000) throw new RangeError('bad field offset');
     return off === 0 ? -1 : table + off;
   }
   /** The position an offset at `at` points to. */
@@ -253,8 +257,9 @@ function readRecords(
     const node = nodes + 4 + 16 * k;
     const length = fb.size(node);
     const nullCount = fb.size(node + 8);
-    if (length !== rows) return false;
+    if (length !== rows || nullCount > length) return false;
     const v = region();
+    if (nullCount > 0 && v.length < (length + 7) >> 3) return false;
     const validity = v.length === 0 ? NO_BYTES : new Uint8Array(body.buffer, v.offset, v.length);
     let offsets: Int32Array | undefined;
     if (kind.buffers === 2) {
@@ -270,6 +275,8 @@ function readRecords(
       if (d.offset % Values.BYTES_PER_ELEMENT !== 0 || d.length < Values.BYTES_PER_ELEMENT * length) return false;
       values = new Values(body.buffer, d.offset, length);
     } else {
+      // bits: one per row
+      if (kind === KINDS.bool && d.length < (length + 7) >> 3) return false;
       values = new Uint8Array(body.buffer, d.offset, d.length);
     }
     if (offsets && (offsets[length] as number) > values.byteLength) return false;
@@ -305,22 +312,28 @@ export function readFlatArrow(streams: readonly Uint8Array[]): Table | null {
         }
         if (size === 0) break; // end of stream
         if (size < 0 || at + size > n) return null;
-        const message = fb.deref(at);
-        const version = fb.scalar(message, 0, fb.i16, 0);
-        const header = fb.child(message, 2);
-        const bodyLength = fb.scalar(message, 3, fb.size, 0);
+        // every read of a message's metadata stays within it, as flechette's do
+        const meta = new FlatBuffer(bytes.subarray(at, at + size));
+        const message = meta.deref(0);
+        const version = meta.scalar(message, 0, meta.i16, 0);
+        const header = meta.child(message, 2);
+        const bodyLength = meta.scalar(message, 3, meta.size, 0);
         const start = at + size;
-        if (header < 0 || start + bodyLength > n) return null;
-        switch (fb.scalar(message, 1, fb.u8, 0)) {
+        // before V4 a Buffer struct had another field: flechette's
+        if (header < 0 || version < 3 || start + bodyLength > n) return null;
+        switch (meta.scalar(message, 1, meta.u8, 0)) {
           case SCHEMA:
             if (schema === null) {
-              schema = readSchema(fb, header, version, kinds);
+              schema = readSchema(meta, header, version, kinds);
               if (schema === null) return null;
               columns = kinds.map(() => []);
             }
             break;
           case RECORD_BATCH:
-            if (schema === null || !readRecords(fb, header, bytes.subarray(start, start + bodyLength), kinds, columns))
+            if (
+              schema === null ||
+              !readRecords(meta, header, bytes.subarray(start, start + bodyLength), kinds, columns)
+            )
               return null;
             break;
           default:
