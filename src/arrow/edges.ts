@@ -11,7 +11,7 @@
 import { type Batch, Column, dateDay, Table, Type } from '@uwdata/flechette';
 import type { ColumnTable } from 'arquero';
 import { dateToDay, dayToDate, isCalendarDay, MS_PER_DAY } from '../csv/dates.js';
-import { FlatBuffer, UTF8_KEEPING_BOM } from './read.js';
+import { FlatBuffer, MessageHeader, utf8At } from './read.js';
 
 interface Utf8Parts {
   values: Uint8Array;
@@ -56,7 +56,7 @@ export function localizeArrow(table: Table): Table {
 function keepBom(batch: Batch<unknown>): void {
   const { values, offsets } = batch as unknown as Utf8Parts;
   const b = batch as unknown as { value: (i: number) => string };
-  b.value = (i: number) => UTF8_KEEPING_BOM.decode(values.subarray(offsets[i] as number, offsets[i + 1] as number));
+  b.value = (i: number) => utf8At(values, offsets, i);
 }
 
 function localDays(batch: Batch<unknown>): void {
@@ -145,7 +145,7 @@ export function rawFieldNames(bytes: Uint8Array): string[] | null {
     at += 4;
     if (at + size > bytes.byteLength) return null;
     const message = fb.deref(at);
-    if (fb.scalar(message, 1, fb.u8, 0) !== 1) return null; // 1: Schema
+    if (fb.scalar(message, 1, fb.u8, 0) !== MessageHeader.Schema) return null;
     const schema = fb.child(message, 2);
     if (schema < 0) return null;
     const vector = fb.child(schema, 1);

@@ -23,18 +23,20 @@ import {
   bool,
   Column,
   type DataType,
+  DateUnit,
   dateDay,
   type Field,
   float64,
+  Precision,
   Table,
   TimeUnit,
+  Type,
   timestamp,
   utf8,
+  Version,
 } from '@uwdata/flechette';
 import { dayToDate } from '../csv/dates.js';
-
-/** Decodes UTF-8 keeping a leading U+FEFF: it is part of the value, not a byte order mark. */
-export const UTF8_KEEPING_BOM = new TextDecoder('utf-8', { ignoreBOM: true });
+import { utf8Text } from '../csv/utf8.js';
 
 /**
  * Bounds-checked reads of the flatbuffers in Arrow IPC bytes (each message's
@@ -101,7 +103,7 @@ export class FlatBuffer {
   text(at: number): string {
     const length = this.u32(at);
     this.check(at + 4, length);
-    return UTF8_KEEPING_BOM.decode(this.bytes.subarray(at + 4, at + 4 + length));
+    return utf8Text(this.bytes, at + 4, at + 4 + length);
   }
   /** The scalar field `i` of `table` read by `read`, or `otherwise` when absent. */
   scalar(table: number, i: number, read: (at: number) => number, otherwise: number): number {
@@ -110,23 +112,19 @@ export class FlatBuffer {
   }
 }
 
-/** Arrow's MessageHeader union. */
-const SCHEMA = 1;
-const RECORD_BATCH = 3;
-/** Arrow's Type union (Schema.fbs), for the types read here. */
-const FB_FLOATING_POINT = 3;
-const FB_UTF8 = 5;
-const FB_BOOL = 6;
-const FB_DATE = 8;
-const FB_TIMESTAMP = 10;
-const DOUBLE = 2;
-const DAY = 0;
+/** Arrow's MessageHeader union (Message.fbs); the Type union's ids are flechette's `Type`. */
+export const MessageHeader = { Schema: 1, RecordBatch: 3 } as const;
+
+/** The string at `i` of UTF-8 `values` cut by `offsets`, a leading U+FEFF kept (csv/utf8.ts, as the parser's columns read). */
+export function utf8At(values: Uint8Array, offsets: Int32Array, i: number): string {
+  return utf8Text(values, offsets[i] as number, offsets[i + 1] as number);
+}
 
 /** Strings with their leading U+FEFF (flechette's Utf8Batch drops it). */
 class TextBatch extends (batchType(utf8()) as unknown as typeof Batch<string>) {
   override value(index: number): string {
     const { values, offsets } = this as unknown as { values: Uint8Array; offsets: Int32Array };
-    return UTF8_KEEPING_BOM.decode(values.subarray(offsets[index] as number, offsets[index + 1] as number));
+    return utf8At(values, offsets, index);
   }
 }
 
@@ -179,16 +177,16 @@ function kindOf(fb: FlatBuffer, at: number): Kind | null {
   if (children >= 0 && fb.u32(children) !== 0) return null;
   const type = fb.child(at, 3);
   switch (fb.scalar(at, 2, fb.u8, 0)) {
-    case FB_FLOATING_POINT:
-      return fb.scalar(type, 0, fb.i16, 0) === DOUBLE ? KINDS.float64 : null;
-    case FB_UTF8:
+    case Type.Float:
+      return fb.scalar(type, 0, fb.i16, 0) === Precision.DOUBLE ? KINDS.float64 : null;
+    case Type.Utf8:
       return KINDS.utf8;
-    case FB_BOOL:
+    case Type.Bool:
       return KINDS.bool;
-    case FB_DATE:
+    case Type.Date:
       // the unit's default is MILLISECOND (Date64), read by flechette
-      return fb.scalar(type, 0, fb.i16, 1) === DAY ? KINDS.day : null;
-    case FB_TIMESTAMP:
+      return fb.scalar(type, 0, fb.i16, 1) === DateUnit.DAY ? KINDS.day : null;
+    case Type.Timestamp:
       return fb.scalar(type, 0, fb.i16, 0) === TimeUnit.MILLISECOND && fb.field(type, 1) < 0 ? KINDS.instant : null;
     default:
       return null;
@@ -320,16 +318,16 @@ export function readFlatArrow(streams: readonly Uint8Array[]): Table | null {
         const bodyLength = meta.scalar(message, 3, meta.size, 0);
         const start = at + size;
         // before V4 a Buffer struct had another field: flechette's
-        if (header < 0 || version < 3 || start + bodyLength > n) return null;
+        if (header < 0 || version < Version.V4 || start + bodyLength > n) return null;
         switch (meta.scalar(message, 1, meta.u8, 0)) {
-          case SCHEMA:
+          case MessageHeader.Schema:
             if (schema === null) {
               schema = readSchema(meta, header, version, kinds);
               if (schema === null) return null;
               columns = kinds.map(() => []);
             }
             break;
-          case RECORD_BATCH:
+          case MessageHeader.RecordBatch:
             if (
               schema === null ||
               !readRecords(meta, header, bytes.subarray(start, start + bodyLength), kinds, columns)

@@ -15,27 +15,15 @@
  *   message = FF FF FF FF, metadata size, metadata (a flatbuffer, padded to 8), body
  */
 
+import { DateUnit, Precision, TimeUnit, Type, Version } from '@uwdata/flechette';
 import type { ArrowColumn, Utf8Column } from '../csv/layout.js';
+import { MessageHeader } from './read.js';
 
 /** A column to write: its name and its layout. */
 export interface NamedColumn {
   name: string;
   column: ArrowColumn | Utf8Column;
 }
-
-// Arrow's Type union (Schema.fbs) and the fields of the types written here
-const FLOATING_POINT = 3;
-const UTF8 = 5;
-const BOOL = 6;
-const DATE = 8;
-const TIMESTAMP = 10;
-const DOUBLE = 2;
-const DAY = 0;
-const MILLISECOND = 1;
-/** MetadataVersion V5 */
-const VERSION = 4;
-const SCHEMA = 1;
-const RECORD_BATCH = 3;
 
 const encoder = new TextEncoder();
 
@@ -156,7 +144,7 @@ function message(type: number, bodyLength: number, header: (flat: Flat) => numbe
   const table = flat.table(24, [20, 22, 16, 8], 8);
   flat.point(0, table);
   flat.i64(table + 8, bodyLength);
-  flat.i16(table + 20, VERSION);
+  flat.i16(table + 20, Version.V5);
   flat.u8(table + 22, type);
   flat.point(table + 16, header(flat));
   return flat.done();
@@ -164,21 +152,21 @@ function message(type: number, bodyLength: number, header: (flat: Flat) => numbe
 
 /** The Arrow type of a layout column: its Type id and the one scalar its table holds (or -1). */
 function typeOf(column: ArrowColumn | Utf8Column): { id: number; scalar: number } {
-  if (!('type' in column)) return { id: UTF8, scalar: -1 };
+  if (!('type' in column)) return { id: Type.Utf8, scalar: -1 };
   switch (column.type) {
     case 'float64':
-      return { id: FLOATING_POINT, scalar: DOUBLE };
+      return { id: Type.Float, scalar: Precision.DOUBLE };
     case 'date':
-      return { id: DATE, scalar: DAY };
+      return { id: Type.Date, scalar: DateUnit.DAY };
     case 'timestamp':
-      return { id: TIMESTAMP, scalar: MILLISECOND };
+      return { id: Type.Timestamp, scalar: TimeUnit.MILLISECOND };
     default:
-      return { id: BOOL, scalar: -1 };
+      return { id: Type.Bool, scalar: -1 };
   }
 }
 
 function schemaMessage(columns: readonly NamedColumn[]): Uint8Array {
-  return message(SCHEMA, 0, (flat) => {
+  return message(MessageHeader.Schema, 0, (flat) => {
     // fields: endianness (absent: little), fields (offset)
     const schema = flat.table(8, [0, 4]);
     const slots = flat.offsets(columns.length);
@@ -242,7 +230,7 @@ export function writeArrowStream(columns: readonly NamedColumn[], rows: number, 
     }
   }
   const schema = schemaMessage(columns);
-  const batch = message(RECORD_BATCH, bodyLength, (flat) => {
+  const batch = message(MessageHeader.RecordBatch, bodyLength, (flat) => {
     // fields: length (i64), nodes (offset), buffers (offset)
     const table = flat.table(24, [8, 4, 16], 8);
     flat.i64(table + 8, rows);
