@@ -1,17 +1,22 @@
 /**
  * Checks on an Arrow IPC upload before anything is built from it. Arrow
  * declares its lengths: a 440-byte stream can declare six Null columns of 10^8
- * rows each, which costs nothing to send and gigabytes to open. Every declared
- * length (record batches, nested children, dictionaries) is checked against the
- * bytes that back it and against the row limit, while the data are still views
- * into the received bytes; only then is the table opened.
+ * rows each, which costs nothing to send and gigabytes to open. The metadata
+ * is verified first (verify.ts: every read inside the bytes, none repeated
+ * past their size), then the upload is decoded by the decoder that opens
+ * tables (ipc.ts decodeArrow), and every declared length (record batches,
+ * nested children, dictionaries) is checked against the bytes that back it
+ * and against the row limit while the data are still views into the received
+ * bytes, before any value is read.
  *
- *   bytes ─▶ flechette decode (views, no copies) ─▶ every batch: length ≤ maxRows,
- *   buffers ≥ length, unbacked (Null, run-end) cells ≤ 8 × bytes ─▶ names made safe
+ *   bytes ─▶ verifyArrowIPC ─▶ decodeArrow (views, no copies) ─▶ every batch: length ≤ maxRows,
+ *   buffers ≥ length, unbacked (Null, run-end) cells ≤ 8 × bytes ─▶ values read ─▶ names made safe
  */
-import { type Batch, type Column, Type, tableFromColumns, tableFromIPC, tableToIPC } from '@uwdata/flechette';
+import { type Batch, type Column, type Table, Type, tableFromColumns, tableToIPC } from '@uwdata/flechette';
 import { renameHeaders } from '../csv/headers.js';
-import { ErrorCode, LimitError, ProtocolError } from '../errors.js';
+import { ErrorCode, isCsvSocketError, LimitError, ProtocolError } from '../errors.js';
+import { decodeArrow, describeTable, type TableDescription, tableFromArrow } from './ipc.js';
+import { unbackedCells, verifyArrowIPC } from './verify.js';
 
 /** What an Arrow upload may declare. */
 export interface ArrowLimits {
@@ -21,61 +26,85 @@ export interface ArrowLimits {
   maxColumns: number;
 }
 
-/** A checked Arrow upload: its bytes (re-encoded when a name had to change) and its renamed columns. */
+/** A checked Arrow upload: its bytes (re-encoded when a name had to change), the table they hold, its renamed columns. */
 export interface CheckedArrow {
   ipc: Uint8Array;
+  /** the table `ipc` holds, decoded as tables are opened (ipc.ts decodeArrow) */
+  table: Table;
+  /** its columns, rows and first rows, from reading every value once */
+  description: TableDescription;
   warnings: string[];
   /** new name → the name as sent, for every renamed column */
   renamed: Map<string, string>;
 }
 
-/** Cells a column may declare without bytes behind them (Null type, run-end encoding), at least. */
-const FREE_CELLS = 65_536;
-
 /**
- * Check an Arrow IPC upload's declared lengths and names.
+ * Check an Arrow IPC upload's metadata, declared lengths and names, decode it
+ * and read every value once (describing it).
  *
  * @param bytes - the IPC stream or file as received
  * @param limits - the row and column limits
- * @returns the bytes to open, with notes on renamed columns
+ * @param headRows - rows of the description's head
+ * @returns the bytes to store and the table they hold, with notes on renamed columns
  * @throws ProtocolError `CSVS_PROTOCOL_BAD_ARROW` when the bytes are not Arrow IPC, are
  *   compressed, or declare more values than they hold
  * @throws LimitError `CSVS_LIMIT_ROWS` past `maxRows`, `CSVS_LIMIT_COLUMNS` past `maxColumns`
  */
-export function checkArrowUpload(bytes: Uint8Array, limits: ArrowLimits): CheckedArrow {
-  let table: ReturnType<typeof tableFromIPC>;
+export function checkArrowUpload(bytes: Uint8Array, limits: ArrowLimits, headRows = 5): CheckedArrow {
+  verifyArrowIPC(bytes);
+  const budget: Budget = { free: unbackedCells(bytes.byteLength), seen: new Set() };
+  const warnings: string[] = [];
+  let table: Table;
+  let safe: ReturnType<typeof renameHeaders>;
+  let description: TableDescription;
   try {
-    table = tableFromIPC(bytes);
+    table = decodeArrow(bytes, (decoded) => {
+      const fields = decoded.schema.fields;
+      if (fields.length > limits.maxColumns) {
+        throw new LimitError('maxColumns', {
+          subject: 'the Arrow table',
+          size: fields.length,
+          limit: limits.maxColumns,
+        });
+      }
+      decoded.children.forEach((column, i) => {
+        for (const batch of column.data) checkBatch(batch as Batch<unknown>, fields[i]?.name ?? '', limits, budget);
+      });
+    });
+    // arquero keeps columns in an object keyed by name: "__proto__" would vanish
+    // into the prototype and take the row count with it; the table is written
+    // again under names that are safe keys
+    safe = renameHeaders(
+      table.schema.fields.map((f) => f.name),
+      warnings,
+    );
+    if (safe.some((c) => c.header !== undefined)) {
+      table = tableFromColumns(table.children.map((column, i) => [safe[i]?.name as string, column]));
+    }
+    // every value read once: what the lengths cannot show (a view into a
+    // missing buffer, a union member that is not there) fails here
+    description = describeTable(tableFromArrow(table), headRows);
   } catch (err) {
+    if (isCsvSocketError(err)) throw err;
     throw new ProtocolError(
       ErrorCode.PROTOCOL_BAD_ARROW,
       `the upload is not a readable Arrow IPC stream (${(err as Error).message}); send an uncompressed Arrow IPC stream or file`,
+      {},
+      { cause: err },
     );
   }
-  const names = table.schema.fields.map((f) => f.name);
-  if (names.length > limits.maxColumns) {
-    throw new LimitError('maxColumns', { subject: 'the Arrow table', size: names.length, limit: limits.maxColumns });
-  }
-  const budget = { free: Math.max(FREE_CELLS, 8 * bytes.byteLength) };
-  table.children.forEach((column, i) => {
-    for (const batch of column.data) checkBatch(batch as Batch<unknown>, names[i] as string, limits, budget);
-  });
-  const warnings: string[] = [];
-  const safe = renameHeaders(names, warnings);
   const renamed = new Map<string, string>();
   for (const c of safe) if (c.header !== undefined) renamed.set(c.name, c.header);
-  if (renamed.size === 0) return { ipc: bytes, warnings, renamed };
-  // arquero keeps columns in an object keyed by name: "__proto__" would vanish
-  // into the prototype and take the row count with it; write the table again
-  // under names that are safe keys
-  const entries = table.children.map((column, i) => [safe[i]?.name as string, column] as [string, Column<unknown>]);
-  const ipc = tableToIPC(tableFromColumns(entries), { format: 'stream' }) as Uint8Array;
-  return { ipc, warnings, renamed };
+  if (renamed.size === 0) return { ipc: bytes, table, description, warnings, renamed };
+  const ipc = tableToIPC(table, { format: 'stream' }) as Uint8Array;
+  return { ipc, table, description, warnings, renamed };
 }
 
 interface Budget {
   /** cells that may still be declared without bytes behind them */
   free: number;
+  /** dictionary batches checked already (record batches share them) */
+  seen: Set<Batch<unknown>>;
 }
 
 /** Elements of a typed array, or 0. */
@@ -95,6 +124,7 @@ function checkBatch(batch: Batch<unknown>, column: string, limits: ArrowLimits, 
     values?: ArrayLike<unknown>;
     offsets?: ArrayLike<unknown>;
     typeIds?: ArrayLike<unknown>;
+    sizes?: ArrayLike<unknown>;
     children?: Array<Batch<unknown>>;
     dictionary?: Column<unknown>;
     nullCount: number;
@@ -118,14 +148,19 @@ function checkBatch(batch: Batch<unknown>, column: string, limits: ArrowLimits, 
     case Type.LargeUtf8:
     case Type.Binary:
     case Type.LargeBinary:
+      need('offsets', count(b.offsets), length === 0 ? 0 : length + 1);
+      break;
     case Type.List:
     case Type.LargeList:
     case Type.Map:
       need('offsets', count(b.offsets), length === 0 ? 0 : length + 1);
+      listRanges(b, length, column, budget);
       break;
     case Type.ListView:
     case Type.LargeListView:
       need('offsets', count(b.offsets), length);
+      need('sizes', count(b.sizes), length);
+      listRanges(b, length, column, budget);
       break;
     case Type.Union:
       need('type ids', count(b.typeIds), length);
@@ -145,7 +180,48 @@ function checkBatch(batch: Batch<unknown>, column: string, limits: ArrowLimits, 
       need('values', count(b.values), length);
   }
   for (const child of children) checkBatch(child, column, limits, budget);
-  if (b.dictionary) for (const d of b.dictionary.data) checkBatch(d as Batch<unknown>, column, limits, budget);
+  for (const d of b.dictionary?.data ?? []) {
+    if (budget.seen.has(d as Batch<unknown>)) continue;
+    budget.seen.add(d as Batch<unknown>);
+    checkBatch(d as Batch<unknown>, column, limits, budget);
+  }
+}
+
+/**
+ * Each list's values must lie within its child: a list reads its child's
+ * values from offset to offset (and a list view from offset over size), so an
+ * offset of 2^31 would read two billion values. List views may overlap; what
+ * they read beyond their child's length is paid for like Null cells.
+ */
+function listRanges(
+  b: { offsets?: ArrayLike<unknown>; sizes?: ArrayLike<unknown>; children?: Array<Batch<unknown>> },
+  length: number,
+  column: string,
+  budget: Budget,
+): void {
+  const child = b.children?.[0]?.length ?? 0;
+  const offsets = b.offsets as ArrayLike<number | bigint>;
+  const at = (values: ArrayLike<number | bigint>, i: number) => Number(values[i]);
+  const bad = (i: number) => short(column, `a list at row ${i} that reaches past its ${child} values`);
+  if (!b.sizes) {
+    for (let i = 0; i < length; i++) {
+      const from = at(offsets, i);
+      const to = at(offsets, i + 1);
+      if (!(from >= 0 && from <= to && to <= child)) bad(i);
+    }
+    return;
+  }
+  const sizes = b.sizes as ArrayLike<number | bigint>;
+  let read = 0;
+  for (let i = 0; i < length; i++) {
+    const from = at(offsets, i);
+    const size = at(sizes, i);
+    if (!(from >= 0 && size >= 0 && from + size <= child)) bad(i);
+    read += size;
+  }
+  budget.free -= Math.max(0, read - child);
+  if (budget.free < 0)
+    short(column, `list views that read ${read} values of ${child}, more than its bytes can stand for`);
 }
 
 function short(column: string, what: string): never {

@@ -38,13 +38,20 @@ export function localizeArrow(table: Table): Table {
     if (typeId === Type.Utf8) for (const b of column.data) keepBom(b);
     else if (typeId === Type.Date) for (const b of column.data) localDays(b);
     else if (typeId === Type.Dictionary && field.type.dictionary?.typeId === Type.Utf8) {
+      // batches share their dictionary: its values are read once
+      const read = new Map<Column<unknown>, unknown[]>();
       for (const b of column.data) {
         const batch = b as Batch<unknown> & { dictionary?: Column<unknown>; cache?: unknown[] };
-        if (!batch.dictionary) continue;
-        const values: unknown[] = [];
-        for (const d of batch.dictionary.data) {
-          keepBom(d);
-          for (let k = 0; k < d.length; k++) values.push(d.at(k));
+        const { dictionary } = batch;
+        if (!dictionary) continue;
+        let values = read.get(dictionary);
+        if (!values) {
+          values = [];
+          for (const d of dictionary.data) {
+            keepBom(d);
+            for (let k = 0; k < d.length; k++) values.push(d.at(k));
+          }
+          read.set(dictionary, values);
         }
         batch.cache = values;
       }

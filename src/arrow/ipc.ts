@@ -13,6 +13,7 @@ import {
   type DataType,
   dateDay,
   float64,
+  type Table,
   TimeUnit,
   Type,
   tableFromColumns,
@@ -348,13 +349,39 @@ export function tableToArrowIPC(table: ColumnTable): Uint8Array {
  * ```
  */
 export function tableFromArrowIPC(ipc: ArrowStreams): ColumnTable {
+  return tableFromArrow(decodeArrow(ipc));
+}
+
+/**
+ * Decode Arrow IPC bytes into a flechette table that gives this project's
+ * values (see {@link tableFromArrowIPC}), the one decoder for opening a table
+ * and for checking an upload.
+ *
+ * @param ipc - IPC stream or file bytes, or the streams of a parallel parse
+ * @param check - called with the table as decoded, before any of its values is read
+ * @internal
+ */
+export function decodeArrow(ipc: ArrowStreams, check?: (table: Table) => void): Table {
   // Arrow reads typed arrays straight out of the buffer, which needs 8-byte
   // alignment; Node's Buffer pool and ws hand out slices at any offset
   const aligned = streamList(ipc).map((bytes) => (bytes.byteOffset % 8 === 0 ? bytes : new Uint8Array(bytes)));
+  const flat = readFlatArrow(aligned);
+  if (flat) {
+    check?.(flat);
+    return flat;
+  }
   const first = aligned[0] as Uint8Array;
-  const arrow =
-    readFlatArrow(aligned) ??
-    localizeArrow(withRawNames(tableFromIPC(aligned.length === 1 ? first : aligned, { useDate: true }), first));
+  const table = tableFromIPC(aligned.length === 1 ? first : aligned, { useDate: true });
+  check?.(table);
+  return localizeArrow(withRawNames(table, first));
+}
+
+/**
+ * A decoded Arrow table as an arquero table.
+ * @param arrow - from {@link decodeArrow}
+ * @internal
+ */
+export function tableFromArrow(arrow: Table): ColumnTable {
   return aq().fromArrow(arrow as never) as ColumnTable;
 }
 

@@ -50,7 +50,8 @@ export class FlatBuffer {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
-  private check(at: number, size: number): void {
+  /** Throws unless `size` bytes at `at` are inside the buffer. */
+  check(at: number, size: number): void {
     if (at < 0 || at + size > this.end) throw new RangeError('out of bounds');
   }
   u8(at: number): number {
@@ -113,7 +114,7 @@ export class FlatBuffer {
 }
 
 /** Arrow's MessageHeader union (Message.fbs); the Type union's ids are flechette's `Type`. */
-export const MessageHeader = { Schema: 1, RecordBatch: 3 } as const;
+export const MessageHeader = { Schema: 1, DictionaryBatch: 2, RecordBatch: 3 } as const;
 
 /** The string at `i` of UTF-8 `values` cut by `offsets`, a leading U+FEFF kept (csv/utf8.ts, as the parser's columns read). */
 export function utf8At(values: Uint8Array, offsets: Int32Array, i: number): string {

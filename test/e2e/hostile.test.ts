@@ -19,6 +19,7 @@ import {
   utf8,
 } from '@uwdata/flechette';
 import WebSocket from 'ws';
+import { FlatBuffer } from '../../src/arrow/read.js';
 import { type CsvClient, type CsvServer, connect, isCsvSocketError, startServer } from '../../src/index.js';
 import { LEGACY_REPLY } from '../../src/protocol/messages.js';
 import { formatHead, summaryLine } from '../../src/text.js';
@@ -459,6 +460,41 @@ describe('classroom attacks (issue 11)', () => {
           code === 'CSVS_LIMIT_ROWS' ? /has \d+ rows, more than maxRows/ : /declares .*(bytes|arrived|stand for)/,
         );
         assert.equal(server.table('bomb'), undefined);
+        await attacker.close();
+      });
+    }
+
+    // each took the whole process down, or froze an ingest worker, before arrow/verify.ts
+    const damaged: Array<[string, () => Uint8Array, RegExp]> = [
+      [
+        'a 3-row stream whose schema declares 2^31 fields (the process ran out of memory)',
+        () => {
+          const bytes = arrowOf(columnFromArray([1, 2, 3], int32()));
+          const meta = new FlatBuffer(bytes.subarray(8));
+          const fields = 8 + meta.child(meta.child(meta.deref(0), 2), 1);
+          new DataView(bytes.buffer, bytes.byteOffset).setInt32(fields, 0x7fffffff, true);
+          return bytes;
+        },
+        /points outside itself/,
+      ],
+      [
+        'metadata of -4 bytes (a worker read the same message forever)',
+        () => Uint8Array.from([0xfc, 0xff, 0xff, 0xff, 0, 0, 0, 0]),
+        /declares -4 bytes of metadata/,
+      ],
+    ];
+    for (const [what, build, why] of damaged) {
+      it(`refuses ${what} with CSVS_PROTOCOL_BAD_ARROW, and keeps serving`, async () => {
+        hostile++;
+        const attacker = await RawClient.open(server);
+        const reply = await underAttack(server, () => attacker.upload('bomb', build(), { format: 'arrow' }));
+        assert.equal(reply.code, 'CSVS_PROTOCOL_BAD_ARROW', JSON.stringify(reply).slice(0, 300));
+        assert.match(reply.message!, why);
+        assert.equal(server.table('bomb'), undefined);
+        const honest = await attacker.upload(`after-${hostile}`, arrowOf(columnFromArray([1, 2], int32())), {
+          format: 'arrow',
+        });
+        assert.equal(honest.type, 'stored', honest.message);
         await attacker.close();
       });
     }

@@ -9,7 +9,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { checkArrowUpload } from '../../arrow/check.js';
-import { columnsToIPC, describeTable, pieceColumns, tableFromArrowIPC } from '../../arrow/ipc.js';
+import { columnsToIPC, pieceColumns } from '../../arrow/ipc.js';
 import { clearArena, discard, release } from '../../csv/arena.js';
 import { ColumnBuilder } from '../../csv/column.js';
 import { type ColumnInfo, formatValue, Utf8Column } from '../../csv/index.js';
@@ -291,23 +291,23 @@ function end(m: Extract<ToWorker, { op: 'end' }>): void {
 }
 
 /**
- * An Arrow upload: every declared length is checked against its bytes and the
- * row limit before arquero opens it (which allocates per declared row).
+ * An Arrow upload: its metadata verified, every declared length checked against
+ * its bytes and the row limit, before arquero opens it (which allocates per
+ * declared row), then every value read once (arrow/check.ts).
  */
 function endArrow(id: number, job: Job): void {
   const bytes = Buffer.concat(job.chunks ?? []);
   delete job.chunks;
-  const checked = checkArrowUpload(bytes, {
+  const limits = {
     maxRows: job.options.arrowMaxRows ?? Number.POSITIVE_INFINITY,
     maxColumns: job.options.maxColumns ?? Number.POSITIVE_INFINITY,
-  });
-  const described = describeTable(tableFromArrowIPC(checked.ipc), job.headRows);
-  const columns = described.columns.map((c) => {
-    const header = checked.renamed.get(c.name);
+  };
+  const { ipc, description, renamed, warnings } = checkArrowUpload(bytes, limits, job.headRows);
+  const columns = description.columns.map((c) => {
+    const header = renamed.get(c.name);
     return header === undefined ? c : { ...c, header };
   });
-  const warnings = [...checked.warnings, ...described.warnings];
-  send({ op: 'done', id, ipc: checked.ipc, ...described, columns, warnings }, []);
+  send({ op: 'done', id, ipc, ...description, columns, warnings: [...warnings, ...description.warnings] }, []);
 }
 
 port.on('message', (m: ToWorker) => {

@@ -1,0 +1,314 @@
+/**
+ * Arrow IPC metadata verified before flechette decodes it, as a flatbuffers
+ * verifier does before a reader trusts a buffer.
+ *
+ * flechette reads flatbuffers without bounds: a vector's count is whatever
+ * its four bytes say (`Array.from({ length })`), one table may be reached
+ * from any number of places, and a view column's count of data buffers is an
+ * int64. A 408-byte upload whose schema declares 2^31 fields took the whole
+ * process down ("invalid table size: allocation failed"), and a field tree
+ * whose children all point at one table grows exponentially with its depth.
+ * Every read flechette will make is made here first, bounds-checked, and
+ * counted against the message's size, so decoding costs at most what was sent:
+ *
+ *   stream: [marker] size metadata body … 0        file: ARROW1 … messages … footer size ARROW1
+ *   each metadata: every table, vector and string inside it; reads (tables, vector
+ *     entries, string bytes) ≤ its size; fields nested ≤ 64 deep
+ *   each record or dictionary batch: a node per field it holds, variadic buffers ≤ buffers
+ *   a file's blocks: inside the file, in order, one message each, none overlapping
+ */
+
+import { Type, Version } from '@uwdata/flechette';
+import { ErrorCode, ProtocolError } from '../errors.js';
+import { FlatBuffer, MessageHeader } from './read.js';
+
+/** Types whose children flechette reads as the column's nested columns. */
+const NESTED: ReadonlySet<number> = new Set([
+  Type.List,
+  Type.Struct,
+  Type.Union,
+  Type.FixedSizeList,
+  Type.Map,
+  Type.LargeList,
+  Type.RunEndEncoded,
+  Type.ListView,
+  Type.LargeListView,
+]);
+
+/** Deepest nesting of fields (the flatbuffers verifier's default depth). */
+const MAX_DEPTH = 64;
+
+const MAGIC = [0x41, 0x52, 0x52, 0x4f, 0x57, 0x31]; // "ARROW1"
+
+/** Why the bytes are refused; caught and reported as one ProtocolError. */
+class Damaged extends Error {}
+
+/** One flatbuffer's reads, each paid for from a budget of its size. */
+class Reads {
+  private left: number;
+  constructor(
+    readonly fb: FlatBuffer,
+    budget: number,
+  ) {
+    this.left = budget;
+  }
+
+  private spend(n: number): void {
+    this.left -= n;
+    if (this.left < 0) throw new Damaged('its metadata refers to the same parts more often than its size allows');
+  }
+  /** The table at `at`, its vtable checked. */
+  enter(at: number): number {
+    this.spend(1);
+    this.fb.field(at, 0);
+    return at;
+  }
+  /** The table field `i` of `table` points to, or -1. */
+  table(table: number, i: number): number {
+    const at = this.fb.child(table, i);
+    return at < 0 ? -1 : this.enter(at);
+  }
+  /** Positions of the entries of the vector field `i` of `table` points to (none when absent). */
+  vector(table: number, i: number, stride: number): number[] {
+    const at = this.fb.child(table, i);
+    if (at < 0) return [];
+    const count = this.fb.u32(at);
+    this.fb.check(at + 4, count * stride);
+    this.spend(count);
+    return Array.from({ length: count }, (_, k) => at + 4 + k * stride);
+  }
+  /** The string field `i` of `table` points to, checked. */
+  string(table: number, i: number): void {
+    const at = this.fb.child(table, i);
+    if (at < 0) return;
+    const length = this.fb.u32(at);
+    this.fb.check(at + 4, length);
+    this.spend(length);
+  }
+  /** A key-value metadata vector. */
+  keyValues(table: number, i: number): void {
+    for (const entry of this.vector(table, i, 4)) {
+      const kv = this.enter(this.fb.deref(entry));
+      this.string(kv, 0);
+      this.string(kv, 1);
+    }
+  }
+}
+
+/** A dictionary as the stream builds it. */
+interface Dictionary {
+  /** field nodes of its batches */
+  nodes: number;
+  /** declared cells of its values so far (deltas add to them) */
+  cells: number;
+  /** its batches so far (deltas add one each) */
+  batches: number;
+  /** changed since the last record batch */
+  changed: boolean;
+}
+
+/** What batches must hold, from the schema. */
+interface Shape {
+  /** field nodes of a record batch */
+  nodes: number;
+  /** each dictionary, by id */
+  dictionaries: Map<string, Dictionary>;
+}
+
+/**
+ * Cells a stream may declare without bytes behind them (Null columns, run-end
+ * encoding, a dictionary read again after each delta): 8 per byte sent, and
+ * at least this many.
+ */
+export const FREE_CELLS = 65_536;
+
+/** The cells `bytes` may declare without bytes behind them. */
+export function unbackedCells(bytes: number): number {
+  return Math.max(FREE_CELLS, 8 * bytes);
+}
+
+/** An int64 id as a key (flechette compares them as numbers; equal ids give equal keys). */
+function idAt(fb: FlatBuffer, at: number): string {
+  return at < 0 ? '0:0' : `${fb.u32(at + 4)}:${fb.u32(at)}`;
+}
+
+function schema(r: Reads, at: number): Shape {
+  const shape: Shape = { nodes: 0, dictionaries: new Map() };
+  r.enter(at);
+  for (const entry of r.vector(at, 1, 4)) shape.nodes += field(r, r.fb.deref(entry), 1, shape);
+  r.keyValues(at, 2);
+  return shape;
+}
+
+/** Check the Field at `at` and its children; @returns the nodes a record batch holds for it. */
+function field(r: Reads, at: number, depth: number, shape: Shape): number {
+  if (depth > MAX_DEPTH) throw new Damaged(`its fields are nested more than ${MAX_DEPTH} deep`);
+  const { fb } = r;
+  r.enter(at);
+  r.string(at, 0);
+  const typeId = fb.scalar(at, 2, fb.u8, 0);
+  const type = r.table(at, 3);
+  if (type >= 0 && typeId === Type.Timestamp) r.string(type, 1);
+  if (type >= 0 && typeId === Type.Union) r.vector(type, 1, 4);
+  const dictionary = r.table(at, 4);
+  if (dictionary >= 0) r.table(dictionary, 1);
+  r.keyValues(at, 6);
+  let below = 0;
+  for (const entry of r.vector(at, 5, 4)) below += field(r, fb.deref(entry), depth + 1, shape);
+  const own = 1 + (NESTED.has(typeId) ? below : 0);
+  if (dictionary < 0) return own;
+  // the values are in dictionary batches; a record batch holds the indices
+  shape.dictionaries.set(idAt(fb, fb.field(dictionary, 0)), { nodes: own, cells: 0, batches: 0, changed: false });
+  return 1;
+}
+
+/**
+ * Check a RecordBatch table: a node for each of `nodes` fields, variadic buffers among its buffers.
+ * @returns the cells its nodes declare
+ */
+function records(r: Reads, at: number, version: number, nodes: number): number {
+  const { fb } = r;
+  r.enter(at);
+  const held = r.vector(at, 1, 16);
+  if (held.length < nodes) throw new Damaged(`a batch describes ${held.length} of its ${nodes} columns`);
+  // before V4 each buffer had a page id in front
+  const buffers = r.vector(at, 2, version < Version.V4 ? 24 : 16).length;
+  r.table(at, 3);
+  let variadic = 0;
+  for (const entry of r.vector(at, 4, 8)) variadic += fb.size(entry);
+  if (variadic > buffers) throw new Damaged(`a batch declares ${variadic} data buffers but holds ${buffers}`);
+  let cells = 0;
+  for (const node of held) cells += fb.size(node);
+  return cells;
+}
+
+/** The stream's state: its schema's shape once read. */
+interface Reading {
+  shape: Shape | null;
+  /** dictionary cells flechette may still read (it reads a dictionary whole, again after each change) */
+  cells: number;
+}
+
+/**
+ * Check the message at `at` of `bytes` (the stream's framing, metadata and
+ * body); @returns where the next message starts, or -1 at the end-of-stream marker.
+ */
+function message(bytes: Uint8Array, at: number, reading: Reading, expect?: number): number {
+  const n = bytes.byteLength;
+  const frame = new FlatBuffer(bytes);
+  let size = frame.i32(at);
+  at += 4;
+  if (size === -1) {
+    size = frame.i32(at);
+    at += 4;
+  }
+  if (size === 0) return -1;
+  if (size < 0 || at + size > n) throw new Damaged(`a message declares ${size} bytes of metadata`);
+  const r = new Reads(new FlatBuffer(bytes.subarray(at, at + size)), size);
+  const { fb } = r;
+  const root = r.enter(fb.deref(0));
+  const version = fb.scalar(root, 0, fb.i16, Version.V1);
+  const type = fb.scalar(root, 1, fb.u8, 0);
+  const body = fb.scalar(root, 3, fb.size, 0);
+  const start = at + size;
+  // flechette skips a message without a header, and its body with it unread
+  if (fb.field(root, 2) < 0) return start;
+  const header = r.table(root, 2);
+  if (start + body > n) throw new Damaged(`a message declares a body of ${body} bytes, past the end`);
+  if (expect !== undefined && type !== expect) throw new Damaged('a block of the file is not the message it names');
+  switch (type) {
+    case MessageHeader.Schema: {
+      const shape = schema(r, header);
+      reading.shape ??= shape;
+      break;
+    }
+    case MessageHeader.DictionaryBatch: {
+      const dictionary = reading.shape?.dictionaries.get(idAt(fb, fb.field(header, 0)));
+      if (dictionary === undefined)
+        throw new Damaged('a dictionary batch comes before its schema or has an unknown id');
+      const data = fb.field(header, 1);
+      const cells = data < 0 ? 0 : records(r, fb.deref(data), version, dictionary.nodes);
+      const delta = fb.scalar(header, 2, fb.u8, 0) !== 0;
+      dictionary.cells = delta ? dictionary.cells + cells : cells;
+      dictionary.batches = delta ? dictionary.batches + 1 : 1;
+      dictionary.changed = true;
+      break;
+    }
+    case MessageHeader.RecordBatch:
+      if (!reading.shape) throw new Damaged('a record batch comes before the schema');
+      records(r, header, version, reading.shape.nodes);
+      // each record batch reads every changed dictionary whole (flechette's setDictionary)
+      for (const dictionary of reading.shape.dictionaries.values()) {
+        if (!dictionary.changed) continue;
+        dictionary.changed = false;
+        reading.cells -= dictionary.cells + dictionary.batches;
+        if (reading.cells < 0) throw new Damaged('its dictionaries declare more values than its bytes can stand for');
+      }
+      break;
+    default:
+      throw new Damaged(`a message has the unknown type ${type}`);
+  }
+  return start + body;
+}
+
+function stream(bytes: Uint8Array): void {
+  const reading: Reading = { shape: null, cells: unbackedCells(bytes.byteLength) };
+  let at = 0;
+  while (at < bytes.byteLength) {
+    at = message(bytes, at, reading);
+    if (at < 0) return;
+  }
+}
+
+function file(bytes: Uint8Array): void {
+  const n = bytes.byteLength;
+  const whole = new FlatBuffer(bytes);
+  const tail = n - (MAGIC.length + 4);
+  const footer = tail - whole.i32(tail);
+  if (footer < 8 || footer >= tail) throw new Damaged('its footer is not inside the file');
+  const r = new Reads(whole, tail - footer);
+  const root = r.enter(whole.deref(footer));
+  const reading: Reading = { shape: null, cells: unbackedCells(n) };
+  const schemaAt = r.table(root, 1);
+  if (schemaAt >= 0) reading.shape = schema(r, schemaAt);
+  const blocks = [
+    ...r.vector(root, 2, 24).map((at) => ({ at, type: MessageHeader.DictionaryBatch })),
+    ...r.vector(root, 3, 24).map((at) => ({ at, type: MessageHeader.RecordBatch })),
+  ].map((b) => ({ offset: whole.size(b.at), type: b.type }));
+  r.keyValues(root, 4);
+  blocks.sort((a, b) => a.offset - b.offset);
+  let end = 8;
+  for (const block of blocks) {
+    if (block.offset < end) throw new Damaged('two blocks of the file overlap');
+    if (block.offset + 8 > footer) throw new Damaged('a block of the file is outside its messages');
+    end = message(bytes, block.offset, reading, block.type);
+    if (end < 0 || end > footer) throw new Damaged('a block of the file is outside its messages');
+  }
+}
+
+/**
+ * Check Arrow IPC bytes (a stream, or a file) before they are decoded: every
+ * flatbuffer read flechette will make stays inside its message and costs at
+ * most its size, so that decoding costs at most what was sent.
+ *
+ * @param bytes - the IPC bytes as received
+ * @throws ProtocolError `CSVS_PROTOCOL_BAD_ARROW` naming what is wrong
+ * @example
+ * ```ts
+ * verifyArrowIPC(upload); // then tableFromIPC(upload) reads only what was sent
+ * ```
+ */
+export function verifyArrowIPC(bytes: Uint8Array): void {
+  try {
+    if (bytes.byteLength >= MAGIC.length && MAGIC.every((b, i) => bytes[i] === b)) file(bytes);
+    else stream(bytes);
+  } catch (err) {
+    const why = err instanceof Damaged ? err.message : 'its metadata points outside itself';
+    throw new ProtocolError(
+      ErrorCode.PROTOCOL_BAD_ARROW,
+      `the upload is not a readable Arrow IPC stream: ${why}; send an uncompressed Arrow IPC stream or file`,
+      {},
+      { cause: err },
+    );
+  }
+}

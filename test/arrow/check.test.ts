@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { checkArrowUpload } from '../../src/arrow/check.js';
+import { tableFromArrowIPC } from '../../src/arrow/ipc.js';
+import { isCsvSocketError } from '../../src/errors.js';
+import { pyarrowFile as file, pyarrowFiles } from './fixtures.js';
+
+const LIMITS = { maxRows: 1_000_000, maxColumns: 1000 };
+
+/** What an upload gets: 'stored' (and every value read), or the code it is refused with. */
+function outcome(bytes: Uint8Array): string {
+  try {
+    const checked = checkArrowUpload(bytes, LIMITS);
+    tableFromArrowIPC(checked.ipc).objects();
+    return 'stored';
+  } catch (err) {
+    return isCsvSocketError(err) ? err.code : `not a csvsocket error: ${(err as Error).stack}`;
+  }
+}
+
+function refusedWith(bytes: Uint8Array, code: string, why: RegExp): void {
+  assert.throws(
+    () => checkArrowUpload(bytes, LIMITS),
+    (err: unknown) => {
+      assert.ok(isCsvSocketError(err), String(err));
+      assert.equal(err.code, code);
+      assert.match(err.message, why);
+      return true;
+    },
+  );
+}
+
+/** Each variant of `bytes` with one int32 or int64 set to `value`. */
+function* patched(bytes: Uint8Array, values: readonly number[], wide: readonly bigint[] = []): Generator<Uint8Array> {
+  for (let at = 0; at + 4 <= bytes.length; at += 4)
+    for (const v of values) {
+      const out = new Uint8Array(bytes);
+      new DataView(out.buffer).setInt32(at, v, true);
+      yield out;
+    }
+  for (let at = 0; at + 8 <= bytes.length; at += 8)
+    for (const v of wide) {
+      const out = new Uint8Array(bytes);
+      new DataView(out.buffer).setBigInt64(at, v, true);
+      yield out;
+    }
+}
+
+describe('checkArrowUpload', () => {
+  it('opens every pyarrow file as tableFromArrowIPC opens it (compressed ones refused: no codec)', () => {
+    for (const [name, bytes] of pyarrowFiles()) {
+      if (name.startsWith('compressed')) {
+        refusedWith(bytes, 'CSVS_PROTOCOL_BAD_ARROW', /Missing compression codec/);
+        continue;
+      }
+      const checked = checkArrowUpload(bytes, LIMITS);
+      const opened = tableFromArrowIPC(bytes);
+      assert.equal(checked.description.rows, opened.numRows(), name);
+      assert.deepEqual(
+        tableFromArrowIPC(checked.ipc).objects(),
+        opened.objects(),
+        `${name}: the table checked is the table opened`,
+      );
+    }
+  });
+
+  it('refuses a dictionary that declares 2^31 values (flechette read it whole while decoding: out of memory)', () => {
+    const outcomes = new Set<string>();
+    for (const bytes of patched(file('dict_utf8.arrow'), [0x7fffffff])) {
+      try {
+        checkArrowUpload(bytes, LIMITS);
+      } catch (err) {
+        outcomes.add((err as Error).message.replace(/\d+/g, 'N'));
+      }
+    }
+    assert.ok(
+      [...outcomes].some((m) => /dictionaries declare more values than its bytes can stand for/.test(m)),
+      [...outcomes].join('\n'),
+    );
+  });
+
+  it('refuses a list whose offsets reach past its values (reading it would read 2^31 values)', () => {
+    let refusals = 0;
+    for (const bytes of patched(file('list.arrow'), [0x7fffffff, 0x10000])) {
+      try {
+        checkArrowUpload(bytes, LIMITS);
+      } catch (err) {
+        if (/a list at row \d+ that reaches past its \d+ values/.test((err as Error).message)) refusals++;
+      }
+    }
+    assert.ok(refusals >= 2, `${refusals} refusals`);
+  });
+
+  it('stores or refuses with a code every variant of eight files with one int32 or int64 set to a hostile value', () => {
+    const counts: Record<string, number> = {};
+    for (const name of [
+      'nested.arrow',
+      'list_view.arrow',
+      'dict-delta.arrow',
+      'string_view.arrow',
+      'dense_union.arrow',
+      'run_end.arrow',
+      'map.arrow',
+      'struct.arrow',
+    ]) {
+      for (const bytes of patched(file(name), [0x7fffffff, -4, -1, 0x40000000, 0x8000], [1n << 31n, 1n << 40n, -1n])) {
+        const result = outcome(bytes);
+        counts[result] = (counts[result] ?? 0) + 1;
+        assert.match(result, /^(stored|CSVS_PROTOCOL_BAD_ARROW|CSVS_LIMIT_ROWS)$/, name);
+      }
+    }
+    assert.ok((counts.stored ?? 0) > 100 && (counts.CSVS_PROTOCOL_BAD_ARROW ?? 0) > 1000, JSON.stringify(counts));
+  });
+});
