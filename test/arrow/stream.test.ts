@@ -6,7 +6,7 @@ import { type Table, tableFromIPC } from '@uwdata/flechette';
 import * as aq from 'arquero';
 import { localizeArrow, withRawNames } from '../../src/arrow/edges.js';
 import { columnsToIPC, pieceColumns, tableFromArrowIPC, tableToArrowIPC } from '../../src/arrow/ipc.js';
-import { readFlatArrow } from '../../src/arrow/read.js';
+import { FlatBuffer, readFlatArrow } from '../../src/arrow/read.js';
 import { writeArrowStream } from '../../src/arrow/write.js';
 import { parseCSV, Utf8Column } from '../../src/csv/index.js';
 import { ArrowColumn } from '../../src/csv/layout.js';
@@ -189,6 +189,19 @@ describe('readFlatArrow (tableFromArrowIPC of the server’s tables)', () => {
     const ints = tableToArrowIPC(aq.table({ i: Int32Array.from([1, 2]) }));
     assert.equal(readFlatArrow([ints]), null);
     assert.deepEqual(Array.from(tableFromArrowIPC(ints).array('i', Array) as number[]), [1, 2]);
+  });
+
+  it('leaves metadata before V4 to flechette (a buffer had a page id in front then)', () => {
+    const bytes = streams(parseCSV('x,y\n1,a\n2,b\n3,c\n'))?.ours ?? new Uint8Array(0);
+    assert.ok(readFlatArrow([bytes]));
+    const v3 = new Uint8Array(bytes);
+    for (const { metadata, body } of messages(bytes)) {
+      const meta = new FlatBuffer(v3.subarray(body - metadata, body));
+      const version = meta.field(meta.deref(0), 0);
+      assert.ok(version >= 0, 'the writer names its version');
+      new DataView(v3.buffer).setInt16(body - metadata + version, 2, true); // MetadataVersion V3
+    }
+    assert.equal(readFlatArrow([v3]), null);
   });
 
   it('never throws on damaged bytes: each byte of the metadata changed, every truncation', () => {
