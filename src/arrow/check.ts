@@ -119,7 +119,7 @@ function checkBatch(batch: Batch<unknown>, column: string, limits: ArrowLimits, 
     throw new LimitError('maxRows', { subject: `Arrow column "${column}"`, size: length, limit: limits.maxRows });
   }
   const b = batch as unknown as {
-    type: { typeId: number; listSize?: number };
+    type: { typeId: number; stride?: number };
     validity?: Uint8Array;
     values?: ArrayLike<unknown>;
     offsets?: ArrayLike<unknown>;
@@ -173,7 +173,13 @@ function checkBatch(batch: Batch<unknown>, column: string, limits: ArrowLimits, 
       for (const child of children) need('child values', child.length, length);
       break;
     case Type.FixedSizeList:
-      for (const child of children) need('child values', child.length, length * (b.type.listSize ?? 1));
+      // flechette names the list size `stride`: each row reads that many child values
+      for (const child of children) need('child values', child.length, length * (b.type.stride ?? 1));
+      if (!b.type.stride) {
+        // lists of no values: nothing per row is sent
+        budget.free -= length;
+        if (budget.free < 0) short(column, `more empty list cells (${length}) than its bytes can stand for`);
+      }
       break;
     default:
       // fixed-width values (numbers, dates, times, decimals, dictionary indices) and views

@@ -14,7 +14,8 @@
  *   stream: [marker] size metadata body … 0        file: ARROW1 … messages … footer size ARROW1
  *   each metadata: every table, vector and string inside it; reads (tables, vector
  *     entries, string bytes) ≤ its size; fields nested ≤ 64 deep
- *   each record or dictionary batch: a node per field it holds, variadic buffers ≤ buffers
+ *   each record or dictionary batch: a node per field it holds, variadic buffers ≤ buffers,
+ *     buffers inside its body and not over each other
  *   a file's blocks: inside the file, in order, one message each, none overlapping
  */
 
@@ -166,13 +167,24 @@ function field(r: Reads, at: number, depth: number, shape: Shape): number {
  * Check a RecordBatch table: a node for each of `nodes` fields, variadic buffers among its buffers.
  * @returns the cells its nodes declare
  */
-function records(r: Reads, at: number, version: number, nodes: number): number {
+function records(r: Reads, at: number, version: number, nodes: number, body: number): number {
   const { fb } = r;
   r.enter(at);
   const held = r.vector(at, 1, 16);
   if (held.length < nodes) throw new Damaged(`a batch describes ${held.length} of its ${nodes} columns`);
   // before V4 each buffer had a page id in front
-  const buffers = r.vector(at, 2, version < Version.V4 ? 24 : 16).length;
+  const skip = version < Version.V4 ? 8 : 0;
+  const regions = r.vector(at, 2, 16 + skip);
+  const buffers = regions.length;
+  let sent = 0;
+  for (const region of regions) {
+    const length = fb.size(region + skip + 8);
+    if (fb.size(region + skip) + length > body) throw new Damaged('a buffer lies outside its message body');
+    sent += length;
+  }
+  // buffers laid over the same bytes would make a column of values out of
+  // bytes already counted for another (a thousand columns over one region)
+  if (sent > body) throw new Damaged(`its buffers overlap: ${sent} bytes of them in a body of ${body}`);
   r.table(at, 3);
   let variadic = 0;
   for (const entry of r.vector(at, 4, 8)) variadic += fb.size(entry);
@@ -227,7 +239,7 @@ function message(bytes: Uint8Array, at: number, reading: Reading, expect?: numbe
       if (dictionary === undefined)
         throw new Damaged('a dictionary batch comes before its schema or has an unknown id');
       const data = fb.field(header, 1);
-      const cells = data < 0 ? 0 : records(r, fb.deref(data), version, dictionary.nodes);
+      const cells = data < 0 ? 0 : records(r, fb.deref(data), version, dictionary.nodes, body);
       const delta = fb.scalar(header, 2, fb.u8, 0) !== 0;
       dictionary.cells = delta ? dictionary.cells + cells : cells;
       dictionary.batches = delta ? dictionary.batches + 1 : 1;
@@ -236,7 +248,7 @@ function message(bytes: Uint8Array, at: number, reading: Reading, expect?: numbe
     }
     case MessageHeader.RecordBatch:
       if (!reading.shape) throw new Damaged('a record batch comes before the schema');
-      records(r, header, version, reading.shape.nodes);
+      records(r, header, version, reading.shape.nodes, body);
       // each record batch reads every changed dictionary whole (flechette's setDictionary)
       for (const dictionary of reading.shape.dictionaries.values()) {
         if (!dictionary.changed) continue;
