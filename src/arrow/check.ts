@@ -10,11 +10,13 @@
  * bytes, before any value is read.
  *
  *   bytes ─▶ verifyArrowIPC ─▶ decodeArrow (views, no copies) ─▶ every batch: length ≤ maxRows,
- *   buffers ≥ length, unbacked (Null, run-end) cells ≤ 8 × bytes ─▶ values read ─▶ names made safe
+ *   buffers ≥ length, unbacked (Null, run-end) cells ≤ 8 × bytes ─▶ the cost of reading every
+ *   value ≤ 32 × bytes (cost.ts) ─▶ values read ─▶ names made safe
  */
 import { type Batch, type Column, type Table, Type, tableFromColumns, tableToIPC } from '@uwdata/flechette';
 import { renameHeaders } from '../csv/headers.js';
 import { ErrorCode, isCsvSocketError, LimitError, ProtocolError } from '../errors.js';
+import { readBudget, readCost } from './cost.js';
 import { decodeArrow, describeTable, type TableDescription, tableFromArrow } from './ipc.js';
 import { unbackedCells, verifyArrowIPC } from './verify.js';
 
@@ -67,9 +69,21 @@ export function checkArrowUpload(bytes: Uint8Array, limits: ArrowLimits, headRow
           limit: limits.maxColumns,
         });
       }
+      let reads = 0;
       decoded.children.forEach((column, i) => {
-        for (const batch of column.data) checkBatch(batch as Batch<unknown>, fields[i]?.name ?? '', limits, budget);
+        const name = fields[i]?.name ?? '';
+        for (const batch of column.data) checkBatch(batch as Batch<unknown>, name, limits, budget);
+        const refuse = (what: string) => short(name, what);
+        for (const batch of column.data) reads += readCost(batch as Batch<unknown>, refuse);
       });
+      // a dictionary's values are read once, for every batch that uses it
+      for (const d of budget.seen) reads += readCost(d, (what) => short('dictionary', what));
+      if (reads > readBudget(bytes.byteLength)) {
+        throw new ProtocolError(
+          ErrorCode.PROTOCOL_BAD_ARROW,
+          `the upload's values would read ${reads} values and bytes from the ${bytes.byteLength} bytes sent (at most ${readBudget(bytes.byteLength)}): its offsets, views, runs or unions read the same data again and again`,
+        );
+      }
     });
     // arquero keeps columns in an object keyed by name: "__proto__" would vanish
     // into the prototype and take the row count with it; the table is written
@@ -154,13 +168,15 @@ function checkBatch(batch: Batch<unknown>, column: string, limits: ArrowLimits, 
     case Type.LargeList:
     case Type.Map:
       need('offsets', count(b.offsets), length === 0 ? 0 : length + 1);
-      listRanges(b, length, column, budget);
       break;
     case Type.ListView:
     case Type.LargeListView:
       need('offsets', count(b.offsets), length);
       need('sizes', count(b.sizes), length);
-      listRanges(b, length, column, budget);
+      break;
+    case Type.BinaryView:
+    case Type.Utf8View:
+      need('view bytes', count(b.values), 16 * length);
       break;
     case Type.Union:
       need('type ids', count(b.typeIds), length);
@@ -191,43 +207,6 @@ function checkBatch(batch: Batch<unknown>, column: string, limits: ArrowLimits, 
     budget.seen.add(d as Batch<unknown>);
     checkBatch(d as Batch<unknown>, column, limits, budget);
   }
-}
-
-/**
- * Each list's values must lie within its child: a list reads its child's
- * values from offset to offset (and a list view from offset over size), so an
- * offset of 2^31 would read two billion values. List views may overlap; what
- * they read beyond their child's length is paid for like Null cells.
- */
-function listRanges(
-  b: { offsets?: ArrayLike<unknown>; sizes?: ArrayLike<unknown>; children?: Array<Batch<unknown>> },
-  length: number,
-  column: string,
-  budget: Budget,
-): void {
-  const child = b.children?.[0]?.length ?? 0;
-  const offsets = b.offsets as ArrayLike<number | bigint>;
-  const at = (values: ArrayLike<number | bigint>, i: number) => Number(values[i]);
-  const bad = (i: number) => short(column, `a list at row ${i} that reaches past its ${child} values`);
-  if (!b.sizes) {
-    for (let i = 0; i < length; i++) {
-      const from = at(offsets, i);
-      const to = at(offsets, i + 1);
-      if (!(from >= 0 && from <= to && to <= child)) bad(i);
-    }
-    return;
-  }
-  const sizes = b.sizes as ArrayLike<number | bigint>;
-  let read = 0;
-  for (let i = 0; i < length; i++) {
-    const from = at(offsets, i);
-    const size = at(sizes, i);
-    if (!(from >= 0 && size >= 0 && from + size <= child)) bad(i);
-    read += size;
-  }
-  budget.free -= Math.max(0, read - child);
-  if (budget.free < 0)
-    short(column, `list views that read ${read} values of ${child}, more than its bytes can stand for`);
 }
 
 function short(column: string, what: string): never {

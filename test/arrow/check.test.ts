@@ -4,6 +4,7 @@ import { checkArrowUpload } from '../../src/arrow/check.js';
 import { tableFromArrowIPC } from '../../src/arrow/ipc.js';
 import { isCsvSocketError } from '../../src/errors.js';
 import { pyarrowFile as file, pyarrowFiles } from './fixtures.js';
+import { HOSTILE } from './hostile.js';
 
 const LIMITS = { maxRows: 1_000_000, maxColumns: 1000 };
 
@@ -90,6 +91,12 @@ describe('checkArrowUpload', () => {
     }
     assert.ok(refusals >= 2, `${refusals} refusals`);
   });
+
+  for (const [what, build, why] of HOSTILE) {
+    it(`refuses ${what} before reading a value`, () => {
+      refusedWith(build(), 'CSVS_PROTOCOL_BAD_ARROW', why);
+    });
+  }
 
   it('stores or refuses with a code every variant of eight files with one int32 or int64 set to a hostile value', () => {
     const counts: Record<string, number> = {};

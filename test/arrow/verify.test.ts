@@ -158,6 +158,28 @@ describe('verifyArrowIPC', () => {
     assert.equal(patched, 1);
   });
 
+  it("refuses buffers outside their message's body, or over each other", () => {
+    // two batches of one Int8 column: the second's values pointed back at the first's body
+    const bytes = columnsToIPC(parseCSV('x\ntrue\nfalse\n'));
+    const size = new DataView(bytes.buffer, bytes.byteOffset).getInt32(4, true);
+    const start = 8 + size; // the record batch message
+    const batchSize = new DataView(bytes.buffer, bytes.byteOffset).getInt32(start + 4, true);
+    const meta = new FlatBuffer(bytes.subarray(start + 8, start + 8 + batchSize));
+    const buffers = start + 8 + meta.child(meta.child(meta.deref(0), 2), 2);
+    const back = new Uint8Array(bytes);
+    new DataView(back.buffer).setBigInt64(buffers + 4 + 16, -64n, true); // the values' offset
+    refused(back, /points outside itself/);
+    const past = new Uint8Array(bytes);
+    new DataView(past.buffer).setBigInt64(buffers + 4 + 16 + 8, 1024n, true); // the values' length
+    refused(past, /a buffer lies outside its message body/);
+    const over = new Uint8Array(bytes);
+    // validity and values over the same 8 bytes: 16 bytes of buffers in a body of 8 or 16
+    const view = new DataView(over.buffer);
+    view.setBigInt64(buffers + 4, 0n, true);
+    view.setBigInt64(buffers + 4 + 8, view.getBigInt64(buffers + 4 + 24, true) + 8n, true);
+    refused(over, /its buffers overlap|lies outside/);
+  });
+
   it('refuses fields nested more than 64 deep', () => {
     // a field whose type nests `depth` structs, written by flechette's encoder
     const deep = (depth: number) => {
