@@ -5,7 +5,8 @@
  * buffer for every other row, a union's rows can all point at one 512 KB
  * string, a run of 4,000 rows repeats one value, a string view can name any
  * part of any data buffer, and list views nested three deep each over all the
- * rows below read 60^3 values a row. Reading such a column (describing it, a
+ * rows below read 60^3 values a row, and a dictionary's one long string can be
+ * every row's value. Reading such a column (describing it, a
  * query, an append, a CSV export) decodes gigabytes from a few hundred KB.
  *
  * Each row's cost is 1, plus 1 per byte of text or binary it decodes, plus the
@@ -50,7 +51,6 @@ const ONE_A_ROW: ReadonlySet<number> = new Set([
   Type.Timestamp,
   Type.Interval,
   Type.Duration,
-  Type.Dictionary,
 ]);
 
 /** Reports a row that reads outside its data. */
@@ -178,10 +178,41 @@ function eachCost(batch: Batch<unknown>, refuse: Refuse, put: (row: number, cost
       if (row < n) refuse(`runs that end before its ${n} rows`);
       return;
     }
+    case Type.Dictionary: {
+      // a row is its dictionary value: one 512 KB string under 4,000 indices is 2 GB as text
+      const values = dictionaryCosts(batch, refuse);
+      for (let i = 0; i < n; i++) {
+        const key = at(b.values, i);
+        if (!(key >= 0 && key < values.length))
+          refuse(`a dictionary index at row ${i} past its ${values.length} values`);
+        put(i, 1 + (values[key] as number));
+      }
+      return;
+    }
     default:
-      // one value a row: numbers, dates, booleans, nulls, dictionary indices (a dictionary's values are read once)
+      // one value a row: numbers, dates, booleans, nulls
       for (let i = 0; i < n; i++) put(i, 1);
   }
+}
+
+/** Each dictionary's value costs, once for all the batches that share it. */
+const DICTIONARIES = new WeakMap<object, Float64Array>();
+
+function dictionaryCosts(batch: Batch<unknown>, refuse: Refuse): Float64Array {
+  const dictionary = (batch as unknown as { dictionary?: { data: Array<Batch<unknown>> } }).dictionary;
+  if (!dictionary) refuse('dictionary indices without a dictionary');
+  let costs = DICTIONARIES.get(dictionary);
+  if (!costs) {
+    const parts = dictionary.data.map((d) => rowCosts(d, refuse));
+    costs = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
+    let k = 0;
+    for (const p of parts) {
+      costs.set(p, k);
+      k += p.length;
+    }
+    DICTIONARIES.set(dictionary, costs);
+  }
+  return costs;
 }
 
 /**

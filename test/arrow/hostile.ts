@@ -6,7 +6,9 @@
  */
 import {
   Column,
+  columnFromArray,
   type DataType,
+  dictionary,
   fixedSizeList,
   int8,
   int32,
@@ -14,6 +16,7 @@ import {
   nullType,
   runEndEncoded,
   Table,
+  tableFromColumns,
   tableToIPC,
   UnionMode,
   union,
@@ -122,6 +125,15 @@ export const HOSTILE: Array<[string, () => Uint8Array, RegExp]> = [
       const leaf = { length: 60, nullCount: 0, values: new Int8Array(60).fill(7) };
       return arrowOf(listView(listView(listView(int8()))), lv(1000, 60, lv(60, 60, lv(60, 60, leaf))));
     },
+    /values would read/,
+  ],
+  [
+    'a dictionary whose one 32 KB string is the value of 4,000 rows',
+    () =>
+      tableToIPC(
+        tableFromColumns([['c', columnFromArray(Array(4000).fill('d'.repeat(32 * 1024)), dictionary(utf8(), int8()))]]),
+        { format: 'stream' },
+      ) as Uint8Array,
     /values would read/,
   ],
   [
