@@ -153,6 +153,20 @@ abstract class DeferredCollector {
     this.timer.unref();
   }
 
+  /**
+   * Collect what is owed now rather than at the end of the wait: memory is
+   * about to be taken again (an upload begins), and the wait would let the
+   * old table and the new one's first pieces be held at once.
+   */
+  flush(): void {
+    if (!this.timer) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const owed = this.owed;
+    this.owed = 0;
+    this.collectOwed(owed);
+  }
+
   /** Collect, `owed` bytes having been let go. */
   protected abstract collectOwed(owed: number): void;
 
@@ -226,7 +240,10 @@ const RELEASE_MIN_BYTES = 32 << 20;
  * go. A collection's pause grows with the live heap, so it is made only when
  * what it frees is at least half the heap (a notebook with a large heap
  * collects often enough by itself), at most once per `delayMs`, and not in
- * the middle of the work that let the table go.
+ * the middle of the work that let the table go; but at once when the next
+ * upload begins ({@link DeferredCollector.flush}): a file re-sent at once
+ * otherwise held the table it replaced through the first ~100 ms of its parse
+ * (server RSS 285 MB, then 242 after the collection).
  *
  * @param delayMs - the wait after the first release, collecting what follows too
  * @param minBytes - bytes let go before a collection is worth it

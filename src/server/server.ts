@@ -398,6 +398,7 @@ export class CsvServer extends EventEmitter<CsvServerEvents> {
         queue: this.queue,
         completed: this.completed,
         gate: this.gate,
+        released: this.released,
       });
       this.sessions.add(session);
       this.emit('connection', { id: session.id, legacy: session.legacy, clients: this.sessions.size });

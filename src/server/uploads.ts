@@ -16,6 +16,7 @@ import { decodeFrame, FrameKind, type UploadMessage } from '../protocol/messages
 import type { Admission, UploadGate } from './admission.js';
 import { appendParseTypes } from './append.js';
 import type { Dataset, Datasets } from './datasets.js';
+import type { ReleaseCollector } from './gc.js';
 import { readLocalFile } from './ingest/local.js';
 import type { Ingest, IngestFormat, IngestResult } from './ingest/pool.js';
 import type { KeyedQueue, Persist } from './persist.js';
@@ -49,6 +50,8 @@ export interface UploadContext {
   completed: Map<string, CompletedUpload>;
   /** uploads take turns to stream and parse (admission.ts); without one, each is ready at once */
   gate?: UploadGate;
+  /** the main thread's collections of let-go tables, made before an upload's parse begins */
+  released?: ReleaseCollector;
 }
 
 /** An upload the server stored, remembered for a resuming client. */
@@ -154,6 +157,7 @@ export class Uploads {
     // announced at once then cost the main thread little more than their messages
     upload.start = () => {
       delete upload.start;
+      this.ctx.released?.flush();
       upload.parse = this.ctx.ingest.begin(
         m.format,
         this.parseOptions(types, m.delimiter),

@@ -84,6 +84,23 @@ describe('ReleaseCollector', () => {
     assert.equal(collections, 1, 'stopped');
   });
 
+  it('collects what is owed at once when flushed (an upload begins), then not again', async () => {
+    let collections = 0;
+    const collector = new ReleaseCollector(10_000, 32 << 20, () => collections++);
+    collector.flush();
+    assert.equal(collections, 0, 'nothing owed');
+    collector.released(10 << 20);
+    collector.flush();
+    assert.equal(collections, 0, '10 MB is not worth a collection');
+    collector.released(60 << 20);
+    collector.flush();
+    assert.equal(collections, 1, 'collected without waiting');
+    collector.flush();
+    await sleep(20);
+    assert.equal(collections, 1, 'the wait was cancelled');
+    collector.stop();
+  });
+
   it('skips the collection when what it would free is small next to the heap', async () => {
     let collections = 0;
     const heap = getHeapStatistics().used_heap_size;
