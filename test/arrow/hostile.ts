@@ -57,6 +57,15 @@ const text = (bytes: number): Parts => ({
   values: new Uint8Array(bytes).fill(0x61),
 });
 
+/** `rows` lists of `size` Null values each, over a child of `values` Nulls. */
+function fixedSizeLists(rows: number, size: number, values: number): Uint8Array {
+  return arrowOf(fixedSizeList(field('x', nullType()) as never, size), {
+    length: rows,
+    nullCount: 0,
+    children: [{ length: values, nullCount: values }],
+  });
+}
+
 /** Each attack: what it is, its bytes, and what its refusal says. */
 export const HOSTILE: Array<[string, () => Uint8Array, RegExp]> = [
   [
@@ -138,22 +147,12 @@ export const HOSTILE: Array<[string, () => Uint8Array, RegExp]> = [
   ],
   [
     'a fixed-size list of 10 rows of 1,000 values over 10 values',
-    () =>
-      arrowOf(fixedSizeList(field('x', nullType()) as never, 1000), {
-        length: 10,
-        nullCount: 0,
-        children: [{ length: 10, nullCount: 10 }],
-      }),
+    () => fixedSizeLists(10, 1000, 10),
     /declares 10000 child values for 10 rows, but only 10 arrived/,
   ],
   [
     'a hundred thousand fixed-size lists of no values',
-    () =>
-      arrowOf(fixedSizeList(field('x', nullType()) as never, 0), {
-        length: 100_000,
-        nullCount: 0,
-        children: [{ length: 0, nullCount: 0 }],
-      }),
+    () => fixedSizeLists(100_000, 0, 0),
     /more empty list cells \(100000\)/,
   ],
 ];
