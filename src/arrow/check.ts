@@ -16,7 +16,7 @@
 import { type Batch, type Column, type Table, Type, tableFromColumns, tableToIPC } from '@uwdata/flechette';
 import { renameHeaders } from '../csv/headers.js';
 import { ErrorCode, isCsvSocketError, LimitError, ProtocolError } from '../errors.js';
-import { readBudget, readCost } from './cost.js';
+import { type Costing, readBudget, readCost, textBudget } from './cost.js';
 import { decodeArrow, describeTable, type TableDescription, tableFromArrow } from './ipc.js';
 import { unbackedCells, verifyArrowIPC } from './verify.js';
 
@@ -70,18 +70,27 @@ export function checkArrowUpload(bytes: Uint8Array, limits: ArrowLimits, headRow
         });
       }
       let reads = 0;
+      const costing: Costing = { refuse: (what) => short('dictionary', what), text: 0 };
       decoded.children.forEach((column, i) => {
         const name = fields[i]?.name ?? '';
         for (const batch of column.data) checkBatch(batch as Batch<unknown>, name, limits, budget);
-        const refuse = (what: string) => short(name, what);
-        for (const batch of column.data) reads += readCost(batch as Batch<unknown>, refuse);
+        const of: Costing = { refuse: (what) => short(name, what), text: 0 };
+        for (const batch of column.data) reads += readCost(batch as Batch<unknown>, of);
+        costing.text += of.text;
       });
       // a dictionary's values are read once, for every batch that uses it
-      for (const d of budget.seen) reads += readCost(d, (what) => short('dictionary', what));
-      if (reads > readBudget(bytes.byteLength)) {
+      for (const d of budget.seen) reads += readCost(d, costing);
+      const sent = bytes.byteLength;
+      if (!(reads <= readBudget(sent))) {
         throw new ProtocolError(
           ErrorCode.PROTOCOL_BAD_ARROW,
-          `the upload's values would read ${reads} values and bytes from the ${bytes.byteLength} bytes sent (at most ${readBudget(bytes.byteLength)}): its offsets, views, runs or unions read the same data again and again`,
+          `the upload's values would read ${reads} values and bytes from the ${sent} bytes sent (at most ${readBudget(sent)}): its offsets, views, runs or unions read the same data again and again`,
+        );
+      }
+      if (!(costing.text <= textBudget(sent))) {
+        throw new ProtocolError(
+          ErrorCode.PROTOCOL_BAD_ARROW,
+          `the upload's dictionaries stand for ${costing.text} bytes of values from the ${sent} bytes sent (at most ${textBudget(sent)}); send such a table as CSV or with shorter values`,
         );
       }
     });
@@ -188,7 +197,12 @@ function checkBatch(batch: Batch<unknown>, column: string, limits: ArrowLimits, 
       }
       for (const child of children) need('child values', child.length, length);
       break;
+    case Type.FixedSizeBinary:
+      if (!((b.type.stride ?? 0) >= 0)) short(column, `a width of ${b.type.stride}`);
+      need('value bytes', count(b.values), length * (b.type.stride ?? 0));
+      break;
     case Type.FixedSizeList:
+      if (!((b.type.stride ?? 0) >= 0)) short(column, `a list size of ${b.type.stride}`);
       // flechette names the list size `stride`: each row reads that many child values
       for (const child of children) need('child values', child.length, length * (b.type.stride ?? 1));
       if (!b.type.stride) {

@@ -12,7 +12,9 @@
  * Each row's cost is 1, plus 1 per byte of text or binary it decodes, plus the
  * costs of the rows of the nested columns it reads (prefix sums, so a list of
  * a million rows costs one pass); ranges are checked on the way, so no row
- * reads outside its data. check.ts compares the total with what was sent.
+ * reads outside its data. A dictionary-encoded row is one read (its value is
+ * decoded once, for all of them), and its value's cost is tallied apart: what
+ * it stands for when written out. check.ts compares both with what was sent.
  */
 import type { Batch } from '@uwdata/flechette';
 import { Type } from '@uwdata/flechette';
@@ -56,6 +58,22 @@ const ONE_A_ROW: ReadonlySet<number> = new Set([
 /** Reports a row that reads outside its data. */
 export type Refuse = (what: string) => never;
 
+/** A costing's state: what to call on a bad range, and the dictionary text tallied so far. */
+export interface Costing {
+  refuse: Refuse;
+  /** the cost of writing out every dictionary-encoded row's value (see readCost) */
+  text: number;
+}
+
+/**
+ * The most an upload of `bytes` may stand for as dictionary values written
+ * out: 256 per byte sent and at least 64 MiB, the text a CSV upload of its
+ * size could hold many times over.
+ */
+export function textBudget(bytes: number): number {
+  return Math.max(64 * 2 ** 20, 256 * bytes);
+}
+
 const at = (values: ArrayLike<number | bigint> | undefined, i: number): number => Number(values?.[i]);
 
 /** A view's length, buffer and offset (Arrow's 16-byte BinaryView layout). */
@@ -83,7 +101,8 @@ function prefix(costs: Float64Array): Float64Array {
  * The cost of reading each row of `batch` (see the module comment), given to
  * `put` row by row; nested columns' rows are costed first.
  */
-function eachCost(batch: Batch<unknown>, refuse: Refuse, put: (row: number, cost: number) => void): void {
+function eachCost(batch: Batch<unknown>, costing: Costing, put: (row: number, cost: number) => void): void {
+  const refuse: Refuse = costing.refuse;
   const b = batch as unknown as Parts;
   const n = b.length;
   const children = b.children ?? [];
@@ -121,7 +140,7 @@ function eachCost(batch: Batch<unknown>, refuse: Refuse, put: (row: number, cost
     case Type.LargeListView:
     case Type.FixedSizeList: {
       const values = child(0);
-      const sums = prefix(rowCosts(values, refuse));
+      const sums = prefix(rowCosts(values, costing));
       const stride = b.type.stride ?? 0;
       for (let i = 0; i < n; i++) {
         let from: number;
@@ -144,7 +163,7 @@ function eachCost(batch: Batch<unknown>, refuse: Refuse, put: (row: number, cost
       return;
     }
     case Type.Struct: {
-      const below = children.map((c) => rowCosts(c, refuse));
+      const below = children.map((c) => rowCosts(c, costing));
       for (let i = 0; i < n; i++) {
         let cost = 1;
         for (const costs of below) cost += costs[i] as number;
@@ -153,7 +172,7 @@ function eachCost(batch: Batch<unknown>, refuse: Refuse, put: (row: number, cost
       return;
     }
     case Type.Union: {
-      const below = children.map((c) => rowCosts(c, refuse));
+      const below = children.map((c) => rowCosts(c, costing));
       const dense = b.offsets !== undefined && b.offsets !== null;
       for (let i = 0; i < n; i++) {
         const k = b.type.typeMap?.[b.typeIds?.[i] as number];
@@ -167,7 +186,7 @@ function eachCost(batch: Batch<unknown>, refuse: Refuse, put: (row: number, cost
     }
     case Type.RunEndEncoded: {
       const ends = child(0) as unknown as Parts;
-      const values = rowCosts(child(1), refuse);
+      const values = rowCosts(child(1), costing);
       const runs = Math.min(ends.length, values.length);
       let row = 0;
       for (let k = 0; k < runs && row < n; k++) {
@@ -179,13 +198,23 @@ function eachCost(batch: Batch<unknown>, refuse: Refuse, put: (row: number, cost
       return;
     }
     case Type.Dictionary: {
-      // a row is its dictionary value: one 512 KB string under 4,000 indices is 2 GB as text
-      const values = dictionaryCosts(batch, refuse);
+      // reading a row gives the dictionary's value, decoded once: a read; written
+      // out (an answer, CSV) it is all its text, tallied apart (one 512 KB string
+      // under 4,000 indices is 2 GB as text; categories of 55 characters under
+      // one-byte codes, as pandas sends them, are 56 times the bytes sent)
+      const values = dictionaryCosts(batch, costing);
+      const { validity, nullCount } = batch as unknown as { validity?: Uint8Array; nullCount: number };
       for (let i = 0; i < n; i++) {
+        // a null's index is unspecified (pyarrow writes -1 for pandas' missing categories)
+        if (nullCount > 0 && validity && validity.length > 0 && ((validity[i >> 3] as number) & (1 << (i & 7))) === 0) {
+          put(i, 1);
+          continue;
+        }
         const key = at(b.values, i);
         if (!(key >= 0 && key < values.length))
           refuse(`a dictionary index at row ${i} past its ${values.length} values`);
-        put(i, 1 + (values[key] as number));
+        costing.text += values[key] as number;
+        put(i, 1);
       }
       return;
     }
@@ -198,12 +227,13 @@ function eachCost(batch: Batch<unknown>, refuse: Refuse, put: (row: number, cost
 /** Each dictionary's value costs, once for all the batches that share it. */
 const DICTIONARIES = new WeakMap<object, Float64Array>();
 
-function dictionaryCosts(batch: Batch<unknown>, refuse: Refuse): Float64Array {
+function dictionaryCosts(batch: Batch<unknown>, costing: Costing): Float64Array {
+  const refuse: Refuse = costing.refuse;
   const dictionary = (batch as unknown as { dictionary?: { data: Array<Batch<unknown>> } }).dictionary;
   if (!dictionary) refuse('dictionary indices without a dictionary');
   let costs = DICTIONARIES.get(dictionary);
   if (!costs) {
-    const parts = dictionary.data.map((d) => rowCosts(d, refuse));
+    const parts = dictionary.data.map((d) => rowCosts(d, costing));
     costs = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
     let k = 0;
     for (const p of parts) {
@@ -219,12 +249,12 @@ function dictionaryCosts(batch: Batch<unknown>, refuse: Refuse): Float64Array {
  * The cost of reading each row of `batch` (see the module comment).
  *
  * @param batch - a batch whose lengths check.ts has checked against its buffers
- * @param refuse - called with what is wrong when a row reads outside its data
+ * @param costing - where a dictionary's text is tallied, and what to call when a row reads outside its data
  * @returns one cost per row
  */
-export function rowCosts(batch: Batch<unknown>, refuse: Refuse): Float64Array {
+export function rowCosts(batch: Batch<unknown>, costing: Costing): Float64Array {
   const costs = new Float64Array(batch.length);
-  eachCost(batch, refuse, (row, cost) => {
+  eachCost(batch, costing, (row, cost) => {
     costs[row] = cost;
   });
   return costs;
@@ -233,13 +263,13 @@ export function rowCosts(batch: Batch<unknown>, refuse: Refuse): Float64Array {
 /**
  * The cost of reading every row of `batch` once.
  * @param batch - a batch whose lengths check.ts has checked against its buffers
- * @param refuse - called with what is wrong when a row reads outside its data
+ * @param costing - where a dictionary's text is tallied, and what to call when a row reads outside its data
  */
-export function readCost(batch: Batch<unknown>, refuse: Refuse): number {
+export function readCost(batch: Batch<unknown>, costing: Costing): number {
   // one value a row costs its rows, without a pass over them (ten million numbers)
   if (ONE_A_ROW.has((batch as unknown as Parts).type.typeId)) return batch.length;
   let total = 0;
-  eachCost(batch, refuse, (_, cost) => {
+  eachCost(batch, costing, (_, cost) => {
     total += cost;
   });
   return total;

@@ -15,7 +15,9 @@
  *   each metadata: every table, vector and string inside it; reads (tables, vector
  *     entries, string bytes) ≤ its size; fields nested ≤ 64 deep
  *   each record or dictionary batch: a node per field it holds, variadic buffers ≤ buffers,
- *     buffers inside its body and not over each other
+ *     buffers inside its body and their lengths adding up to at most it
+ *   each dictionary: text or fixed-width values, text offsets in order within their data
+ *     (flechette decodes a dictionary whole as it reads the batches that use it)
  *   a file's blocks: inside the file, in order, one message each, none overlapping
  */
 
@@ -100,8 +102,12 @@ class Reads {
 interface Dictionary {
   /** field nodes of its batches */
   nodes: number;
+  /** the type of its values */
+  typeId: number;
   /** declared cells of its values so far (deltas add to them) */
   cells: number;
+  /** bytes of text or binary its values decode to so far */
+  bytes: number;
   /** its batches so far (deltas add one each) */
   batches: number;
   /** changed since the last record batch */
@@ -152,22 +158,77 @@ function field(r: Reads, at: number, depth: number, shape: Shape): number {
   if (type >= 0 && typeId === Type.Timestamp) r.string(type, 1);
   if (type >= 0 && typeId === Type.Union) r.vector(type, 1, 4);
   const dictionary = r.table(at, 4);
-  if (dictionary >= 0) r.table(dictionary, 1);
+  let values: Dictionary | undefined;
+  if (dictionary >= 0) {
+    r.table(dictionary, 1);
+    // flechette decodes a dictionary's values whole as soon as a batch uses
+    // them, before anything can be checked: only values whose decoding is
+    // checked here (text and binary, below) or costs one read each
+    if (NESTED.has(typeId) || typeId === Type.BinaryView || typeId === Type.Utf8View)
+      throw new Damaged(
+        `a dictionary of type ${typeId} values (send dictionaries of text, binary or fixed-width values)`,
+      );
+    // registered before its children, as flechette does: a child's with the same id replaces it
+    values = { nodes: 0, typeId, cells: 0, bytes: 0, batches: 0, changed: false };
+    shape.dictionaries.set(idAt(fb, fb.field(dictionary, 0)), values);
+  }
   r.keyValues(at, 6);
   let below = 0;
   for (const entry of r.vector(at, 5, 4)) below += field(r, fb.deref(entry), depth + 1, shape);
   const own = 1 + (NESTED.has(typeId) ? below : 0);
-  if (dictionary < 0) return own;
+  if (!values) return own;
   // the values are in dictionary batches; a record batch holds the indices
-  shape.dictionaries.set(idAt(fb, fb.field(dictionary, 0)), { nodes: own, cells: 0, batches: 0, changed: false });
+  values.nodes = own;
   return 1;
+}
+
+/** Text and binary types, with the width of their offsets. */
+const TEXT: ReadonlyMap<number, 4 | 8> = new Map([
+  [Type.Utf8, 4],
+  [Type.Binary, 4],
+  [Type.LargeUtf8, 8],
+  [Type.LargeBinary, 8],
+]);
+
+/**
+ * The bytes a text or binary column of `rows` values decodes to, its offsets
+ * read from the body: in order, within its data, one for each value and one more.
+ */
+function textBytes(
+  body: Uint8Array,
+  regions: ReadonlyArray<readonly [number, number]>,
+  rows: number,
+  wide: 4 | 8,
+): number {
+  const [offsetsAt, offsetsLength] = regions[1] ?? [0, 0];
+  const [, dataLength] = regions[2] ?? [0, 0];
+  if (rows === 0) return 0;
+  if (offsetsLength < (rows + 1) * wide) throw new Damaged(`a dictionary of ${rows} values with too few offsets`);
+  const view = new DataView(body.buffer, body.byteOffset + offsetsAt, offsetsLength);
+  const at = (i: number) => (wide === 4 ? view.getInt32(4 * i, true) : Number(view.getBigInt64(8 * i, true)));
+  let last = at(0);
+  if (last < 0) throw new Damaged('a dictionary whose offsets start before its data');
+  for (let i = 1; i <= rows; i++) {
+    const next = at(i);
+    if (next < last) throw new Damaged(`a dictionary whose offsets go back at value ${i - 1}`);
+    last = next;
+  }
+  if (last > dataLength) throw new Damaged('a dictionary whose offsets reach past its data');
+  return last - at(0);
+}
+
+/** What a batch declares: its cells, its first column's rows, its buffers (offset and length in the body). */
+interface Declared {
+  cells: number;
+  rows: number;
+  regions: Array<[number, number]>;
 }
 
 /**
  * Check a RecordBatch table: a node for each of `nodes` fields, variadic buffers among its buffers.
- * @returns the cells its nodes declare
+ * @returns what it declares
  */
-function records(r: Reads, at: number, version: number, nodes: number, body: number): number {
+function records(r: Reads, at: number, version: number, nodes: number, body: number): Declared {
   const { fb } = r;
   r.enter(at);
   const held = r.vector(at, 1, 16);
@@ -177,13 +238,17 @@ function records(r: Reads, at: number, version: number, nodes: number, body: num
   const regions = r.vector(at, 2, 16 + skip);
   const buffers = regions.length;
   let sent = 0;
+  const parts: Array<[number, number]> = [];
   for (const region of regions) {
+    const offset = fb.size(region + skip);
     const length = fb.size(region + skip + 8);
-    if (fb.size(region + skip) + length > body) throw new Damaged('a buffer lies outside its message body');
+    if (offset + length > body) throw new Damaged('a buffer lies outside its message body');
     sent += length;
+    parts.push([offset, length]);
   }
   // buffers laid over the same bytes would make a column of values out of
-  // bytes already counted for another (a thousand columns over one region)
+  // bytes already counted for another (a thousand columns over one region):
+  // together they may be no longer than the body
   if (sent > body) throw new Damaged(`its buffers overlap: ${sent} bytes of them in a body of ${body}`);
   r.table(at, 3);
   let variadic = 0;
@@ -191,7 +256,7 @@ function records(r: Reads, at: number, version: number, nodes: number, body: num
   if (variadic > buffers) throw new Damaged(`a batch declares ${variadic} data buffers but holds ${buffers}`);
   let cells = 0;
   for (const node of held) cells += fb.size(node);
-  return cells;
+  return { cells, rows: held[0] === undefined ? 0 : fb.size(held[0]), regions: parts };
 }
 
 /** The stream's state: its schema's shape once read. */
@@ -239,9 +304,14 @@ function message(bytes: Uint8Array, at: number, reading: Reading, expect?: numbe
       if (dictionary === undefined)
         throw new Damaged('a dictionary batch comes before its schema or has an unknown id');
       const data = fb.field(header, 1);
-      const cells = data < 0 ? 0 : records(r, fb.deref(data), version, dictionary.nodes, body);
+      const declared = data < 0 ? null : records(r, fb.deref(data), version, dictionary.nodes, body);
+      const cells = declared?.cells ?? 0;
+      const wide = TEXT.get(dictionary.typeId);
+      const text =
+        declared && wide ? textBytes(bytes.subarray(start, start + body), declared.regions, declared.rows, wide) : 0;
       const delta = fb.scalar(header, 2, fb.u8, 0) !== 0;
       dictionary.cells = delta ? dictionary.cells + cells : cells;
+      dictionary.bytes = delta ? dictionary.bytes + text : text;
       dictionary.batches = delta ? dictionary.batches + 1 : 1;
       dictionary.changed = true;
       break;
@@ -253,7 +323,7 @@ function message(bytes: Uint8Array, at: number, reading: Reading, expect?: numbe
       for (const dictionary of reading.shape.dictionaries.values()) {
         if (!dictionary.changed) continue;
         dictionary.changed = false;
-        reading.cells -= dictionary.cells + dictionary.batches;
+        reading.cells -= dictionary.cells + dictionary.bytes + dictionary.batches;
         if (reading.cells < 0) throw new Damaged('its dictionaries declare more values than its bytes can stand for');
       }
       break;

@@ -30,7 +30,7 @@ import { ReleaseCollector, sharedBytesLetGo } from './gc.js';
 import { Ingest } from './ingest/pool.js';
 import { handlePageRequest } from './page.js';
 import { KeyedQueue, Persist } from './persist.js';
-import { lowerStartupThreads } from './priority.js';
+import { lowerPlatformThreads } from './priority.js';
 import { QueryPool } from './queries/pool.js';
 import { Session } from './session.js';
 import { LiveHub } from './subscribers.js';
@@ -479,7 +479,7 @@ export async function startServer(options: ServeOptions = {}): Promise<CsvServer
   }
   const token = options.token === false ? null : (options.token ?? newToken());
   // the event loop first: V8's background compiling yields to it (priority.ts)
-  lowerStartupThreads();
+  lowerPlatformThreads();
   const secure = options.tls !== undefined;
   const limits = resolveLimits(options.limits);
   const http = secure

@@ -1,10 +1,19 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import {
+  columnFromArray,
+  dictionary,
+  fixedSizeBinary,
+  int8,
+  tableFromColumns,
+  tableToIPC,
+  utf8,
+} from '@uwdata/flechette';
 import { checkArrowUpload } from '../../src/arrow/check.js';
 import { tableFromArrowIPC } from '../../src/arrow/ipc.js';
 import { isCsvSocketError } from '../../src/errors.js';
 import { pyarrowFile as file, pyarrowFiles } from './fixtures.js';
-import { HOSTILE } from './hostile.js';
+import { arrowOf, HOSTILE } from './hostile.js';
 
 const LIMITS = { maxRows: 1_000_000, maxColumns: 1000 };
 
@@ -75,9 +84,35 @@ describe('checkArrowUpload', () => {
       }
     }
     assert.ok(
-      [...outcomes].some((m) => /dictionaries declare more values than its bytes can stand for/.test(m)),
+      [...outcomes].some((m) => /a dictionary of N values with too few offsets/.test(m)),
       [...outcomes].join('\n'),
     );
+  });
+
+  it('refuses a dictionary whose text offsets go back, before flechette decodes its values (0, N, 0, N decoded ~K/2 × N bytes)', () => {
+    const bytes = new Uint8Array(file('dict_utf8.arrow'));
+    // the dictionary 'a', 'b', '\ufeffc': offsets 0, 1, 2, 6 in its body
+    const offsets = Buffer.from(Int32Array.of(0, 1, 2, 6).buffer);
+    const at = Buffer.from(bytes).indexOf(offsets);
+    assert.ok(at > 0, 'the dictionary offsets');
+    new Uint8Array(bytes.buffer).set(new Uint8Array(Int32Array.of(0, 6, 0, 6).buffer), at);
+    refusedWith(bytes, 'CSVS_PROTOCOL_BAD_ARROW', /a dictionary whose offsets go back at value 1/);
+  });
+
+  it('stores categories as pandas sends them: 100,000 rows of 4 labels of 55 characters under one-byte codes', () => {
+    const labels = ['algebra', 'biology', 'chemistry', 'drawing'].map((l) => l.padEnd(55, '.'));
+    const column = columnFromArray(
+      Array.from({ length: 100_000 }, (_, i) => labels[i % 4]),
+      dictionary(utf8(), int8()),
+    );
+    const bytes = tableToIPC(tableFromColumns([['course', column]]), { format: 'stream' }) as Uint8Array;
+    assert.ok(bytes.byteLength < 200_000);
+    assert.equal(checkArrowUpload(bytes, LIMITS).description.rows, 100_000);
+  });
+
+  it("refuses a binary column of negative width (its cost would cancel another column's)", () => {
+    const bytes = arrowOf(fixedSizeBinary(-(2 ** 31)), { length: 10, nullCount: 0, values: new Uint8Array(10) });
+    refusedWith(bytes, 'CSVS_PROTOCOL_BAD_ARROW', /declares a width of -2147483648/);
   });
 
   it('refuses a list whose offsets reach past its values (reading it would read 2^31 values)', () => {

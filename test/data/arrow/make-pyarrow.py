@@ -48,6 +48,10 @@ columns = {
     'nested': arr([[{'p': [1.5]}], None, [], [{'p': None}], [{'p': [2.5, 3.5]}], [], [{'p': []}]], pa.list_(pa.struct([('p', pa.list_(pa.float64()))]))),
     'dict_utf8': arr(['a', 'b', None, 'a', '\ufeffc', 'b', 'a'], pa.utf8()).dictionary_encode(),
     'dict_int': pa.DictionaryArray.from_arrays(arr([0, 1, None, 1, 0, 1, 0], pa.int8()), arr([10, 20], pa.int64())),
+    # pandas' missing categories: code -1 under a null
+    'dict_null_code': pa.DictionaryArray.from_arrays(
+        pa.Array.from_buffers(pa.int8(), N, [pa.py_buffer(bytes([0b1110101])), pa.py_buffer(bytes([0, 255, 1, 255, 0, 1, 0]))], null_count=2),
+        arr(['a', 'b'], pa.utf8())),
     'sparse_union': pa.UnionArray.from_sparse(arr([0, 1, 0, 1, 0, 1, 0], pa.int8()), [arr([1, 2, 3, 4, 5, 6, 7], pa.int32()), arr(['a', 'b', 'c', 'd', 'e', 'f', 'g'], pa.utf8())]),
     'dense_union': pa.UnionArray.from_dense(arr([0, 1, 0, 1, 0, 1, 0], pa.int8()), arr([0, 0, 1, 1, 2, 2, 3], pa.int32()), [arr([1, 2, 3, 4], pa.int32()), arr(['a', 'b', 'c'], pa.utf8())]),
     'run_end': pa.RunEndEncodedArray.from_arrays(arr([2, 5, 7], pa.int32()), arr(['x', None, 'z'], pa.utf8())),
