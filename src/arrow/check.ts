@@ -13,11 +13,13 @@
  *   buffers ≥ length, unbacked (Null, run-end) cells ≤ 8 × bytes ─▶ the cost of reading every
  *   value ≤ 32 × bytes (cost.ts) ─▶ values read ─▶ names made safe
  */
-import { type Batch, type Column, type Table, Type, tableFromColumns, tableToIPC } from '@uwdata/flechette';
+import { type Batch, type Column, type Table, Type, tableToIPC } from '@uwdata/flechette';
+import type { ColumnTable } from 'arquero';
 import { renameHeaders } from '../csv/headers.js';
 import { ErrorCode, isCsvSocketError, LimitError, ProtocolError } from '../errors.js';
 import { type Costing, readBudget, readCost, textBudget } from './cost.js';
-import { decodeArrow, describeTable, type TableDescription, tableFromArrow } from './ipc.js';
+import { withNames } from './edges.js';
+import { decodeArrow, describeTable, type TableDescription, tableFromArrow, tableToArrowIPC } from './ipc.js';
 import { unbackedCells, verifyArrowIPC } from './verify.js';
 
 /** What an Arrow upload may declare. */
@@ -59,6 +61,7 @@ export function checkArrowUpload(bytes: Uint8Array, limits: ArrowLimits, headRow
   let table: Table;
   let safe: ReturnType<typeof renameHeaders>;
   let description: TableDescription;
+  let ipc = bytes;
   try {
     table = decodeArrow(bytes, (decoded) => {
       const fields = decoded.schema.fields;
@@ -95,18 +98,23 @@ export function checkArrowUpload(bytes: Uint8Array, limits: ArrowLimits, headRow
       }
     });
     // arquero keeps columns in an object keyed by name: "__proto__" would vanish
-    // into the prototype and take the row count with it; the table is written
-    // again under names that are safe keys
+    // into the prototype and take the row count with it, and of two columns of
+    // one name only the last would stay
     safe = renameHeaders(
       table.schema.fields.map((f) => f.name),
       warnings,
     );
-    if (safe.some((c) => c.header !== undefined)) {
-      table = tableFromColumns(table.children.map((column, i) => [safe[i]?.name as string, column]));
-    }
+    const rename = safe.some((c) => c.header !== undefined);
+    if (rename)
+      table = withNames(
+        table,
+        safe.map((c) => c.name),
+      );
     // every value read once: what the lengths cannot show (a view into a
     // missing buffer, a union member that is not there) fails here
-    description = describeTable(tableFromArrow(table), headRows);
+    const opened = tableFromArrow(table);
+    description = describeTable(opened, headRows);
+    if (rename) ipc = renamedIPC(table, opened);
   } catch (err) {
     if (isCsvSocketError(err)) throw err;
     throw new ProtocolError(
@@ -118,9 +126,28 @@ export function checkArrowUpload(bytes: Uint8Array, limits: ArrowLimits, headRow
   }
   const renamed = new Map<string, string>();
   for (const c of safe) if (c.header !== undefined) renamed.set(c.name, c.header);
-  if (renamed.size === 0) return { ipc: bytes, table, description, warnings, renamed };
-  const ipc = tableToIPC(table, { format: 'stream' }) as Uint8Array;
   return { ipc, table, description, warnings, renamed };
+}
+
+/**
+ * The bytes to store for a table whose columns were renamed: written again by
+ * flechette's encoder, which keeps every Arrow type but takes a column's
+ * dictionary from its first batch only (dropping deltas and replacements), or,
+ * for a dictionary column of several batches (or what that encoder cannot
+ * write), from the values as arquero reads them.
+ */
+function renamedIPC(table: Table, opened: ColumnTable): Uint8Array {
+  const oneDictionaryEach = table.children.every(
+    (column) => column.data.length < 2 || !(column.data[0] as { dictionary?: unknown }).dictionary,
+  );
+  if (oneDictionaryEach) {
+    try {
+      return tableToIPC(table, { format: 'stream' }) as Uint8Array;
+    } catch {
+      // two columns sharing one dictionary: flechette keys dictionaries by type object
+    }
+  }
+  return tableToArrowIPC(opened);
 }
 
 interface Budget {

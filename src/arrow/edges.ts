@@ -28,7 +28,7 @@ interface DateParts {
  * is replaced on the instance, so nothing else in the process changes.
  *
  * @param table - a table from flechette's `tableFromIPC(bytes, { useDate: true })`
- * @returns the same table
+ * @returns the same table, or one with its dictionary columns of several batches retyped (see oneDictionaryPerBatch)
  */
 export function localizeArrow(table: Table): Table {
   table.schema.fields.forEach((field, i) => {
@@ -57,7 +57,28 @@ export function localizeArrow(table: Table): Table {
       }
     }
   });
-  return table;
+  return oneDictionaryPerBatch(table);
+}
+
+/**
+ * A dictionary-encoded column of several batches, typed by its values so that
+ * arquero reads each row from its own batch. arquero's `fromArrow` reads every
+ * batch's indices against the last batch's dictionary (a stream may replace a
+ * dictionary between batches: pyarrow's default writer does) and marks null
+ * the rows that a batch's last validity byte covers past its end (a null in
+ * the first of two batches of 3 and 5 rows nulled all 5 of the second).
+ * Nothing else changes: the batches, their dictionaries and validity are
+ * flechette's, read by their own `at`.
+ */
+function oneDictionaryPerBatch(table: Table): Table {
+  let changed = false;
+  const children = table.children.map((column) => {
+    const type = column.type as { typeId: number; dictionary?: unknown };
+    if (type.typeId !== Type.Dictionary || column.data.length < 2 || !type.dictionary) return column;
+    changed = true;
+    return new Column(column.data as Batch<unknown>[], type.dictionary as never);
+  });
+  return changed ? new Table(table.schema, children as never) : table;
 }
 
 function keepBom(batch: Batch<unknown>): void {
@@ -180,6 +201,16 @@ export function withRawNames(table: Table, bytes: Uint8Array): Table {
   const names = rawFieldNames(bytes);
   if (names === null || names.length !== fields.length || names.every((name, i) => name === fields[i]?.name))
     return table;
+  return withNames(table, names);
+}
+
+/**
+ * The table with its top-level fields named `names`, in order (nothing is re-encoded).
+ * @param table - a flechette table
+ * @param names - one name per field
+ */
+export function withNames(table: Table, names: readonly string[]): Table {
+  const fields = table.schema.fields;
   const schema = { ...table.schema, fields: fields.map((f, i) => ({ ...f, name: names[i] as string })) };
   const children = fields.map((_, i) => table.getChildAt(i) as Column<unknown>);
   return new Table(schema as never, children);

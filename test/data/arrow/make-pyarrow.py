@@ -88,6 +88,26 @@ d1 = pa.table({'d': arr(['a', 'b'], pa.utf8()).dictionary_encode()})
 d2 = pa.table({'d': pa.DictionaryArray.from_arrays(arr([0, 1, 2], pa.int32()), arr(['a', 'b', 'c'], pa.utf8()))})
 write('dict-delta', d1, batches=d1.to_batches() + d2.to_batches(), emit_dictionary_deltas=True)
 write('dict-replace', d1, batches=d1.to_batches() + d2.to_batches())
+# dictionaries as pandas and chunked writers send them, with the values pyarrow reads
+# (expected.json): a replacement dictionary between batches, a null in a first batch whose
+# length is not a multiple of 8, unsafe names (re-encoded under safe ones)
+expected = {}
+def write_expected(name, table, batches, **options):
+    write(name, table, batches=batches, **options)
+    expected[name + '.arrow'] = [list(row.values()) for b in batches for row in b.to_pylist()]
+r1 = pa.record_batch({'cat': pa.DictionaryArray.from_arrays(arr([0, 1, 1], pa.int8()), arr(['a', 'b'], pa.utf8())), 'n': arr([1, 2, 3], pa.int32())})
+r2 = pa.record_batch({'cat': pa.DictionaryArray.from_arrays(arr([2, 3, 0], pa.int8()), arr(['x', 'y', 'z', 'w'], pa.utf8())), 'n': arr([4, 5, 6], pa.int32())})
+write_expected('dict-swap', pa.Table.from_batches([r1]), [r1, r2])
+n1 = pa.record_batch({'cat': arr(['a', None, 'b'], pa.utf8()).dictionary_encode(), 'n': arr([1, 2, 3], pa.int32())})
+n2 = pa.record_batch({'cat': pa.DictionaryArray.from_arrays(arr([0, 2, 3, 4, 5], pa.int32()), arr(['a', 'b', 'c', 'd', 'e', 'f'], pa.utf8())), 'n': arr([4, 5, 6, 7, 8], pa.int32())})
+write_expected('dict-null-chunks', pa.Table.from_batches([n1]), [n1, n2], emit_dictionary_deltas=False)
+u1 = pa.record_batch([pa.DictionaryArray.from_arrays(arr([0, 1], pa.int8()), arr(['a', 'b'], pa.utf8())), arr([1, 2], pa.int32())], names=['__proto__', ''])
+u2 = pa.record_batch([pa.DictionaryArray.from_arrays(arr([2, 0], pa.int8()), arr(['a', 'b', 'c'], pa.utf8())), arr([3, 4], pa.int32())], names=['__proto__', ''])
+write_expected('dict-unsafe-names', pa.Table.from_batches([u1]), [u1, u2], emit_dictionary_deltas=True)
+import json
+with open(os.path.join(here, 'expected.json'), 'w') as f:
+    json.dump(expected, f, indent=1, ensure_ascii=False)
+
 write('empty', pa.table({'a': arr([], pa.int32()), 'b': arr([], pa.utf8())}))
 write('no-columns', pa.table({}))
 write('compressed-lz4', everything.select([0, 4, 6]), compression='lz4')
