@@ -73,11 +73,13 @@ export const BACKGROUND_NICENESS = 10;
  * (Chrome keeps those at normal priority): the server's event-loop maxima
  * stayed within today's range (uploads 19–25 ms, 200 uploads 36–38 ms).
  *
- * The platform threads are those started before V8 itself (Node creates them
- * first, `performance.nodeTiming.v8Start`): never the main thread, libuv's
- * threadpool, a loader's thread or any worker, which all start later. A
- * thread already lower is left as it is. Linux only (elsewhere threads have
- * no priority of their own); nothing happens where not allowed.
+ * The platform threads are the first Node starts, before V8 itself: its
+ * `--v8-pool-size` workers (4 by default) and its delayed-task thread, the
+ * lowest thread ids after the main thread's. Only those are changed, and only
+ * if they started with V8 (`performance.nodeTiming.v8Start`): never the main
+ * thread, libuv's threadpool, a loader's thread or any worker, which all start
+ * after them. A thread already lower is left as it is. Linux only (elsewhere
+ * threads have no priority of their own); nothing happens where not allowed.
  *
  * @param niceness - the nice value to lower them to @default BACKGROUND_NICENESS
  * @returns how many threads were lowered
@@ -87,22 +89,25 @@ export const BACKGROUND_NICENESS = 10;
  * ```
  */
 export function lowerPlatformThreads(niceness: number = BACKGROUND_NICENESS): number {
-  let lowered = 0;
-  let names: string[];
+  let tids: number[];
   try {
-    names = readdirSync('/proc/self/task');
+    tids = readdirSync('/proc/self/task').map(Number);
   } catch {
     return 0; // not Linux
   }
   const pid = process.pid;
   const started = startTicks('/proc/self/stat');
-  // a thread's start is known to a clock tick (10 ms): one tick of slack
-  const platform = started + ((performance.nodeTiming.v8Start + 10) * TICKS_PER_SECOND) / 1000;
-  for (const name of names) {
-    const tid = Number(name);
-    if (tid === pid || !(startTicks(`/proc/self/task/${name}/stat`) <= platform)) continue;
+  // thread start times are known to a clock tick, and the process starts a
+  // little before Node's clock does: 30 ms of slack (libuv's pool starts later still)
+  const withV8 = started + ((performance.nodeTiming.v8Start + 30) * TICKS_PER_SECOND) / 1000;
+  const platform = tids
+    .filter((tid) => tid !== pid)
+    .sort((a, b) => a - b)
+    .slice(0, v8PoolSize() + 1);
+  let lowered = 0;
+  for (const tid of platform) {
     try {
-      if (getPriority(tid) >= niceness) continue;
+      if (!(startTicks(`/proc/self/task/${tid}/stat`) <= withV8) || getPriority(tid) >= niceness) continue;
       setPriority(tid, niceness);
       lowered++;
     } catch {
@@ -110,4 +115,19 @@ export function lowerPlatformThreads(niceness: number = BACKGROUND_NICENESS): nu
     }
   }
   return lowered;
+}
+
+/** Node's platform worker threads: `--v8-pool-size` from the command line or NODE_OPTIONS, else 4. */
+function v8PoolSize(): number {
+  const options = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+  let size = 4;
+  options.forEach((option, i) => {
+    const value = option.startsWith('--v8-pool-size=')
+      ? option.slice('--v8-pool-size='.length)
+      : option === '--v8-pool-size'
+        ? options[i + 1]
+        : undefined;
+    if (value !== undefined && /^\d+$/.test(value)) size = Number(value);
+  });
+  return size;
 }
