@@ -241,12 +241,42 @@ function checkBatch(batch: Batch<unknown>, column: string, limits: ArrowLimits, 
     default:
       // fixed-width values (numbers, dates, times, decimals, dictionary indices) and views
       need('values', count(b.values), length);
+      if (INTEGERS.has(b.type.typeId)) exactIntegers(b, length, column);
   }
   for (const child of children) checkBatch(child, column, limits, budget);
   for (const d of b.dictionary?.data ?? []) {
     if (budget.seen.has(d as Batch<unknown>)) continue;
     budget.seen.add(d as Batch<unknown>);
     checkBatch(d as Batch<unknown>, column, limits, budget);
+  }
+}
+
+/** Types read as one integer a value (a decimal is several words; timestamps are converted to Dates). */
+const INTEGERS: ReadonlySet<number> = new Set([Type.Int, Type.Duration, Type.Time]);
+
+/**
+ * 64-bit integers must be ones a number holds exactly: flechette reads them as
+ * numbers and throws past 2^53 (a 64-bit id or hash, nanoseconds as int64),
+ * which surfaced as an unreadable stream. Nulls may hold anything.
+ */
+function exactIntegers(
+  b: { values?: ArrayLike<unknown>; validity?: Uint8Array; nullCount: number },
+  length: number,
+  column: string,
+): void {
+  const values = b.values;
+  if (!(values instanceof BigInt64Array || values instanceof BigUint64Array)) return;
+  const { validity, nullCount } = b;
+  const limit = BigInt(Number.MAX_SAFE_INTEGER);
+  for (let i = 0; i < length; i++) {
+    const v = values[i] as bigint;
+    if (v <= limit && v >= -limit) continue;
+    if (nullCount > 0 && validity && validity.length > 0 && ((validity[i >> 3] as number) & (1 << (i & 7))) === 0)
+      continue;
+    throw new ProtocolError(
+      ErrorCode.PROTOCOL_BAD_ARROW,
+      `Arrow column "${column}" holds the integer ${v} at row ${i}, beyond the 2^53 a number keeps exactly; send such values as text (a CSV, or an Arrow string column)`,
+    );
   }
 }
 

@@ -104,6 +104,8 @@ interface Dictionary {
   nodes: number;
   /** the type of its values */
   typeId: number;
+  /** its values are 64-bit integers: signed or not */
+  int64: 'signed' | 'unsigned' | null;
   /** declared cells of its values so far (deltas add to them) */
   cells: number;
   /** bytes of text or binary its values decode to so far */
@@ -169,7 +171,13 @@ function field(r: Reads, at: number, depth: number, shape: Shape): number {
         `a dictionary of type ${typeId} values (send dictionaries of text, binary or fixed-width values)`,
       );
     // registered before its children, as flechette does: a child's with the same id replaces it
-    values = { nodes: 0, typeId, cells: 0, bytes: 0, batches: 0, changed: false };
+    const int64 =
+      typeId === Type.Int && type >= 0 && fb.scalar(type, 0, fb.i32, 0) === 64
+        ? fb.scalar(type, 1, fb.u8, 0) !== 0
+          ? 'signed'
+          : 'unsigned'
+        : null;
+    values = { nodes: 0, typeId, int64, cells: 0, bytes: 0, batches: 0, changed: false };
     shape.dictionaries.set(idAt(fb, fb.field(dictionary, 0)), values);
   }
   r.keyValues(at, 6);
@@ -215,6 +223,31 @@ function textBytes(
   }
   if (last > dataLength) throw new Damaged('a dictionary whose offsets reach past its data');
   return last - at(0);
+}
+
+/**
+ * A dictionary's 64-bit integers must be ones a number holds exactly
+ * (flechette decodes a dictionary whole, and throws past 2^53, while decoding).
+ */
+function exactInt64(
+  body: Uint8Array,
+  regions: ReadonlyArray<readonly [number, number]>,
+  rows: number,
+  signed: boolean,
+): void {
+  const [validityAt, validityLength] = regions[0] ?? [0, 0];
+  const [valuesAt, valuesLength] = regions[1] ?? [0, 0];
+  const values = new DataView(body.buffer, body.byteOffset + valuesAt, valuesLength);
+  const limit = BigInt(Number.MAX_SAFE_INTEGER);
+  for (let i = 0; i < rows && 8 * i + 8 <= valuesLength; i++) {
+    const v = signed ? values.getBigInt64(8 * i, true) : values.getBigUint64(8 * i, true);
+    if (v <= limit && v >= -limit) continue;
+    const valid = validityLength === 0 || ((body[validityAt + (i >> 3)] as number) & (1 << (i & 7))) !== 0;
+    if (valid)
+      throw new Damaged(
+        `a dictionary holds the integer ${v}, beyond the 2^53 a number keeps exactly (send such values as text)`,
+      );
+  }
 }
 
 /** What a batch declares: its cells, its first column's rows, its buffers (offset and length in the body). */
@@ -309,6 +342,8 @@ function message(bytes: Uint8Array, at: number, reading: Reading, expect?: numbe
       const wide = TEXT.get(dictionary.typeId);
       const text =
         declared && wide ? textBytes(bytes.subarray(start, start + body), declared.regions, declared.rows, wide) : 0;
+      if (declared && dictionary.int64)
+        exactInt64(bytes.subarray(start, start + body), declared.regions, declared.rows, dictionary.int64 === 'signed');
       const delta = fb.scalar(header, 2, fb.u8, 0) !== 0;
       dictionary.cells = delta ? dictionary.cells + cells : cells;
       dictionary.bytes = delta ? dictionary.bytes + text : text;

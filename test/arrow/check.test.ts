@@ -7,8 +7,10 @@ import {
   dictionary,
   fixedSizeBinary,
   int8,
+  int64,
   tableFromColumns,
   tableToIPC,
+  uint64,
   utf8,
 } from '@uwdata/flechette';
 import { checkArrowUpload } from '../../src/arrow/check.js';
@@ -129,6 +131,34 @@ describe('checkArrowUpload', () => {
     const bytes = tableToIPC(tableFromColumns([['course', column]]), { format: 'stream' }) as Uint8Array;
     assert.ok(bytes.byteLength < 200_000);
     assert.equal(checkArrowUpload(bytes, LIMITS).description.rows, 100_000);
+  });
+
+  it('refuses 64-bit integers past 2^53 with a message naming the column and the value, in columns and dictionaries', () => {
+    const arrow = (column: ReturnType<typeof columnFromArray>) =>
+      tableToIPC(tableFromColumns([['id', column]]), { format: 'stream' }) as Uint8Array;
+    const big = 2n ** 53n + 1n;
+    refusedWith(
+      arrow(columnFromArray([1n, big], int64())),
+      'CSVS_PROTOCOL_BAD_ARROW',
+      /column "id" holds the integer 9007199254740993 at row 1, beyond the 2\^53/,
+    );
+    refusedWith(
+      arrow(columnFromArray([2n ** 64n - 1n], uint64())),
+      'CSVS_PROTOCOL_BAD_ARROW',
+      /holds the integer 18446744073709551615/,
+    );
+    // a dictionary of one value, 5, then set to 2^53 + 1 in its batch's body (flechette will not write it)
+    const bytes = arrow(columnFromArray([5n, 5n], dictionary(int64())));
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    let patched = 0;
+    for (let at = 0; at + 8 <= bytes.length; at += 8)
+      if (view.getBigInt64(at, true) === 5n) {
+        view.setBigInt64(at, big, true);
+        patched++;
+      }
+    assert.equal(patched, 1);
+    refusedWith(bytes, 'CSVS_PROTOCOL_BAD_ARROW', /a dictionary holds the integer 9007199254740993/);
+    assert.equal(checkArrowUpload(arrow(columnFromArray([2n ** 53n - 1n], int64())), LIMITS).description.rows, 1);
   });
 
   it("refuses a binary column of negative width (its cost would cancel another column's)", () => {
