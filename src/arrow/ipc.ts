@@ -315,16 +315,66 @@ function utf8Batch(values: ArrayLike<string | null>): Batch<unknown> {
  * Dates keep their instant.
  *
  * @param table - any arquero table
+ * @param known - Arrow types to keep for some columns (see arrowTypesOf); read from the values if they do not fit
  * @returns the IPC bytes
  * @example
  * ```ts
  * const bytes = tableToArrowIPC(aq.table({ day: [new Date(2012, 0, 1)] }))
  * ```
  */
-export function tableToArrowIPC(table: ColumnTable): Uint8Array {
+export function tableToArrowIPC(table: ColumnTable, known?: Readonly<Record<string, DataType>>): Uint8Array {
+  if (known && Object.keys(known).length > 0) {
+    try {
+      return encodeTable(table, known);
+    } catch {
+      // values that are not of their column's old type: their types are read from them
+    }
+  }
+  return encodeTable(table, undefined);
+}
+
+/**
+ * The Arrow types of `table`'s columns that came from an Arrow upload as
+ * nested, binary or null columns, by name: reading them back from their
+ * values fails (an answer of empty lists, a map, a struct with a null) or
+ * changes them (binary as Int16Array). See {@link tableToArrowIPC}.
+ *
+ * @param table - a dataset's table
+ * @param names - the columns that keep the dataset's values
+ * @internal
+ */
+export function arrowTypesOf(table: ColumnTable, names: readonly string[]): Record<string, DataType> {
+  const types: Record<string, DataType> = Object.create(null);
+  const own = new Set(table.columnNames());
+  for (const name of names) {
+    if (!own.has(name)) continue;
+    const type = (table.column(name) as { type?: DataType } | undefined)?.type;
+    if (type && KEPT.has(type.typeId)) types[name] = type;
+  }
+  return types;
+}
+
+/** Types whose values arquero's encoder cannot type again (nested, binary, null). */
+const KEPT: ReadonlySet<number> = new Set([
+  Type.Null,
+  Type.Binary,
+  Type.LargeBinary,
+  Type.FixedSizeBinary,
+  Type.BinaryView,
+  Type.List,
+  Type.LargeList,
+  Type.FixedSizeList,
+  Type.ListView,
+  Type.LargeListView,
+  Type.Struct,
+  Type.Map,
+  Type.Union,
+]);
+
+function encodeTable(table: ColumnTable, known: Readonly<Record<string, DataType>> | undefined): Uint8Array {
   // types with no prototype: arquero looks each column name up in it, and a
   // column named "constructor" or "toString" would find Object's own members
-  const types = Object.create(null);
+  const types = Object.assign(Object.create(null), known);
   const days = calendarDayColumns(table, makeBatch as never);
   if (days.size === 0) return aq().toArrowIPC(table, { format: 'stream', types }) as Uint8Array;
   const names = table.columnNames();

@@ -5,7 +5,15 @@
  * first rows as text).
  */
 import type { ColumnTable } from 'arquero';
-import { type ArrowStreams, columnsToIPC, formatCell, headOf, inferColumns, tableToArrowIPC } from '../../arrow/ipc.js';
+import {
+  type ArrowStreams,
+  arrowTypesOf,
+  columnsToIPC,
+  formatCell,
+  headOf,
+  inferColumns,
+  tableToArrowIPC,
+} from '../../arrow/ipc.js';
 import { type LayoutColumn, layoutBatches, takeRows } from '../../arrow/take.js';
 import { compileDateFormat } from '../../csv/dateformat.js';
 import { type ColumnInfo, isCalendarDay } from '../../csv/index.js';
@@ -93,7 +101,10 @@ export function answerQuery(
   }
   const result = runQuery(table, query, { maxRows });
   const columns = grouped ? inferColumns(result, known) : knownColumns(known, result.columnNames());
-  const ipc = (grouped ? null : directIPC(result, columns)) ?? tableToArrowIPC(result);
+  // a column that keeps the dataset's values keeps its Arrow type: an uploaded
+  // table's lists, maps, structs and binary cannot be typed again from them
+  const kept = grouped ? (query.groupby ?? []) : result.columnNames();
+  const ipc = (grouped ? null : directIPC(result, columns)) ?? tableToArrowIPC(result, arrowTypesOf(table, kept));
   return { ipc, rows: result.numRows(), columns, head: headOf(result, columns) };
 }
 

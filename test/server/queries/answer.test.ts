@@ -1,8 +1,21 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Type, tableFromIPC } from '@uwdata/flechette';
+import {
+  binary,
+  columnFromArray,
+  float64,
+  int32,
+  list,
+  map,
+  struct,
+  Type,
+  tableFromColumns,
+  tableFromIPC,
+  tableToIPC,
+  utf8,
+} from '@uwdata/flechette';
 import * as aq from 'arquero';
-import { tableFromArrowIPC, tableToArrowIPC } from '../../../src/arrow/ipc.js';
+import { inferColumns, tableFromArrowIPC, tableToArrowIPC } from '../../../src/arrow/ipc.js';
 import type { ColumnInfo } from '../../../src/csv/index.js';
 import { QueryError } from '../../../src/index.js';
 import { parseQuery, type Query, runQuery } from '../../../src/query/index.js';
@@ -129,6 +142,50 @@ describe('answerQuery', () => {
     const types = tableFromIPC(answer.ipc).schema.fields.map((f) => f.type.typeId);
     assert.equal(types[1], Type.Dictionary);
     assert.equal(answer.rows, rows);
+  });
+
+  it("keeps an uploaded Arrow table's nested, binary and map types in answers (types read from the values failed or changed)", () => {
+    // what checkArrowUpload stores for an Arrow upload, opened as the query workers open it
+    const upload = tableToIPC(
+      tableFromColumns([
+        ['id', columnFromArray([1, 2, 3], float64())],
+        ['tags', columnFromArray([['a'], [], [null]], list(utf8()))],
+        ['pt', columnFromArray([{ x: 1 }, null, { x: null }], struct({ x: int32() }))],
+        ['bin', columnFromArray([Uint8Array.of(0, 255), null, Uint8Array.of(104, 105)], binary())],
+        [
+          'm',
+          columnFromArray(
+            [
+              [['a', 1]],
+              null,
+              [
+                ['b', 2],
+                ['c', 3],
+              ],
+            ],
+            map(utf8(), int32()),
+          ),
+        ],
+      ]),
+      { format: 'stream' },
+    ) as Uint8Array;
+    const stored = tableFromArrowIPC(upload);
+    const columns = inferColumns(stored);
+    const rows = stored.objects() as Array<Record<string, unknown>>;
+    for (const [q, expected] of [
+      [{ sort: [{ column: 'id', desc: true }] }, [...rows].reverse()],
+      [{ filter: { column: 'id', op: '>=', value: 2 } }, rows.slice(1)],
+      [{ filter: { column: 'id', op: '=', value: 2 } }, rows.slice(1, 2)],
+      [{ select: ['tags', 'bin'], offset: 1, limit: 2 }, rows.slice(1).map((r) => ({ tags: r.tags, bin: r.bin }))],
+    ] as const) {
+      const answer = answerQuery(stored, columns, parseQuery(q), 1e9);
+      assert.deepEqual(tableFromArrowIPC(answer.ipc).objects(), expected, JSON.stringify(q));
+    }
+    const grouped = answerQuery(stored, columns, parseQuery({ groupby: ['m'], rollup: { n: { op: 'count' } } }), 1e9);
+    assert.deepEqual(
+      tableFromArrowIPC(grouped.ipc).objects(),
+      rows.map((r) => ({ m: r.m, n: 1 })),
+    );
   });
 
   it('falls back to the inferring encoder when a column holds values its type does not say', () => {
