@@ -103,8 +103,9 @@ export function answerQuery(
   const columns = grouped ? inferColumns(result, known) : knownColumns(known, result.columnNames());
   // a column that keeps the dataset's values keeps its Arrow type: an uploaded
   // table's lists, maps, structs and binary cannot be typed again from them
-  const kept = grouped ? (query.groupby ?? []) : result.columnNames();
-  const ipc = (grouped ? null : directIPC(result, columns)) ?? tableToArrowIPC(result, arrowTypesOf(table, kept));
+  const ipc =
+    (grouped ? null : directIPC(result, columns)) ??
+    tableToArrowIPC(result, arrowTypesOf(table, grouped ? (query.groupby ?? []) : result.columnNames()));
   return { ipc, rows: result.numRows(), columns, head: headOf(result, columns) };
 }
 
