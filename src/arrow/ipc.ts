@@ -315,15 +315,27 @@ function utf8Batch(values: ArrayLike<string | null>): Batch<unknown> {
  * Dates keep their instant.
  *
  * @param table - any arquero table
- * @param known - Arrow types to keep for some columns (see arrowTypesOf); read from the values if they do not fit
  * @returns the IPC bytes
  * @example
  * ```ts
  * const bytes = tableToArrowIPC(aq.table({ day: [new Date(2012, 0, 1)] }))
  * ```
  */
-export function tableToArrowIPC(table: ColumnTable, known?: Readonly<Record<string, DataType>>): Uint8Array {
-  if (known && Object.keys(known).length > 0) {
+export function tableToArrowIPC(table: ColumnTable): Uint8Array {
+  return encodeTable(table, undefined);
+}
+
+/**
+ * {@link tableToArrowIPC}, keeping the Arrow types `known` of some columns
+ * (see {@link arrowTypesOf}), or reading them from the values when those do
+ * not fit them.
+ *
+ * @param table - any arquero table
+ * @param known - Arrow types by column name
+ * @internal
+ */
+export function tableToArrowIPCKeeping(table: ColumnTable, known: Readonly<Record<string, DataType>>): Uint8Array {
+  if (Object.keys(known).length > 0) {
     try {
       return encodeTable(table, known);
     } catch {
@@ -337,7 +349,7 @@ export function tableToArrowIPC(table: ColumnTable, known?: Readonly<Record<stri
  * The Arrow types of `table`'s columns that came from an Arrow upload as
  * nested, binary or null columns, by name: reading them back from their
  * values fails (an answer of empty lists, a map, a struct with a null) or
- * changes them (binary as Int16Array). See {@link tableToArrowIPC}.
+ * changes them (binary as Int16Array). See {@link tableToArrowIPCKeeping}.
  *
  * @param table - a dataset's table
  * @param names - the columns that keep the dataset's values

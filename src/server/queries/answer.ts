@@ -12,7 +12,7 @@ import {
   formatCell,
   headOf,
   inferColumns,
-  tableToArrowIPC,
+  tableToArrowIPCKeeping,
 } from '../../arrow/ipc.js';
 import { type LayoutColumn, layoutBatches, takeRows } from '../../arrow/take.js';
 import { compileDateFormat } from '../../csv/dateformat.js';
@@ -105,7 +105,7 @@ export function answerQuery(
   // table's lists, maps, structs and binary cannot be typed again from them
   const ipc =
     (grouped ? null : directIPC(result, columns)) ??
-    tableToArrowIPC(result, arrowTypesOf(table, grouped ? (query.groupby ?? []) : result.columnNames()));
+    tableToArrowIPCKeeping(result, arrowTypesOf(table, grouped ? (query.groupby ?? []) : result.columnNames()));
   return { ipc, rows: result.numRows(), columns, head: headOf(result, columns) };
 }
 
