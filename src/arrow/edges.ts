@@ -4,6 +4,7 @@
  *   decode: Utf8 ──► string, a leading U+FEFF kept (flechette's shared
  *           TextDecoder strips it from every value)
  *           Date32 / Date64 day ──► Date at local midnight (see csv/dates.ts)
+ *           Timestamp µs / ns ──► Date of the millisecond it falls in (not truncated toward 1970)
  *   encode: a column of Dates that are all local midnights ──► Date32 day counts
  *           (arquero would write their UTC instants)
  */
@@ -37,6 +38,7 @@ export function localizeArrow(table: Table): Table {
     const typeId = field.type.typeId;
     if (typeId === Type.Utf8) for (const b of column.data) keepBom(b);
     else if (typeId === Type.Date) for (const b of column.data) localDays(b);
+    else if (typeId === Type.Timestamp) for (const b of column.data) flooredInstants(b);
     else if (typeId === Type.Dictionary && field.type.dictionary?.typeId === Type.Utf8) {
       // batches share their dictionary: its values are read once
       const read = new Map<Column<unknown>, unknown[]>();
@@ -85,6 +87,18 @@ function keepBom(batch: Batch<unknown>): void {
   const { values, offsets } = batch as unknown as Utf8Parts;
   const b = batch as unknown as { value: (i: number) => string };
   b.value = (i: number) => utf8At(values, offsets, i);
+}
+
+/**
+ * Timestamps finer than milliseconds as the millisecond they fall in: flechette
+ * gives fractional milliseconds, which `new Date` truncates toward zero, so a
+ * microsecond before 1970 became 1970-01-01T00:00:00.000 (another day, and
+ * year). Whole milliseconds are unchanged.
+ */
+function flooredInstants(batch: Batch<unknown>): void {
+  const source = (batch as unknown as { source?: { value: (i: number) => number } }).source;
+  if (!source) return;
+  (batch as unknown as { value: (i: number) => Date }).value = (i: number) => new Date(Math.floor(source.value(i)));
 }
 
 function localDays(batch: Batch<unknown>): void {

@@ -15,6 +15,7 @@ import {
 } from '../../src/arrow/ipc.js';
 import { parseCSV, Utf8Column } from '../../src/csv/index.js';
 import { sameTable, tableEqual } from '../helpers.js';
+import { pyarrowFile } from './fixtures.js';
 
 const B = '\ufeff';
 
@@ -35,6 +36,17 @@ describe('tableFromArrowIPC', () => {
   it('keeps them through arquero dictionary-encoded strings (tableToArrowIPC)', () => {
     const table = aq.table({ [`${B}k`]: [`${B}x`, `${B}x`, 'y', null] });
     tableEqual(tableFromArrowIPC(tableToArrowIPC(table)), { [`${B}k`]: [`${B}x`, `${B}x`, 'y', null] });
+  });
+
+  it('opens timestamps finer than a millisecond as the millisecond they fall in, before 1970 too', () => {
+    const ms = (name: string) =>
+      (tableFromArrowIPC(pyarrowFile(`${name}.arrow`)).array(name, Array) as Array<Date | null>).map((d) =>
+        d === null ? null : d.getTime(),
+      );
+    // µs: -1, null, -1001, -86,400,000,000,001 (a day and a µs before 1970), 1, 999, 1000
+    assert.deepEqual(ms('timestamp_before_1970'), [-1, null, -2, -86_400_000_001, 0, 0, 1]);
+    // ns: -1, null, -1,000,001, 1, 0, 5, 7
+    assert.deepEqual(ms('timestamp_ns_before_1970'), [-1, null, -2, 0, 0, 0, 0]);
   });
 
   it('opens Arrow dates as local midnight of their calendar day', () => {

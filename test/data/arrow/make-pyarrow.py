@@ -35,6 +35,9 @@ columns = {
     'time64': arr([0, None, 1000, 2, 3, 4, 5], pa.int64()).cast(pa.time64('us')),
     'timestamp_tz': arr([0, None, 10**12, 2, 3, 4, 5], pa.int64()).cast(pa.timestamp('ms', tz='Europe/Paris')),
     'timestamp_us': arr([0, None, 10**15, 2, 3, 4, 5], pa.int64()).cast(pa.timestamp('us')),
+    # before 1970, finer than a millisecond: -1 µs is 1969-12-31T23:59:59.999999
+    'timestamp_before_1970': arr([-1, None, -1001, -86_400_000_000_001, 1, 999, 1000], pa.int64()).cast(pa.timestamp('us')),
+    'timestamp_ns_before_1970': arr([-1, None, -1_000_001, 1, 0, 5, 7], pa.int64()).cast(pa.timestamp('ns', tz='UTC')),
     'duration': arr([0, None, 1000, 2, 3, 4, 5], pa.int64()).cast(pa.duration('s')),
     'interval': arr([pa.scalar((1, 2, 3), pa.month_day_nano_interval()).as_py(), None, (0, 0, 0), (1, 1, 1), (2, 2, 2), (3, 3, 3), (4, 4, 4)], pa.month_day_nano_interval()),
     'decimal128': arr([decimal.Decimal('1.25'), None, decimal.Decimal('-3.50'), 0, 1, 2, 3], pa.decimal128(10, 2)),
