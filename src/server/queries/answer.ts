@@ -56,8 +56,9 @@ function filterNodes(filter: Filter): number {
 /**
  * An upper bound of a query's cost on `table`, in row visits: every filter
  * node, groupby column and rollup visits each row once, a sort key log2(rows)
- * times (twice for a small top-k), and every cell may be encoded. Bounded by
- * the query limits (at most 1000 filter nodes) times the table's size.
+ * times (twice for a small top-k), every cell may be encoded, and a text test
+ * reads its cells' text (8 bytes a visit). Bounded by the query limits (at
+ * most 1000 filter nodes) times the table's size.
  *
  * @param table - the dataset's table
  * @param query - a parsed query
@@ -73,7 +74,41 @@ export function queryWork(table: ColumnTable, query: Query): number {
     Object.keys(query.rollup ?? {}).length +
     (query.sort?.length ?? 0) * perKey +
     table.numCols();
-  return rows * perRow;
+  const work = rows * perRow;
+  if (work > INLINE_WORK || !query.filter) return work;
+  return work + textWork(table, query.filter, INLINE_WORK - work);
+}
+
+/** Bytes of text a contains / startsWith / endsWith test reads for about one row visit's time. */
+const TEXT_BYTES_PER_VISIT = 8;
+
+/**
+ * What the filter's text tests (contains, startsWith, endsWith) cost beyond a
+ * visit a row: each reads its cell, so a long cell costs in proportion (ten
+ * contains over one 15 MB cell held the event loop a second), counted until
+ * `budget` is passed.
+ */
+function textWork(table: ColumnTable, filter: Filter, budget: number): number {
+  const tests = new Map<string, number>();
+  const walk = (f: Filter): void => {
+    if ('and' in f) f.and.forEach(walk);
+    else if ('or' in f) f.or.forEach(walk);
+    else if ('not' in f) walk(f.not);
+    else if (f.op === 'contains' || f.op === 'startsWith' || f.op === 'endsWith')
+      tests.set(f.column, (tests.get(f.column) ?? 0) + 1);
+  };
+  walk(filter);
+  const names = new Set(table.columnNames());
+  const rows = table.numRows();
+  let work = 0;
+  for (const [name, count] of tests) {
+    if (!names.has(name)) continue;
+    for (let r = 0; r < rows && work <= budget; r++) {
+      const v = table.get(name, r);
+      if (typeof v === 'string') work += (count * v.length) / TEXT_BYTES_PER_VISIT;
+    }
+  }
+  return work;
 }
 
 /**

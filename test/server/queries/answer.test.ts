@@ -85,6 +85,17 @@ describe('answerBoundedQuery', () => {
     }
   });
 
+  it('leaves text tests over long cells to a worker: their cost is the text they read', () => {
+    const long = aq.table({ a: ['a'.repeat(4 << 20)] });
+    const tests = parseQuery({
+      filter: { or: Array.from({ length: 10 }, (_, i) => ({ column: 'a', op: 'contains', value: `aab${i}` })) },
+    });
+    assert.ok(queryWork(long, tests) > INLINE_WORK, 'ten contains over one 4 MB cell');
+    assert.equal(answerBoundedQuery(long, [{ name: 'a', type: 'string' }], tests, 1e9), null);
+    const short = aq.table({ a: Array.from({ length: 100 }, (_, i) => `word ${i}`) });
+    assert.ok(queryWork(short, tests) < INLINE_WORK, 'short words stay on the main thread');
+  });
+
   it('leaves an or of 999 contains to a worker even on 1,000 rows', () => {
     const t = table(1000);
     const query = q({
