@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as aq from 'arquero';
-import { type Dataset, Datasets } from '../../src/server/datasets.js';
+import { tableFromArrowIPC } from '../../src/arrow/ipc.js';
+import { type Dataset, Datasets, datasetIPC } from '../../src/server/datasets.js';
 
 function dataset(name: string): Dataset {
   return {
@@ -34,5 +35,24 @@ describe('Datasets', () => {
     ]);
     assert.equal(datasets.drop('a'), false);
     assert.equal(released.length, 2);
+  });
+});
+
+describe('datasetIPC', () => {
+  it('encodes a dataset built on this thread (an append) once per version, in shared memory', () => {
+    const dataset = {
+      name: 'appended',
+      table: aq.table({ a: [1, 2, 3], b: ['x', 'y', 'z'] }),
+      columns: [],
+      summary: {} as Dataset['summary'],
+      ipc: null,
+      owner: 'o',
+    } as unknown as Dataset;
+    const first = datasetIPC(dataset) as Uint8Array;
+    assert.equal(datasetIPC(dataset), first, 'one encoding for every subscriber and reply');
+    assert.ok(first.buffer instanceof SharedArrayBuffer);
+    assert.deepEqual(tableFromArrowIPC(first).objects(), dataset.table.objects());
+    const next = { ...dataset, table: aq.table({ a: [4] }) } as Dataset;
+    assert.notEqual(datasetIPC(next), first, 'a new version is encoded anew');
   });
 });
