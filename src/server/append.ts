@@ -15,6 +15,7 @@
  */
 import type { ColumnTable } from 'arquero';
 import * as aq from 'arquero';
+import { type ArrowStreams, streamList } from '../arrow/ipc.js';
 import { compileDateFormat, effectiveFormat, type Padding, readDate, writeDate } from '../csv/dateformat.js';
 import { dateToDay } from '../csv/dates.js';
 import { type ColumnInfo, type ColumnType, formatValue } from '../csv/index.js';
@@ -231,6 +232,61 @@ export function appendTable(
   });
   const table = withColumns(dataset.table, oldCast).concat(withColumns(rows, newCast));
   return { table, columns: merged };
+}
+
+/** Streams an appended dataset may be made of before an append joins them into one table. */
+const MAX_STREAMS = 256;
+
+/** The first message of an Arrow IPC stream (its schema), as bytes. */
+function schemaMessage(stream: Uint8Array): Uint8Array | null {
+  if (stream.byteLength < 8) return null;
+  const view = new DataView(stream.buffer, stream.byteOffset, stream.byteLength);
+  const size = view.getInt32(0, true) === -1 ? view.getInt32(4, true) : -1;
+  return size > 0 && 8 + size <= stream.byteLength ? stream.subarray(0, 8 + size) : null;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.byteLength === b.byteLength && Buffer.compare(a, b) === 0;
+}
+
+/**
+ * The streams of `dataset` with the new rows' streams after them, when the new
+ * rows keep every column as it is (the same types, decimals and formats, the
+ * same Arrow schema): the appended table is then the streams read as one, and
+ * nothing of the stored rows is copied or decoded. Null when a column must
+ * change (see {@link appendTable}), or when the dataset already has many
+ * streams (the append then joins them into one table).
+ *
+ * A one-row append to 1M rows × 40 columns copied every column into arrays on
+ * the main thread: 1.5 s of the kernel's event loop.
+ *
+ * @param dataset - the dataset appended to
+ * @param streams - the new rows as the parse wrote them
+ * @param columns - the new rows' column infos
+ * @param storedStreams - the dataset's streams (datasets.ts datasetIPC)
+ */
+export function appendedStreams(
+  dataset: Dataset,
+  streams: ArrowStreams,
+  columns: readonly ColumnInfo[],
+  storedStreams: (dataset: Dataset) => ArrowStreams,
+): Uint8Array[] | null {
+  if (columns.length !== dataset.columns.length) return null;
+  for (let i = 0; i < columns.length; i++) {
+    const old = dataset.columns[i] as ColumnInfo;
+    const added = columns[i] as ColumnInfo;
+    if (old.name !== added.name || !same(old, added)) return null;
+  }
+  const added = streamList(streams);
+  const stored = streamList(storedStreams(dataset));
+  if (stored.length + added.length > MAX_STREAMS) return null;
+  const schema = stored[0] ? schemaMessage(stored[0]) : null;
+  if (!schema) return null;
+  for (const stream of added) {
+    const own = schemaMessage(stream);
+    if (!own || !sameBytes(own, schema)) return null;
+  }
+  return [...stored, ...added];
 }
 
 /**

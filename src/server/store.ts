@@ -9,8 +9,8 @@
 import { type ArrowStreams, headOf, tableFromArrowIPC } from '../arrow/ipc.js';
 import { AuthError, ErrorCode } from '../errors.js';
 import type { DatasetSummary } from '../protocol/messages.js';
-import { appendTable } from './append.js';
-import type { Dataset } from './datasets.js';
+import { appendedStreams, appendTable } from './append.js';
+import { type Dataset, datasetIPC } from './datasets.js';
 import type { IngestResult } from './ingest/pool.js';
 import { markAppend } from './subscribers.js';
 import type { CompletedUpload, Upload, UploadContext } from './uploads.js';
@@ -68,12 +68,21 @@ function datasetOf(upload: Upload, result: IngestResult, previous: Dataset | und
   let ipc: ArrowStreams | null = result.ipc;
   let { columns, head, rows } = result;
   if (upload.mode === 'append' && previous) {
-    // each column typed as a first parse of all the rows would type it (append.ts)
-    ({ table, columns } = appendTable(previous, table, columns));
-    // a widened column changes the stored rows too: subscribers get the whole table
-    const widened = columns.some((c, i) => c.type !== previous.columns[i]?.type);
-    if (!widened) markAppend(table, previous.table.numRows());
-    ipc = null;
+    const joined = appendedStreams(previous, result.ipc, columns, datasetIPC);
+    if (joined) {
+      // every column stays as it is: the stored streams and the new ones, read as one table
+      ipc = joined;
+      table = tableFromArrowIPC(joined);
+      columns = previous.columns;
+      markAppend(table, previous.table.numRows());
+    } else {
+      // each column typed as a first parse of all the rows would type it (append.ts)
+      ({ table, columns } = appendTable(previous, table, columns));
+      // a widened column changes the stored rows too: subscribers get the whole table
+      const widened = columns.some((c, i) => c.type !== previous.columns[i]?.type);
+      if (!widened) markAppend(table, previous.table.numRows());
+      ipc = null;
+    }
     head = headOf(table, columns);
     rows = table.numRows();
   }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type CsvOptions, parseCSV, toCSVTable } from '../../src/csv/index.js';
 import { ErrorCode } from '../../src/errors.js';
+import type { Datasets } from '../../src/server/datasets.js';
 import { rejectsWithCode, sameTable, serverWithClient } from '../helpers.js';
 
 describe('appending rows (send --append)', () => {
@@ -70,6 +71,31 @@ describe('appending rows (send --append)', () => {
         /cannot append line 2 of the new rows: column "x" \(date:%b %d %Y\) has its dates written with a leading zero/,
       );
     });
+  });
+
+  it("joins the stored Arrow streams and the new rows' when no column changes, and copies nothing", async () => {
+    const text = (rows: number[]) =>
+      `id,name,day,ok\n${rows.map((i) => `${i},n${i},2024-01-${String((i % 28) + 1).padStart(2, '0')},${i % 2 === 0}`).join('\n')}\n`;
+    // the server's own record of the dataset (its Arrow streams are not public)
+    const stored = (name: string) => (ctx.server as unknown as { datasets: Datasets }).datasets.get(name);
+    await ctx.client.send(text([1, 2, 3]), { name: 'joined' });
+    const before = stored('joined');
+    for (const rows of [[4, 5], [6], [7, 8, 9]]) await ctx.client.send(text(rows), { name: 'joined', mode: 'append' });
+    const after = stored('joined');
+    assert.ok(before?.ipc && after?.ipc, 'both versions keep their Arrow streams');
+    const streams = (ipc: unknown) => (ipc instanceof Uint8Array ? [ipc] : (ipc as Uint8Array[]));
+    assert.equal(streams(after.ipc)[0], streams(before.ipc)[0], 'the stored rows are the same bytes');
+    assert.equal(streams(after.ipc).length, streams(before.ipc).length + 3);
+    const whole = parseCSV(text([1, 2, 3, 4, 5, 6, 7, 8, 9]));
+    assert.deepEqual(after.columns, whole.columns);
+    sameTable(ctx.server.table('joined')!, whole, 'stored');
+    const result = await ctx.client.queryWithSummary('joined', { filter: { column: 'id', op: '>', value: 7 } });
+    assert.deepEqual(result.table.array('name', Array), ['n8', 'n9']);
+    // a change of type still rebuilds the table as one parse of all rows would type it
+    await ctx.client.send('id,name,day,ok\nten,n10,2024-01-10,true\n', { name: 'joined', mode: 'append' });
+    assert.equal(stored('joined')?.ipc, null);
+    assert.equal(stored('joined')?.columns[0]?.type, 'string');
+    assert.deepEqual(ctx.server.table('joined')?.array('id', Array).slice(-2), ['9', 'ten']);
   });
 
   it('refuses rows with other columns', async () => {
