@@ -17,7 +17,7 @@ import { type Batch, type Column, type Table, Type, tableToIPC } from '@uwdata/f
 import type { ColumnTable } from 'arquero';
 import { renameHeaders } from '../csv/headers.js';
 import { ErrorCode, isCsvSocketError, LimitError, ProtocolError } from '../errors.js';
-import { type Costing, readBudget, readCost, textBudget } from './cost.js';
+import { type Costing, isNull, readBudget, readCost, textBudget } from './cost.js';
 import { withNames } from './edges.js';
 import { decodeArrow, describeTable, type TableDescription, tableFromArrow, tableToArrowIPC } from './ipc.js';
 import { unbackedCells, verifyArrowIPC } from './verify.js';
@@ -73,15 +73,17 @@ export function checkArrowUpload(bytes: Uint8Array, limits: ArrowLimits, headRow
         });
       }
       let reads = 0;
-      const costing: Costing = { refuse: (what) => short('dictionary', what), text: 0 };
+      const costing: Costing = { refuse: (what) => short('', what), text: 0 };
       decoded.children.forEach((column, i) => {
         const name = fields[i]?.name ?? '';
-        for (const batch of column.data) checkBatch(batch as Batch<unknown>, name, limits, budget);
-        const of: Costing = { refuse: (what) => short(name, what), text: 0 };
-        for (const batch of column.data) reads += readCost(batch as Batch<unknown>, of);
-        costing.text += of.text;
+        costing.refuse = (what) => short(name, what);
+        for (const batch of column.data) {
+          checkBatch(batch as Batch<unknown>, name, limits, budget);
+          reads += readCost(batch as Batch<unknown>, costing);
+        }
       });
       // a dictionary's values are read once, for every batch that uses it
+      costing.refuse = (what) => short('dictionary', what);
       for (const d of budget.seen) reads += readCost(d, costing);
       const sent = bytes.byteLength;
       if (!(reads <= readBudget(sent))) {
@@ -241,7 +243,7 @@ function checkBatch(batch: Batch<unknown>, column: string, limits: ArrowLimits, 
     default:
       // fixed-width values (numbers, dates, times, decimals, dictionary indices) and views
       need('values', count(b.values), length);
-      if (INTEGERS.has(b.type.typeId)) exactIntegers(b, length, column);
+      if (INTEGERS.has(b.type.typeId)) exactIntegers(batch, length, column);
   }
   for (const child of children) checkBatch(child, column, limits, budget);
   for (const d of b.dictionary?.data ?? []) {
@@ -259,20 +261,13 @@ const INTEGERS: ReadonlySet<number> = new Set([Type.Int, Type.Duration, Type.Tim
  * numbers and throws past 2^53 (a 64-bit id or hash, nanoseconds as int64),
  * which surfaced as an unreadable stream. Nulls may hold anything.
  */
-function exactIntegers(
-  b: { values?: ArrayLike<unknown>; validity?: Uint8Array; nullCount: number },
-  length: number,
-  column: string,
-): void {
-  const values = b.values;
+function exactIntegers(batch: Batch<unknown>, length: number, column: string): void {
+  const values = (batch as unknown as { values?: unknown }).values;
   if (!(values instanceof BigInt64Array || values instanceof BigUint64Array)) return;
-  const { validity, nullCount } = b;
   const limit = BigInt(Number.MAX_SAFE_INTEGER);
   for (let i = 0; i < length; i++) {
     const v = values[i] as bigint;
-    if (v <= limit && v >= -limit) continue;
-    if (nullCount > 0 && validity && validity.length > 0 && ((validity[i >> 3] as number) & (1 << (i & 7))) === 0)
-      continue;
+    if ((v <= limit && v >= -limit) || isNull(batch, i)) continue;
     throw new ProtocolError(
       ErrorCode.PROTOCOL_BAD_ARROW,
       `Arrow column "${column}" holds the integer ${v} at row ${i}, beyond the 2^53 a number keeps exactly; send such values as text (a CSV, or an Arrow string column)`,

@@ -55,6 +55,11 @@ const ONE_A_ROW: ReadonlySet<number> = new Set([
   Type.Duration,
 ]);
 
+/** Whether row `i` of `batch` is null, as flechette's `at` reads it (its validity bit, when it has nulls). */
+export function isNull(batch: Batch<unknown>, i: number): boolean {
+  return batch.nullCount > 0 && (batch as unknown as { validity?: unknown }).validity != null && !batch.isValid(i);
+}
+
 /** Reports a row that reads outside its data. */
 export type Refuse = (what: string) => never;
 
@@ -203,10 +208,9 @@ function eachCost(batch: Batch<unknown>, costing: Costing, put: (row: number, co
       // under 4,000 indices is 2 GB as text; categories of 55 characters under
       // one-byte codes, as pandas sends them, are 56 times the bytes sent)
       const values = dictionaryCosts(batch, costing);
-      const { validity, nullCount } = batch as unknown as { validity?: Uint8Array; nullCount: number };
       for (let i = 0; i < n; i++) {
         // a null's index is unspecified (pyarrow writes -1 for pandas' missing categories)
-        if (nullCount > 0 && validity && validity.length > 0 && ((validity[i >> 3] as number) & (1 << (i & 7))) === 0) {
+        if (isNull(batch, i)) {
           put(i, 1);
           continue;
         }
@@ -252,7 +256,7 @@ function dictionaryCosts(batch: Batch<unknown>, costing: Costing): Float64Array 
  * @param costing - where a dictionary's text is tallied, and what to call when a row reads outside its data
  * @returns one cost per row
  */
-export function rowCosts(batch: Batch<unknown>, costing: Costing): Float64Array {
+function rowCosts(batch: Batch<unknown>, costing: Costing): Float64Array {
   const costs = new Float64Array(batch.length);
   eachCost(batch, costing, (row, cost) => {
     costs[row] = cost;

@@ -52,8 +52,9 @@ function layoutOf(batch: Batch<unknown>): LayoutColumn | null {
 
 /**
  * Whether `length` values' offsets rise from 0 or more to at most `bytes`: a
- * table parsed here always has them so; an uploaded Arrow table's were only
- * counted (arrow/check.ts), and bytes are copied from between them.
+ * table parsed here always has them so, and an uploaded Arrow table's are
+ * checked before it is stored (arrow/cost.ts); kept for any other table this
+ * is given, since bytes are copied from between them.
  */
 function offsetsWithin(offsets: Int32Array, length: number, bytes: number): boolean {
   let known = checkedOffsets.get(offsets);

@@ -129,7 +129,7 @@ interface Shape {
  * encoding, a dictionary read again after each delta): 8 per byte sent, and
  * at least this many.
  */
-export const FREE_CELLS = 65_536;
+const FREE_CELLS = 65_536;
 
 /** The cells `bytes` may declare without bytes behind them. */
 export function unbackedCells(bytes: number): number {

@@ -21,7 +21,7 @@ import { dateToDay } from '../csv/dates.js';
 import { type ColumnInfo, type ColumnType, formatValue } from '../csv/index.js';
 import { type ColumnStats, mergeColumnStats } from '../csv/merge.js';
 import { CsvParseError, ErrorCode } from '../errors.js';
-import type { Dataset } from './datasets.js';
+import { type Dataset, datasetIPC } from './datasets.js';
 
 // kinds as csv/column.ts numbers them
 const K_NULL = 0;
@@ -263,13 +263,11 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
  * @param dataset - the dataset appended to
  * @param streams - the new rows as the parse wrote them
  * @param columns - the new rows' column infos
- * @param storedStreams - the dataset's streams (datasets.ts datasetIPC)
  */
 export function appendedStreams(
   dataset: Dataset,
   streams: ArrowStreams,
   columns: readonly ColumnInfo[],
-  storedStreams: (dataset: Dataset) => ArrowStreams,
 ): Uint8Array[] | null {
   if (columns.length !== dataset.columns.length) return null;
   for (let i = 0; i < columns.length; i++) {
@@ -278,7 +276,7 @@ export function appendedStreams(
     if (old.name !== added.name || !same(old, added)) return null;
   }
   const added = streamList(streams);
-  const stored = streamList(storedStreams(dataset));
+  const stored = streamList(datasetIPC(dataset));
   if (stored.length + added.length > MAX_STREAMS) return null;
   const schema = stored[0] ? schemaMessage(stored[0]) : null;
   if (!schema) return null;

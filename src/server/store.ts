@@ -10,7 +10,7 @@ import { type ArrowStreams, headOf, tableFromArrowIPC } from '../arrow/ipc.js';
 import { AuthError, ErrorCode } from '../errors.js';
 import type { DatasetSummary } from '../protocol/messages.js';
 import { appendedStreams, appendTable } from './append.js';
-import { type Dataset, datasetIPC } from './datasets.js';
+import type { Dataset } from './datasets.js';
 import type { IngestResult } from './ingest/pool.js';
 import { markAppend } from './subscribers.js';
 import type { CompletedUpload, Upload, UploadContext } from './uploads.js';
@@ -68,7 +68,7 @@ function datasetOf(upload: Upload, result: IngestResult, previous: Dataset | und
   let ipc: ArrowStreams | null = result.ipc;
   let { columns, head, rows } = result;
   if (upload.mode === 'append' && previous) {
-    const joined = appendedStreams(previous, result.ipc, columns, datasetIPC);
+    const joined = appendedStreams(previous, result.ipc, columns);
     if (joined) {
       // every column stays as it is: the stored streams and the new ones, read as one table
       ipc = joined;

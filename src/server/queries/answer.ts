@@ -89,15 +89,19 @@ const TEXT_BYTES_PER_VISIT = 8;
  * `budget` is passed.
  */
 function textWork(table: ColumnTable, filter: Filter, budget: number): number {
-  const tests = new Map<string, number>();
+  // (no map for a filter without text tests: most small queries)
+  let tests: Map<string, number> | undefined;
   const walk = (f: Filter): void => {
     if ('and' in f) f.and.forEach(walk);
     else if ('or' in f) f.or.forEach(walk);
     else if ('not' in f) walk(f.not);
-    else if (f.op === 'contains' || f.op === 'startsWith' || f.op === 'endsWith')
+    else if (f.op === 'contains' || f.op === 'startsWith' || f.op === 'endsWith') {
+      tests ??= new Map();
       tests.set(f.column, (tests.get(f.column) ?? 0) + 1);
+    }
   };
   walk(filter);
+  if (!tests) return 0;
   const names = new Set(table.columnNames());
   const rows = table.numRows();
   let work = 0;

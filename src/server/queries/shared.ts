@@ -42,8 +42,8 @@ export class SharedDatasets {
   get(dataset: Dataset): SharedDataset {
     let shared = this.shared.get(dataset);
     if (shared) return shared;
-    // a dataset built on this thread (an append) has no IPC yet: encoded once
-    // here, which costs time in proportion to the table (see docs/security.md)
+    // the stored streams, or a table built on this thread (an append) as
+    // datasetIPC encodes it once, in shared memory: either is used as it is
     const ipc = streamList(datasetIPC(dataset)).map((part) => {
       if (part.buffer instanceof SharedArrayBuffer && part.byteOffset % 8 === 0) return part;
       const bytes = new Uint8Array(new SharedArrayBuffer(part.byteLength));
